@@ -1,0 +1,189 @@
+package ami
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// DefaultMaxMessageSize bounds one message (headers plus a legacy Command
+// body) so that a hostile or broken peer cannot make the reader allocate
+// without limit. Large enough for `sip show peers` on a big PBX.
+const DefaultMaxMessageSize = 1 << 20
+
+// ErrMessageTooLarge is returned when a message exceeds the reader's bound.
+var ErrMessageTooLarge = errors.New("ami: message too large")
+
+// ErrNotAMI is returned when the greeting is not an AMI greeting.
+var ErrNotAMI = errors.New("ami: peer is not an Asterisk Call Manager")
+
+const endCommand = "--END COMMAND--"
+
+// Reader reads AMI messages from a byte stream. It accepts CRLF or bare LF
+// line ends, repeated keys, values containing ':', and the legacy
+// (Asterisk ≤ 13) `Response: Follows` Command output, whose free-text body
+// up to `--END COMMAND--` is returned as repeated `Output` headers, exactly
+// as Asterisk 14+ sends it. A Reader is not safe for concurrent use.
+type Reader struct {
+	br      *bufio.Reader
+	max     int
+	buf     []byte  // the message being read, normalised to "Key: Value\n" lines
+	scratch []field // its fields; copied out when the message is complete
+}
+
+// NewReader returns a Reader with DefaultMaxMessageSize.
+func NewReader(r io.Reader) *Reader {
+	return NewReaderSize(r, DefaultMaxMessageSize)
+}
+
+// NewReaderSize returns a Reader whose messages are bounded to max bytes.
+func NewReaderSize(r io.Reader, max int) *Reader {
+	br, ok := r.(*bufio.Reader)
+	if !ok || br.Size() < 4096 {
+		br = bufio.NewReaderSize(r, 16<<10)
+	}
+	return &Reader{br: br, max: max}
+}
+
+// ReadGreeting reads the one-line greeting Asterisk sends on connect
+// ("Asterisk Call Manager/9.0.0") and returns the AMI version.
+func (r *Reader) ReadGreeting() (string, error) {
+	line, err := r.readLine()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return "", io.ErrUnexpectedEOF
+		}
+		return "", err
+	}
+	s := string(line)
+	if !strings.HasPrefix(s, "Asterisk Call Manager") {
+		if len(s) > 64 {
+			s = s[:64] + "…"
+		}
+		return "", fmt.Errorf("%w: greeting %q", ErrNotAMI, s)
+	}
+	_, version, _ := strings.Cut(s, "/")
+	return version, nil
+}
+
+// ReadMessage reads the next message. Blank lines between messages are
+// skipped. It returns io.EOF only at a clean message boundary.
+func (r *Reader) ReadMessage() (Message, error) {
+	r.buf = r.buf[:0]
+	r.scratch = r.scratch[:0]
+	follows, body := false, false
+	for {
+		line, err := r.readLine()
+		if err != nil {
+			if errors.Is(err, io.EOF) && (len(r.scratch) > 0 || len(line) > 0) {
+				return Message{}, io.ErrUnexpectedEOF
+			}
+			return Message{}, err
+		}
+		if follows {
+			if rest, ok := bytes.CutSuffix(line, []byte(endCommand)); ok {
+				if len(rest) > 0 {
+					r.addField([]byte("Output"), rest)
+				}
+				return r.finish(), nil
+			}
+			if !body {
+				key, value, ok := splitHeader(line)
+				if ok && (equalFold(string(key), "ActionID") || equalFold(string(key), "Privilege")) {
+					r.addField(key, value)
+					continue
+				}
+				body = true
+			}
+			r.addField([]byte("Output"), line)
+		} else if len(line) == 0 {
+			if len(r.scratch) == 0 {
+				continue // blank lines between messages
+			}
+			return r.finish(), nil
+		} else {
+			key, value, _ := splitHeader(line)
+			r.addField(key, value)
+			follows = len(r.scratch) == 1 && equalFold(string(key), "Response") && equalFold(string(value), "Follows")
+		}
+		if len(r.buf) > r.max {
+			return Message{}, ErrMessageTooLarge
+		}
+	}
+}
+
+// readLine returns the next line without its line end. The slice is only
+// valid until the next read.
+func (r *Reader) readLine() ([]byte, error) {
+	line, err := r.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		// A line longer than the buffer: gather it, within the bound.
+		long := append([]byte(nil), line...)
+		for err == bufio.ErrBufferFull {
+			if len(long) > r.max {
+				return nil, ErrMessageTooLarge
+			}
+			line, err = r.br.ReadSlice('\n')
+			long = append(long, line...)
+		}
+		line = long
+	}
+	if err != nil {
+		if err == io.EOF && len(line) > 0 {
+			return line, io.ErrUnexpectedEOF
+		}
+		return line, err
+	}
+	line = line[:len(line)-1]
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	return line, nil
+}
+
+// splitHeader splits "Key: value" at the first ':' and skips the blanks that
+// follow it, as Asterisk does. A line without ':' is a key with no value.
+func splitHeader(line []byte) (key, value []byte, ok bool) {
+	i := bytes.IndexByte(line, ':')
+	if i < 0 {
+		return line, nil, false
+	}
+	key, value = line[:i], line[i+1:]
+	for len(value) > 0 && (value[0] == ' ' || value[0] == '\t') {
+		value = value[1:]
+	}
+	return key, value, true
+}
+
+func (r *Reader) addField(key, value []byte) {
+	var f field
+	f.k0 = uint32(len(r.buf))
+	r.buf = append(r.buf, key...)
+	f.k1 = uint32(len(r.buf))
+	r.buf = append(r.buf, ':', ' ')
+	f.v0 = uint32(len(r.buf))
+	r.buf = append(r.buf, value...)
+	f.v1 = uint32(len(r.buf))
+	r.buf = append(r.buf, '\n')
+	r.scratch = append(r.scratch, f)
+}
+
+// finish copies the message out of the reusable buffers: one string, one slice.
+func (r *Reader) finish() Message {
+	m := Message{raw: string(r.buf), fields: make([]field, len(r.scratch))}
+	copy(m.fields, r.scratch)
+	return m
+}
+
+// parseComplete turns one encoded message (as AppendMessage writes it) into
+// a Message.
+func parseComplete(b []byte) Message {
+	m, err := NewReader(bytes.NewReader(b)).ReadMessage()
+	if err != nil {
+		return Message{}
+	}
+	return m
+}

@@ -1,0 +1,104 @@
+// Package transcript reads the annotated AMI transcripts recorded from a real
+// Asterisk (testdata/ami-NN-*.txt): blocks headed `### C->S hh:mm:ss` (what
+// the client sent) or `### S->C hh:mm:ss` (what Asterisk sent), each holding
+// one message with its CRLF line ends, the first S->C block being the
+// greeting. The parser tests and pbxsim's fidelity test both read them.
+package transcript
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/coocenter/coocenterd/internal/ami"
+)
+
+// Direction says who wrote a message.
+type Direction string
+
+// The two directions of a transcript.
+const (
+	ClientToServer Direction = "C->S"
+	ServerToClient Direction = "S->C"
+)
+
+// Entry is one message of a transcript.
+type Entry struct {
+	Dir      Direction
+	Time     string      // hh:mm:ss as recorded
+	Greeting string      // set instead of Msg for the greeting line
+	Msg      ami.Message // the message, parsed with ami.Reader
+}
+
+// ReadFile parses the transcript at path.
+func ReadFile(path string) ([]Entry, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	entries, err := Read(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return entries, nil
+}
+
+// Read parses a transcript.
+func Read(r io.Reader) ([]Entry, error) {
+	var (
+		entries []Entry
+		cur     *Entry
+		body    bytes.Buffer
+	)
+	flush := func() error {
+		if cur == nil {
+			return nil
+		}
+		text := body.Bytes()
+		if strings.HasPrefix(string(text), "Asterisk Call Manager") {
+			cur.Greeting = strings.TrimRight(string(text), "\r\n")
+		} else {
+			m, err := ami.NewReader(bytes.NewReader(text)).ReadMessage()
+			if err != nil {
+				return fmt.Errorf("block at %s: %w", cur.Time, err)
+			}
+			cur.Msg = m
+		}
+		entries = append(entries, *cur)
+		cur = nil
+		body.Reset()
+		return nil
+	}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), ami.DefaultMaxMessageSize)
+	for sc.Scan() {
+		line := sc.Text()
+		if rest, ok := strings.CutPrefix(line, "### "); ok {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			dir, at, _ := strings.Cut(rest, " ")
+			if dir != string(ClientToServer) && dir != string(ServerToClient) {
+				return nil, fmt.Errorf("unknown direction in %q", line)
+			}
+			cur = &Entry{Dir: Direction(dir), Time: at}
+			continue
+		}
+		if cur == nil {
+			continue
+		}
+		body.WriteString(line)
+		body.WriteByte('\n')
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	return entries, nil
+}
