@@ -72,6 +72,9 @@ func (r *Reader) ReadGreeting() (string, error) {
 // ReadMessage reads the next message. Blank lines between messages are
 // skipped. It returns io.EOF only at a clean message boundary.
 func (r *Reader) ReadMessage() (Message, error) {
+	if m, ok := r.readBuffered(); ok {
+		return m, nil
+	}
 	r.buf = r.buf[:0]
 	r.scratch = r.scratch[:0]
 	follows, body := false, false
@@ -112,6 +115,62 @@ func (r *Reader) ReadMessage() (Message, error) {
 		if len(r.buf) > r.max {
 			return Message{}, ErrMessageTooLarge
 		}
+	}
+}
+
+// readBuffered is the fast path: when a whole message already sits in the
+// bufio buffer, index it in place and copy it out once. It consumes nothing
+// and reports false when the message is incomplete or is legacy Command
+// output; ReadMessage then takes the line-by-line path.
+func (r *Reader) readBuffered() (Message, bool) {
+	if r.br.Buffered() == 0 {
+		if _, err := r.br.Peek(1); err != nil {
+			return Message{}, false
+		}
+	}
+	b, _ := r.br.Peek(r.br.Buffered())
+	r.scratch = r.scratch[:0]
+	start, pos := 0, 0
+	for {
+		i := bytes.IndexByte(b[pos:], '\n')
+		if i < 0 {
+			return Message{}, false
+		}
+		end := pos + i
+		if end > pos && b[end-1] == '\r' {
+			end--
+		}
+		if end == pos { // blank line
+			if len(r.scratch) == 0 {
+				pos += i + 1
+				start = pos
+				continue
+			}
+			m := Message{raw: string(b[start:pos]), fields: make([]field, len(r.scratch))}
+			copy(m.fields, r.scratch)
+			_, _ = r.br.Discard(pos + i + 1)
+			return m, true
+		}
+		f := field{k0: uint32(pos - start), v1: uint32(end - start)}
+		if c := bytes.IndexByte(b[pos:end], ':'); c >= 0 {
+			f.k1 = f.k0 + uint32(c)
+			v := pos + c + 1
+			for v < end && (b[v] == ' ' || b[v] == '\t') {
+				v++
+			}
+			f.v0 = uint32(v - start)
+		} else {
+			f.k1, f.v0 = f.v1, f.v1
+		}
+		if end-start > r.max {
+			return Message{}, false // the slow path reports the size error
+		}
+		if len(r.scratch) == 0 && bytes.EqualFold(b[start+int(f.k0):start+int(f.k1)], []byte("Response")) &&
+			bytes.EqualFold(b[start+int(f.v0):end], []byte("Follows")) {
+			return Message{}, false
+		}
+		r.scratch = append(r.scratch, f)
+		pos += i + 1
 	}
 }
 

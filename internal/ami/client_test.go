@@ -1,0 +1,452 @@
+package ami_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coocenter/coocenterd/internal/ami"
+)
+
+// connect starts a client and waits for its Connected notice.
+func connect(t *testing.T, cfg ami.Config) (*ami.Client, *ami.Subscription) {
+	t.Helper()
+	c := ami.Connect(context.Background(), cfg)
+	t.Cleanup(func() { c.Close() })
+	sub := c.Subscribe(0)
+	waitKind(t, sub, ami.Connected)
+	return c, sub
+}
+
+// waitKind reads sub until an event of kind k arrives (bounded in time).
+func waitKind(t *testing.T, sub *ami.Subscription, k ami.Kind) ami.Event {
+	t.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case e, ok := <-sub.C():
+			if !ok {
+				t.Fatalf("subscription closed while waiting for kind %d", k)
+			}
+			if e.Kind == k {
+				return e
+			}
+		case <-timeout:
+			t.Fatalf("no event of kind %d within 5s", k)
+		}
+	}
+}
+
+// waitEvent reads sub until an AMI event named name arrives.
+func waitEvent(t *testing.T, sub *ami.Subscription, name string) ami.Message {
+	t.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case e := <-sub.C():
+			if e.Kind == ami.AMIEvent && e.Msg.Event() == name {
+				return e.Msg
+			}
+		case <-timeout:
+			t.Fatalf("no %s event within 5s", name)
+		}
+	}
+}
+
+func TestLoginPlainAndMD5(t *testing.T) {
+	for _, auth := range []string{"plain", "md5"} {
+		t.Run(auth, func(t *testing.T) {
+			f := newFakeAMI(t)
+			cfg := f.config()
+			cfg.AuthType = auth
+			c, sub := connect(t, cfg)
+			if st := c.Status(); !st.Connected || !st.Booted || st.Version != "9.0.0" {
+				t.Fatalf("status %+v", st)
+			}
+			// FullyBooted came with the login, and reaches subscribers after Connected.
+			waitEvent(t, sub, "FullyBooted")
+			for _, m := range f.actions() {
+				if m.Get("Action") == "Login" && auth == "md5" && m.Get("Secret") != "" {
+					t.Fatal("MD5 login sent the secret in clear")
+				}
+			}
+		})
+	}
+}
+
+func TestLoginRefused(t *testing.T) {
+	f := newFakeAMI(t)
+	cfg := f.config()
+	cfg.Secret = "wrong"
+	c := ami.Connect(context.Background(), cfg)
+	defer c.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(c.Status().LastError, "authentication failed") {
+		if time.Now().After(deadline) {
+			t.Fatalf("status %+v", c.Status())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if c.Connected() {
+		t.Fatal("connected with a wrong secret")
+	}
+	if strings.Contains(c.Status().LastError, "wrong") {
+		t.Fatal("the secret appears in the error")
+	}
+	_, err := c.Do(context.Background(), ami.Action{Name: "Ping"})
+	if !errors.Is(err, ami.ErrNotConnected) {
+		t.Fatalf("Do while refused: %v", err)
+	}
+}
+
+func TestActionTimeoutCleansUp(t *testing.T) {
+	f := newFakeAMI(t)
+	f.set(func(f *fakeAMI) { f.handler = func(*fakeConn, ami.Message) {} }) // never answers
+	c, _ := connect(t, f.config())
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.Do(ctx, ami.Action{Name: "QueueStatus"})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v", err)
+	}
+	if time.Since(start) > time.Second {
+		t.Fatal("timeout took too long")
+	}
+	if n := c.PendingCount(); n != 0 {
+		t.Fatalf("%d actions left pending after timeout", n)
+	}
+}
+
+// TestPendingTableNeverGrows: completed and timed-out ActionIDs leave the
+// table (wenerme/astgo kept them forever).
+func TestPendingTableNeverGrows(t *testing.T) {
+	f := newFakeAMI(t)
+	f.set(func(f *fakeAMI) {
+		f.handler = func(fc *fakeConn, m ami.Message) {
+			if m.Get("Silent") == "" {
+				fc.send("Response", "Success", "ActionID", m.ActionID())
+			}
+		}
+	})
+	c, _ := connect(t, f.config())
+	for i := range 500 {
+		a := ami.Action{Name: "Test"}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		if i%50 == 0 {
+			a.Headers = []ami.Header{{Key: "Silent", Value: "1"}}
+			cancel()
+			ctx, cancel = context.WithTimeout(context.Background(), time.Millisecond)
+		}
+		_, _ = c.Do(ctx, a)
+		cancel()
+	}
+	if n := c.PendingCount(); n != 0 {
+		t.Fatalf("%d ActionIDs left in the pending table", n)
+	}
+}
+
+// TestEventListWithInterleavedEvents: every item of a list is returned, not
+// just the first message (ivahaev/amigo), and an unrelated event read in the
+// middle is neither taken for the answer (heltonmarx/goami #22) nor lost.
+func TestEventListWithInterleavedEvents(t *testing.T) {
+	f := newFakeAMI(t)
+	f.set(func(f *fakeAMI) {
+		f.handler = func(fc *fakeConn, m ami.Message) {
+			id := m.ActionID()
+			fc.send("Event", "Newstate", "Privilege", "call,all", "Channel", "SIP/801-00000001")
+			fc.send("Event", "OriginateResponse", "ActionID", "other-session-1", "Response", "Success")
+			fc.send("Response", "Success", "ActionID", id, "EventList", "start", "Message", "Channels will follow")
+			for i := range 3 {
+				fc.send("Event", "CoreShowChannel", "ActionID", id, "Channel", fmt.Sprintf("SIP/80%d-0000000%d", i, i))
+				if i == 1 {
+					fc.send("Event", "Hangup", "Privilege", "call,all", "Channel", "SIP/809-00000009")
+				}
+			}
+			fc.send("Event", "CoreShowChannelsComplete", "ActionID", id, "EventList", "Complete", "ListItems", "3")
+		}
+	})
+	c, sub := connect(t, f.config())
+	res, err := c.Do(context.Background(), ami.Action{Name: "CoreShowChannels"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Response.Get("Message") != "Channels will follow" {
+		t.Fatalf("response taken from the wrong message: %q", res.Response.String())
+	}
+	if len(res.Events) != 3 || res.Events[2].Get("Channel") != "SIP/802-00000002" {
+		t.Fatalf("list items: %d", len(res.Events))
+	}
+	if res.Complete.Get("ListItems") != "3" {
+		t.Fatalf("complete: %q", res.Complete.String())
+	}
+	waitEvent(t, sub, "Newstate")
+	waitEvent(t, sub, "OriginateResponse")
+	waitEvent(t, sub, "Hangup")
+}
+
+// TestLegacyListWithoutEventList: before Asterisk 13.2 some acks lacked
+// `EventList: start` and Complete events lacked `EventList: Complete`.
+func TestLegacyListWithoutEventList(t *testing.T) {
+	f := newFakeAMI(t)
+	f.set(func(f *fakeAMI) {
+		f.handler = func(fc *fakeConn, m ami.Message) {
+			id := m.ActionID()
+			fc.send("Response", "Success", "ActionID", id, "Message", "Result will follow")
+			fc.send("Event", "DBGetResponse", "ActionID", id, "Family", "blacklist", "Key", "123", "Val", "x")
+			fc.send("Event", "DBGetComplete", "ActionID", id)
+		}
+	})
+	c, _ := connect(t, f.config())
+	res, err := c.Do(context.Background(), ami.Action{Name: "DBGet", Headers: []ami.Header{{Key: "Family", Value: "blacklist"}, {Key: "Key", Value: "123"}}})
+	if err != nil || len(res.Events) != 1 || res.Events[0].Get("Val") != "x" {
+		t.Fatalf("got %+v, %v", res, err)
+	}
+}
+
+func TestErrorResponse(t *testing.T) {
+	f := newFakeAMI(t)
+	c, _ := connect(t, f.config())
+	_, err := c.Do(context.Background(), ami.Action{Name: "Bogus"})
+	var re *ami.ResponseError
+	if !errors.As(err, &re) || !strings.HasPrefix(re.Message, "Invalid/unknown command") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestDisconnectFailsPendingAtOnce: nothing hangs when the link drops.
+func TestDisconnectFailsPendingAtOnce(t *testing.T) {
+	f := newFakeAMI(t)
+	arrived := make(chan struct{}, 10)
+	f.set(func(f *fakeAMI) { f.handler = func(*fakeConn, ami.Message) { arrived <- struct{}{} } })
+	c, _ := connect(t, f.config())
+	errs := make(chan error, 5)
+	for range 5 {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_, err := c.Do(ctx, ami.Action{Name: "Originate"})
+			errs <- err
+		}()
+	}
+	for range 5 {
+		<-arrived
+	}
+	start := time.Now()
+	f.close()
+	for range 5 {
+		if err := <-errs; !errors.Is(err, ami.ErrDisconnected) {
+			t.Fatalf("got %v, want ErrDisconnected", err)
+		}
+	}
+	if time.Since(start) > 2*time.Second {
+		t.Fatal("pending actions were not failed at once")
+	}
+}
+
+func TestReconnectAfterRestart(t *testing.T) {
+	f := newFakeAMI(t)
+	c, sub := connect(t, f.config())
+	f.restart(50 * time.Millisecond)
+	e := waitKind(t, sub, ami.Disconnected)
+	if !errors.Is(e.Err, ami.ErrDisconnected) {
+		t.Fatalf("disconnect reason %v", e.Err)
+	}
+	waitKind(t, sub, ami.Connected)
+	if _, err := c.Do(context.Background(), ami.Action{Name: "Ping"}); err != nil {
+		t.Fatal(err)
+	}
+	if st := c.Status(); st.Reconnects != 1 || f.loginCount() != 2 {
+		t.Fatalf("status %+v, logins %d", st, f.loginCount())
+	}
+}
+
+func TestKeepAliveDropsSilentConnection(t *testing.T) {
+	f := newFakeAMI(t)
+	cfg := f.config()
+	cfg.PingInterval = 20 * time.Millisecond
+	cfg.ActionTimeout = 50 * time.Millisecond
+	_, sub := connect(t, cfg)
+	f.set(func(f *fakeAMI) { f.noPong = true })
+	e := waitKind(t, sub, ami.Disconnected)
+	if !strings.Contains(e.Err.Error(), "keep-alive") {
+		t.Fatalf("disconnect reason %v", e.Err)
+	}
+	f.set(func(f *fakeAMI) { f.noPong = false })
+	waitKind(t, sub, ami.Connected)
+}
+
+func TestConnectedWithoutFullyBooted(t *testing.T) {
+	f := newFakeAMI(t)
+	f.set(func(f *fakeAMI) { f.noBoot = true })
+	cfg := f.config()
+	cfg.BootWait = 20 * time.Millisecond
+	c := ami.Connect(context.Background(), cfg)
+	defer c.Close()
+	sub := c.Subscribe(0)
+	if e := waitKind(t, sub, ami.Connected); e.Booted {
+		t.Fatal("reported booted without FullyBooted")
+	}
+}
+
+// TestSlowSubscriberDoesNotStallOthers: a subscriber that stops reading
+// neither blocks the socket reader (amigo #33) nor the other subscribers,
+// and learns how much it lost.
+func TestSlowSubscriberDoesNotStallOthers(t *testing.T) {
+	f := newFakeAMI(t)
+	f.set(func(f *fakeAMI) {
+		f.handler = func(fc *fakeConn, m ami.Message) {
+			for i := range 1000 {
+				fc.send("Event", "Newstate", "Privilege", "call,all", "Seq", strconv.Itoa(i))
+			}
+			fc.send("Response", "Success", "ActionID", m.ActionID())
+		}
+	})
+	c, fast := connect(t, f.config())
+	stuck := c.Subscribe(10)
+	if _, err := c.Do(context.Background(), ami.Action{Name: "Flood"}); err != nil {
+		t.Fatal(err) // the reader kept routing answers while stuck was full
+	}
+	for i := range 1000 {
+		m := waitEvent(t, fast, "Newstate")
+		if m.Get("Seq") != strconv.Itoa(i) {
+			t.Fatalf("fast subscriber: got seq %s, want %d", m.Get("Seq"), i)
+		}
+	}
+	if fast.Dropped() != 0 || stuck.Dropped() == 0 {
+		t.Fatalf("dropped: fast %d, stuck %d", fast.Dropped(), stuck.Dropped())
+	}
+	// Every loss is announced: the Overflow events add up to the counter.
+	var announced uint64
+	for announced < stuck.Dropped() {
+		announced += waitKind(t, stuck, ami.Overflow).Dropped
+	}
+	if announced != stuck.Dropped() {
+		t.Fatalf("overflow events say %d dropped, counter %d", announced, stuck.Dropped())
+	}
+}
+
+// TestLateConsumerLosesNothing: a consumer that is busy for a while does not
+// lose events (staskobzar/goami2 dropped them after 10 ms).
+func TestLateConsumerLosesNothing(t *testing.T) {
+	f := newFakeAMI(t)
+	f.set(func(f *fakeAMI) {
+		f.handler = func(fc *fakeConn, m ami.Message) {
+			fc.send("Response", "Success", "ActionID", m.ActionID())
+			for i := range 5000 {
+				fc.send("Event", "Newstate", "Privilege", "call,all", "Seq", strconv.Itoa(i))
+			}
+		}
+	})
+	c, sub := connect(t, f.config())
+	if _, err := c.Do(context.Background(), ami.Action{Name: "Flood"}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // the consumer is late
+	for i := range 5000 {
+		if m := waitEvent(t, sub, "Newstate"); m.Get("Seq") != strconv.Itoa(i) {
+			t.Fatalf("got seq %s, want %d", m.Get("Seq"), i)
+		}
+	}
+	if sub.Dropped() != 0 {
+		t.Fatalf("dropped %d", sub.Dropped())
+	}
+}
+
+// TestConcurrentActionsStayWholeAndOrdered: actions from many goroutines
+// reach the server whole, each goroutine's in the order it sent them.
+func TestConcurrentActionsStayWholeAndOrdered(t *testing.T) {
+	f := newFakeAMI(t)
+	f.set(func(f *fakeAMI) {
+		f.handler = func(fc *fakeConn, m ami.Message) {
+			fc.send("Response", "Success", "ActionID", m.ActionID(), "Echo", m.Get("Seq"))
+		}
+	})
+	c, _ := connect(t, f.config())
+	var wg sync.WaitGroup
+	for g := range 20 {
+		wg.Go(func() {
+			for i := range 50 {
+				seq := fmt.Sprintf("%d-%d", g, i)
+				res, err := c.Do(context.Background(), ami.Action{Name: "Test", Headers: []ami.Header{{Key: "Seq", Value: seq}}})
+				if err != nil || res.Response.Get("Echo") != seq {
+					t.Errorf("%s: got %q, %v", seq, res.Response.Get("Echo"), err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	last := map[string]int{}
+	for _, m := range f.actions() {
+		g, i, ok := strings.Cut(m.Get("Seq"), "-")
+		if !ok {
+			continue
+		}
+		n, _ := strconv.Atoi(i)
+		if prev, seen := last[g]; seen && n != prev+1 {
+			t.Fatalf("goroutine %s: action %d after %d", g, n, prev)
+		}
+		last[g] = n
+	}
+	if len(last) != 20 {
+		t.Fatalf("server saw %d goroutines' actions", len(last))
+	}
+}
+
+func TestInjectionRefusedBeforeSending(t *testing.T) {
+	f := newFakeAMI(t)
+	c, _ := connect(t, f.config())
+	before := len(f.actions())
+	for _, a := range []ami.Action{
+		{Name: "Hangup", Headers: []ami.Header{{Key: "Channel", Value: "SIP/801\r\nAction: Originate"}}},
+		{Name: "Hangup", Headers: []ami.Header{{Key: "Channel", Value: "x\nAction: Command\nCommand: core stop now"}}},
+		{Name: "Hangup\r\nAction: Command"},
+		{Name: "Hangup", Headers: []ami.Header{{Key: "ActionID", Value: "mine"}}},
+		{Name: ""},
+	} {
+		if _, err := c.Do(context.Background(), a); !errors.Is(err, ami.ErrInvalidHeader) {
+			t.Errorf("%q: got %v, want ErrInvalidHeader", a, err)
+		}
+	}
+	if _, err := c.Do(context.Background(), ami.Action{Name: "Ping"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.actions()[before:]; len(got) != 1 || got[0].Get("Action") != "Ping" {
+		t.Fatalf("server received %d messages, want only the Ping", len(got))
+	}
+}
+
+func TestNotConnectedFailsFast(t *testing.T) {
+	cfg := ami.Config{Addr: "127.0.0.1:1", MinBackoff: time.Hour, MaxBackoff: time.Hour}
+	c := ami.Connect(context.Background(), cfg)
+	defer c.Close()
+	start := time.Now()
+	_, err := c.Do(context.Background(), ami.Action{Name: "Ping"})
+	if !errors.Is(err, ami.ErrNotConnected) || time.Since(start) > 100*time.Millisecond {
+		t.Fatalf("got %v after %v", err, time.Since(start))
+	}
+}
+
+func TestCloseLogsOffAndEndsSubscriptions(t *testing.T) {
+	f := newFakeAMI(t)
+	c, sub := connect(t, f.config())
+	c.Close()
+	for range sub.C() {
+	}
+	var logoff bool
+	for _, m := range f.actions() {
+		logoff = logoff || m.Get("Action") == "Logoff"
+	}
+	if !logoff {
+		t.Fatal("no Logoff sent on Close")
+	}
+	if _, err := c.Do(context.Background(), ami.Action{Name: "Ping"}); !errors.Is(err, ami.ErrClosed) {
+		t.Fatalf("Do after Close: %v", err)
+	}
+}
