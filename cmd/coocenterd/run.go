@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/coocenter/coocenterd/internal/ami"
+	"github.com/coocenter/coocenterd/internal/config"
+)
+
+// version is set at build time: -ldflags "-X main.version=1.2.3".
+var version = "dev"
+
+// errUsage is returned for bad flags; the flag package has already said why.
+var errUsage = errors.New("bad command line (see -h)")
+
+// run is the whole daemon: parse flags, load the config, run until ctx ends.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("coocenterd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", config.DefaultPath, "path of api.conf")
+	check := fs.Bool("check", false, "validate the config file and exit (status 0 if valid)")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "unexpected argument %q\n", fs.Arg(0))
+		return errUsage
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, "coocenterd", version)
+		return nil
+	}
+	cfg, err := config.Load(*configPath)
+	if err != nil {
+		return err
+	}
+	if *check {
+		fmt.Fprintf(stdout, "%s: ok\n", *configPath)
+		return nil
+	}
+	log := newLogger(stderr, cfg.General.LogLevel)
+	log.Info("coocenterd starting", "version", version, "config", *configPath)
+	return serve(ctx, cfg, log)
+}
+
+// serve runs the daemon's parts until ctx ends, then stops them in order.
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	client := ami.Connect(ctx, amiConfig(cfg, log))
+	defer client.Close()
+	events := client.Subscribe(0)
+	for {
+		select {
+		case <-ctx.Done():
+			log.Info("coocenterd stopping")
+			return nil
+		case e, ok := <-events.C():
+			if !ok {
+				return nil
+			}
+			logEvent(log, e)
+		}
+	}
+}
+
+func amiConfig(cfg *config.Config, log *slog.Logger) ami.Config {
+	return ami.Config{
+		Addr:          cfg.AMIAddr(),
+		Username:      cfg.AMI.Username,
+		Secret:        cfg.AMI.Secret,
+		AuthType:      cfg.AMI.AuthType,
+		Events:        cfg.AMI.Events,
+		ActionTimeout: cfg.AMI.ActionTimeout,
+		PingInterval:  cfg.AMI.PingInterval,
+		MaxBackoff:    cfg.AMI.ReconnectMax,
+		Logger:        log,
+	}
+}
+
+// logEvent logs connection changes; AMI events only at debug level.
+func logEvent(log *slog.Logger, e ami.Event) {
+	switch e.Kind {
+	case ami.Overflow:
+		log.Warn("events lost: consumer fell behind", "dropped", e.Dropped)
+	case ami.Booted:
+		log.Info("asterisk fully booted")
+	case ami.AMIEvent:
+		log.Debug("ami event", "event", e.Msg.Event())
+	}
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	switch strings.ToLower(level) {
+	case "debug":
+		l = slog.LevelDebug
+	case "warn":
+		l = slog.LevelWarn
+	case "error":
+		l = slog.LevelError
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
