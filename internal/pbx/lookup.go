@@ -1,0 +1,137 @@
+package pbx
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// ErrStaticMember: the member comes from queues.conf and cannot be logged out.
+var ErrStaticMember = fmt.Errorf("%w: member is configured statically in queues.conf", ErrInvalid)
+
+var (
+	numberRe = regexp.MustCompile(`^[0-9*#+]{1,32}$`)
+	queueRe  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	reasonOK = regexp.MustCompile(`^[\x20-\x7e]{0,64}$`)
+)
+
+func checkNumber(what, s string) error {
+	if !numberRe.MatchString(s) {
+		return fmt.Errorf("%w: %s %q is not a number", ErrInvalid, what, s)
+	}
+	return nil
+}
+
+func checkQueue(s string) error {
+	if !queueRe.MatchString(s) {
+		return fmt.Errorf("%w: queue name %q", ErrInvalid, s)
+	}
+	return nil
+}
+
+// device returns the dial string of an extension's phone, "SIP/801" or
+// "PJSIP/801". With channel_tech auto, the technology is the one that has a
+// phone of that name; when both have one, the registered one wins.
+func (p *PBX) device(exten string) (string, error) {
+	if err := checkNumber("extension", exten); err != nil {
+		return "", err
+	}
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	sip, hasSIP := p.st.peers["SIP/"+exten]
+	pj, hasPJ := p.st.peers["PJSIP/"+exten]
+	switch strings.ToUpper(p.opts.ChannelTech) {
+	case "SIP":
+		hasPJ = false
+	case "PJSIP":
+		hasSIP = false
+	}
+	switch {
+	case hasSIP && hasPJ:
+		if pj.Addr != "-none-" && sip.Addr == "-none-" {
+			return "PJSIP/" + exten, nil
+		}
+		return "SIP/" + exten, nil
+	case hasSIP:
+		return "SIP/" + exten, nil
+	case hasPJ:
+		return "PJSIP/" + exten, nil
+	}
+	return "", fmt.Errorf("%w: %s", ErrUnknownExtension, exten)
+}
+
+// legOf returns the channel of an extension's phone to act on: an answered,
+// bridged one before a ringing one (ami-mapping §3.4).
+func (p *PBX) legOf(exten string) (Channel, bool) {
+	legs := p.legsOf(exten)
+	best, found, score := Channel{}, false, -1
+	for _, c := range legs {
+		s := 0
+		if c.State == 6 {
+			s += 2
+		}
+		if c.BridgeID != "" {
+			s++
+		}
+		if s > score {
+			best, found, score = c, true, s
+		}
+	}
+	return best, found
+}
+
+// legsOf returns every channel of an extension's phone.
+func (p *PBX) legsOf(exten string) []Channel {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	var out []Channel
+	for _, c := range p.st.channelsSorted() {
+		if _, name, ok := deviceOf(c.Name); ok && name == exten {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// knownExten reports whether exten is a phone or a queue member.
+func (p *PBX) knownExten(exten string) bool {
+	if _, err := p.device(exten); err == nil {
+		return true
+	}
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	for _, q := range p.st.queues {
+		for _, m := range q.Members {
+			if memberIs(m, exten) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// membership returns, per queue, the member that stands for exten. With
+// queue set, only that queue is looked at and it must exist.
+func (p *PBX) membership(queue, exten string) (map[string]Member, error) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	out := map[string]Member{}
+	for name, q := range p.st.queues {
+		if queue != "" && name != queue {
+			continue
+		}
+		for _, m := range q.Members {
+			if memberIs(m, exten) {
+				out[name] = m
+			}
+		}
+	}
+	if _, ok := p.st.queues[queue]; queue != "" && !ok {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownQueue, queue)
+	}
+	return out, nil
+}
+
+func memberIs(m Member, exten string) bool {
+	return ifaceExten(m.Interface) == exten || ifaceExten(m.StateInterface) == exten
+}

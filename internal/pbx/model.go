@@ -1,0 +1,228 @@
+package pbx
+
+import (
+	"context"
+	"log/slog"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/coocenter/coocenterd/internal/ami"
+)
+
+// Options tune the model and its commands.
+type Options struct {
+	OriginateContext string        // where click-to-call and spy calls dial (default "internal")
+	ChannelTech      string        // "auto" (default), "SIP" or "PJSIP": technology of extensions
+	ResyncInterval   time.Duration // full re-check against Asterisk (default 5 min; < 0 disables)
+	OriginateTimeout time.Duration // how long src rings on click-to-call or spy (default 30 s)
+	Logger           *slog.Logger
+	Now              func() time.Time
+	// OnEvent receives the model's domain events, in order, on the model's
+	// goroutine; it must not block for long.
+	OnEvent func(Event)
+}
+
+// PBX is the live model plus the commands. Queries are safe from any
+// goroutine and never touch Asterisk.
+type PBX struct {
+	ami  *ami.Client
+	opts Options
+	log  *slog.Logger
+
+	mu        sync.RWMutex
+	st        *state
+	connected bool
+	synced    time.Time
+
+	refresh   chan struct{} // a debounced partial resync (phones) is wanted
+	resyncReq chan struct{} // a full resync is wanted (retry after a failure)
+	done      chan struct{}
+	cancel    context.CancelFunc
+}
+
+// New starts the model: it subscribes to the client's events and keeps
+// itself current until Close.
+func New(client *ami.Client, opts Options) *PBX {
+	if opts.OriginateContext == "" {
+		opts.OriginateContext = "internal"
+	}
+	if opts.ResyncInterval == 0 {
+		opts.ResyncInterval = 5 * time.Minute
+	}
+	if opts.OriginateTimeout == 0 {
+		opts.OriginateTimeout = 30 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &PBX{
+		ami: client, opts: opts, log: opts.Logger.With("component", "pbx"),
+		st: newState(), refresh: make(chan struct{}, 1), resyncReq: make(chan struct{}, 1), done: make(chan struct{}), cancel: cancel,
+	}
+	sub := client.Subscribe(0)
+	go p.run(ctx, sub)
+	return p
+}
+
+// Close stops the model and waits for it.
+func (p *PBX) Close() {
+	p.cancel()
+	<-p.done
+}
+
+// Connected reports whether Asterisk is connected and the model synced.
+func (p *PBX) Connected() bool {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.connected
+}
+
+// Version is the AMI version of the connected Asterisk.
+func (p *PBX) Version() string { return p.ami.Status().Version }
+
+// Channels returns the live channels, oldest first.
+func (p *PBX) Channels() []Channel {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.st.channelsSorted()
+}
+
+// Peers returns the SIP peers and PJSIP endpoints, by technology then name.
+func (p *PBX) Peers() []Peer {
+	p.mu.RLock()
+	out := make([]Peer, 0, len(p.st.peers))
+	for _, pe := range p.st.peers {
+		out = append(out, *pe)
+	}
+	p.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Tech != out[j].Tech {
+			return out[i].Tech > out[j].Tech // SIP before PJSIP, as the original listed chan_sip
+		}
+		return lessName(out[i].Name, out[j].Name)
+	})
+	return out
+}
+
+// Hints returns the hints, by extension; Name is the agent's queue member
+// name when the extension is a queue member.
+func (p *PBX) Hints() []Hint {
+	p.mu.RLock()
+	names := map[string]string{}
+	for _, q := range p.st.queues {
+		for _, m := range q.Members {
+			if e := ifaceExten(m.Interface); e != "" && m.Name != "" && m.Name != m.Interface {
+				names[e] = m.Name
+			}
+		}
+	}
+	out := make([]Hint, 0, len(p.st.hints))
+	for _, h := range p.st.hints {
+		c := *h
+		c.Name = names[h.Exten]
+		out = append(out, c)
+	}
+	p.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Exten != out[j].Exten {
+			return lessName(out[i].Exten, out[j].Exten)
+		}
+		return out[i].Context < out[j].Context
+	})
+	return out
+}
+
+// Queues returns the queues by name with their members in Asterisk's order.
+func (p *PBX) Queues() []Queue {
+	p.mu.RLock()
+	out := make([]Queue, 0, len(p.st.queues))
+	for _, q := range p.st.queues {
+		out = append(out, Queue{Name: q.Name, Members: append([]Member(nil), q.Members...)})
+	}
+	p.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return lessName(out[i].Name, out[j].Name) })
+	return out
+}
+
+// lessName orders numeric names numerically, others as strings.
+func lessName(a, b string) bool {
+	na, ea := strconv.Atoi(a)
+	nb, eb := strconv.Atoi(b)
+	if ea == nil && eb == nil && na != nb {
+		return na < nb
+	}
+	return a < b
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// run applies events in order; on every (re)connect and overflow it resyncs.
+func (p *PBX) run(ctx context.Context, sub *ami.Subscription) {
+	defer close(p.done)
+	defer sub.Unsubscribe()
+	var tick <-chan time.Time
+	if p.opts.ResyncInterval > 0 {
+		t := time.NewTicker(p.opts.ResyncInterval)
+		defer t.Stop()
+		tick = t.C
+	}
+	var debounce <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e, ok := <-sub.C():
+			if !ok {
+				return
+			}
+			p.handle(ctx, e)
+		case <-tick:
+			if p.ami.Connected() {
+				p.resync(ctx)
+			}
+		case <-p.resyncReq:
+			if p.ami.Connected() {
+				p.resync(ctx)
+			}
+		case <-p.refresh:
+			if debounce == nil {
+				debounce = time.After(time.Second)
+			}
+		case <-debounce:
+			debounce = nil
+			p.syncPhones(ctx)
+		}
+	}
+}
+
+func (p *PBX) handle(ctx context.Context, e ami.Event) {
+	switch e.Kind {
+	case ami.Connected, ami.Booted, ami.Overflow:
+		p.resync(ctx)
+	case ami.Disconnected:
+		p.mu.Lock()
+		p.connected = false
+		p.mu.Unlock()
+	case ami.AMIEvent:
+		p.apply(e.Msg)
+	}
+}
+
+func (p *PBX) emit(e Event) {
+	if p.opts.OnEvent != nil {
+		p.opts.OnEvent(e)
+	}
+}
+
+func (p *PBX) wantPhoneRefresh() {
+	select {
+	case p.refresh <- struct{}{}:
+	default:
+	}
+}

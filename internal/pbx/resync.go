@@ -1,0 +1,187 @@
+package pbx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/coocenter/coocenterd/internal/ami"
+)
+
+// resync reloads the whole model from Asterisk and then emits, as
+// reconstructed events, what changed while the model was not looking: a
+// channel that ended while we were disconnected gets its hangup, so nothing
+// downstream waits forever for an event that was lost.
+func (p *PBX) resync(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	started := time.Now()
+	next, err := p.load(ctx)
+	if err != nil {
+		if ctx.Err() == nil || errors.Is(err, context.DeadlineExceeded) {
+			p.log.Warn("resync failed; will retry", "err", err)
+			time.AfterFunc(2*time.Second, p.wantResync)
+		}
+		return
+	}
+	now := p.opts.Now()
+	var out []Event
+	p.mu.Lock()
+	old := p.st
+	for id, c := range old.channels {
+		if nc, ok := next.channels[id]; ok {
+			nc.Created = c.Created // ours is more precise than HH:MM:SS
+			continue
+		}
+		out = append(out, ChannelHangup{At: now, Channel: *c, Reconstructed: true})
+	}
+	for key, h := range next.hints {
+		if oh, ok := old.hints[key]; ok && oh.Status != h.Status {
+			out = append(out, HintChanged{At: now, Hint: *h, Reconstructed: true})
+		}
+	}
+	p.st, p.connected, p.synced = next, true, now
+	p.mu.Unlock()
+	p.log.Info("model synced", "channels", len(next.channels), "phones", len(next.peers),
+		"hints", len(next.hints), "queues", len(next.queues), "took", time.Since(started).Round(time.Millisecond))
+	for _, e := range out {
+		p.emit(e)
+	}
+}
+
+func (p *PBX) wantResync() {
+	select {
+	case p.resyncReq <- struct{}{}:
+	default:
+	}
+}
+
+// load reads a complete state from Asterisk.
+func (p *PBX) load(ctx context.Context) (*state, error) {
+	st := newState()
+	now := p.opts.Now()
+	res, err := p.ami.Do(ctx, ami.Action{Name: "CoreShowChannels"})
+	if err != nil {
+		return nil, fmt.Errorf("load channels: %w", err)
+	}
+	for _, m := range res.Events {
+		c := &Channel{}
+		snapshotChannel(c, m, "")
+		c.BridgeID = m.Get("BridgeId")
+		c.Application = m.Get("Application")
+		c.Created = now.Add(-parseDuration(m.Get("Duration")))
+		st.channels[c.Uniqueid] = c
+	}
+	if err := p.loadPhones(ctx, st); err != nil {
+		return nil, err
+	}
+	res, err = p.ami.Do(ctx, ami.Action{Name: "ExtensionStateList"})
+	if err != nil && !isEmptyList(err) {
+		return nil, fmt.Errorf("load hints: %w", err)
+	}
+	for _, m := range res.Events {
+		h := hintFrom(m)
+		st.hints[h.Exten+"@"+h.Context] = &h
+	}
+	res, err = p.ami.Do(ctx, ami.Action{Name: "QueueStatus"})
+	if err != nil {
+		return nil, fmt.Errorf("load queues: %w", err)
+	}
+	for _, m := range res.Events {
+		switch m.Event() {
+		case "QueueParams":
+			st.queues[m.Get("Queue")] = &Queue{Name: m.Get("Queue")}
+		case "QueueMember":
+			mem := memberFrom(m)
+			q, ok := st.queues[mem.Queue]
+			if !ok {
+				q = &Queue{Name: mem.Queue}
+				st.queues[mem.Queue] = q
+			}
+			q.setMember(mem)
+		}
+	}
+	return st, nil
+}
+
+// loadPhones reads SIP peers and PJSIP endpoints with their contacts. A
+// missing channel driver answers "Invalid/unknown command": no phones of
+// that kind. PJSIPShowContacts exists from Asterisk 16; before it the
+// endpoints are listed without address.
+func (p *PBX) loadPhones(ctx context.Context, st *state) error {
+	res, err := p.ami.Do(ctx, ami.Action{Name: "SIPpeers"})
+	if err != nil && !isEmptyList(err) {
+		return fmt.Errorf("load SIP peers: %w", err)
+	}
+	for _, m := range res.Events {
+		name := m.Get("ObjectName")
+		addr := m.Get("IPaddress")
+		if addr == "" {
+			addr = "-none-"
+		}
+		st.peers["SIP/"+name] = &Peer{Name: name, Tech: SIP, Addr: addr, Status: m.Get("Status")}
+	}
+	res, err = p.ami.Do(ctx, ami.Action{Name: "PJSIPShowEndpoints"})
+	if err != nil && !isEmptyList(err) {
+		return fmt.Errorf("load PJSIP endpoints: %w", err)
+	}
+	if len(res.Events) == 0 {
+		return nil
+	}
+	for _, m := range res.Events {
+		name := m.Get("ObjectName")
+		st.peers["PJSIP/"+name] = &Peer{Name: name, Tech: PJSIP, Addr: "-none-", Status: "UNKNOWN"}
+	}
+	res, err = p.ami.Do(ctx, ami.Action{Name: "PJSIPShowContacts"})
+	if err != nil && !isEmptyList(err) {
+		return fmt.Errorf("load PJSIP contacts: %w", err)
+	}
+	for _, m := range res.Events {
+		pe, ok := st.peers["PJSIP/"+m.Get("Endpoint")]
+		if !ok || pe.Addr != "-none-" {
+			continue // first contact wins, as PJSIP/<endpoint> dials the first
+		}
+		if via := m.Get("ViaAddr"); via != "" {
+			pe.Addr = via
+		} else {
+			pe.Addr = uriHost(m.Get("Uri"))
+		}
+		pe.Status = peerStatus(m.Get("Status"), usec(m.Get("RoundtripUsec")))
+	}
+	return nil
+}
+
+// syncPhones re-reads only the phones (after registrations change).
+func (p *PBX) syncPhones(ctx context.Context) {
+	if !p.ami.Connected() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	st := newState()
+	if err := p.loadPhones(ctx, st); err != nil {
+		p.log.Debug("phone refresh failed", "err", err)
+		return
+	}
+	p.mu.Lock()
+	p.st.peers = st.peers
+	p.mu.Unlock()
+}
+
+// isEmptyList tells an error that means "nothing of that kind" — Asterisk
+// answers an empty list, or an action of a module not loaded, with an Error.
+func isEmptyList(err error) bool {
+	var re *ami.ResponseError
+	if !errors.As(err, &re) {
+		return false
+	}
+	msg := strings.ToLower(re.Message)
+	for _, s := range []string{"no endpoints found", "no contacts found", "no dialplan hints", "invalid/unknown command"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}

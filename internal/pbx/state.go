@@ -1,0 +1,149 @@
+package pbx
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/coocenter/coocenterd/internal/ami"
+)
+
+// state is what the model knows. It is only touched under PBX.mu.
+type state struct {
+	channels map[string]*Channel // by Uniqueid
+	peers    map[string]*Peer    // by "TECH/name"
+	hints    map[string]*Hint    // by "exten@context"
+	queues   map[string]*Queue   // by name
+}
+
+func newState() *state {
+	return &state{
+		channels: map[string]*Channel{},
+		peers:    map[string]*Peer{},
+		hints:    map[string]*Hint{},
+		queues:   map[string]*Queue{},
+	}
+}
+
+// snapshotChannel reads a channel snapshot (the headers every channel event
+// and CoreShowChannel carry) into c. prefix is "" or "Dest".
+func snapshotChannel(c *Channel, m ami.Message, prefix string) {
+	get := func(k string) (string, bool) { return m.Lookup(prefix + k) }
+	if v, ok := get("Channel"); ok {
+		c.Name = v
+	}
+	if v, ok := get("Uniqueid"); ok {
+		c.Uniqueid = v
+	}
+	if v, ok := get("Linkedid"); ok && v != "" {
+		c.Linkedid = v
+	}
+	if v, ok := get("ChannelState"); ok {
+		c.State = atoi(v)
+	}
+	if v, ok := get("ChannelStateDesc"); ok {
+		c.StateDesc = v
+	}
+	if v, ok := get("CallerIDNum"); ok {
+		c.CallerIDNum = unknown(v)
+	}
+	if v, ok := get("CallerIDName"); ok {
+		c.CallerIDName = unescape(unknown(v))
+	}
+	if v, ok := get("ConnectedLineNum"); ok {
+		c.ConnectedLineNum = unknown(v)
+	}
+	if v, ok := get("ConnectedLineName"); ok {
+		c.ConnectedLineName = unescape(unknown(v))
+	}
+	if v, ok := get("Context"); ok {
+		c.Context = v
+	}
+	if v, ok := get("Exten"); ok {
+		c.Exten = v
+	}
+}
+
+// memberFrom reads a QueueMember list item or a QueueMember* event.
+func memberFrom(m ami.Message) Member {
+	mem := Member{
+		Queue:          m.Get("Queue"),
+		Interface:      first(m, "Interface", "Location"),
+		Name:           first(m, "MemberName", "Name"),
+		StateInterface: m.Get("StateInterface"),
+		Penalty:        atoi(m.Get("Penalty")),
+		Paused:         truthy(m.Get("Paused")),
+		PausedReason:   m.Get("PausedReason"),
+		InCall:         truthy(m.Get("InCall")),
+		Status:         atoi(m.Get("Status")),
+		Dynamic:        strings.EqualFold(m.Get("Membership"), "dynamic"),
+	}
+	if mem.PausedReason == "" && mem.Paused {
+		mem.PausedReason = m.Get("Reason") // 12.x–17.x spelling
+	}
+	return mem
+}
+
+func first(m ami.Message, keys ...string) string {
+	for _, k := range keys {
+		if v, ok := m.Lookup(k); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// setMember adds or replaces a member, keeping Asterisk's order.
+func (q *Queue) setMember(mem Member) {
+	for i := range q.Members {
+		if strings.EqualFold(q.Members[i].Interface, mem.Interface) {
+			q.Members[i] = mem
+			return
+		}
+	}
+	q.Members = append(q.Members, mem)
+}
+
+func (q *Queue) removeMember(iface string) {
+	for i := range q.Members {
+		if strings.EqualFold(q.Members[i].Interface, iface) {
+			q.Members = append(q.Members[:i], q.Members[i+1:]...)
+			return
+		}
+	}
+}
+
+// channelsSorted returns copies of the channels, oldest first.
+func (s *state) channelsSorted() []Channel {
+	out := make([]Channel, 0, len(s.channels))
+	for _, c := range s.channels {
+		out = append(out, *c)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Created.Equal(out[j].Created) {
+			return out[i].Created.Before(out[j].Created)
+		}
+		return out[i].Uniqueid < out[j].Uniqueid
+	})
+	return out
+}
+
+// peerStatus formats a phone's status as chan_sip does (ami-mapping §4.2).
+func peerStatus(reachable string, rtt time.Duration) string {
+	switch strings.ToLower(reachable) {
+	case "reachable", "registered", "ok":
+		if rtt > 0 {
+			ms := int(rtt / time.Millisecond)
+			if ms < 1 {
+				ms = 1
+			}
+			return "OK (" + itoa(ms) + " ms)"
+		}
+		return "UNKNOWN"
+	case "unreachable":
+		return "UNREACHABLE"
+	case "lagged":
+		return "LAGGED (" + itoa(int(rtt/time.Millisecond)) + " ms)"
+	}
+	return "UNKNOWN"
+}

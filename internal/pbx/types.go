@@ -1,0 +1,96 @@
+package pbx
+
+import (
+	"errors"
+	"time"
+)
+
+// Errors of commands and lookups; callers match them with errors.Is.
+var (
+	// ErrNotConnected: Asterisk is not connected; nothing was done.
+	ErrNotConnected = errors.New("Asterisk is not connected")
+	// ErrUnknownExtension: no SIP peer or PJSIP endpoint has that name.
+	ErrUnknownExtension = errors.New("unknown extension")
+	// ErrUnknownQueue: no such queue.
+	ErrUnknownQueue = errors.New("unknown queue")
+	// ErrNotMember: the extension is not a member of the queue.
+	ErrNotMember = errors.New("extension is not a member of the queue")
+	// ErrNoActiveCall: the extension has no call to act on.
+	ErrNoActiveCall = errors.New("extension has no active call")
+	// ErrInvalid: a value that cannot be sent to Asterisk.
+	ErrInvalid = errors.New("invalid value")
+)
+
+// Tech is a channel technology of phones.
+type Tech string
+
+// The phone technologies the model knows.
+const (
+	SIP   Tech = "SIP"
+	PJSIP Tech = "PJSIP"
+)
+
+// Channel is one live channel (one leg of a call), keyed by Uniqueid.
+type Channel struct {
+	Name              string // SIP/801-0000000a
+	Uniqueid          string
+	Linkedid          string // the call this leg belongs to
+	State             int    // Asterisk channel state: 4 Ring, 5 Ringing, 6 Up, ...
+	StateDesc         string // Ring, Ringing, Up, ...
+	CallerIDNum       string
+	CallerIDName      string
+	ConnectedLineNum  string
+	ConnectedLineName string
+	Context, Exten    string
+	Application       string
+	BridgeID          string
+	Created           time.Time
+}
+
+// Peer is a phone: a chan_sip peer or a chan_pjsip endpoint.
+type Peer struct {
+	Name   string // the extension, e.g. "801"
+	Tech   Tech
+	Addr   string // IP address, "-none-" when not registered
+	Status string // "OK (45 ms)", "UNKNOWN", "UNREACHABLE", "Unmonitored", ...
+}
+
+// Hint is the state of an extension's hint (api.md §3.3).
+type Hint struct {
+	Exten      string
+	Context    string
+	Device     string // the hint, e.g. "SIP/801"
+	Status     int    // extension-state bits: 0 idle, 1 in use, 2 busy, 4 unavailable, 8 ringing, 16 on hold
+	StatusText string // Idle, InUse, Busy, Unavailable, Ringing, OnHold, ...
+	Name       string // the agent's name: its queue member name, when it has one
+}
+
+// Member is a queue member.
+type Member struct {
+	Queue          string
+	Interface      string // SIP/801, Local/800@fake-phone/n
+	Name           string // MemberName
+	StateInterface string
+	Penalty        int
+	Paused         bool
+	PausedReason   string
+	InCall         bool
+	Status         int  // device state (1 not in use, 2 in use, ...)
+	Dynamic        bool // added with QueueAdd (may be removed)
+}
+
+// Queue is a queue and its members, in Asterisk's order.
+type Queue struct {
+	Name    string
+	Members []Member
+}
+
+// SpyMode is how a supervisor joins a call (ChanSpy options).
+type SpyMode string
+
+// The spy modes: listen only, whisper to the spied party, or barge in.
+const (
+	Listen  SpyMode = "listen"
+	Whisper SpyMode = "whisper"
+	Barge   SpyMode = "barge"
+)
