@@ -1,0 +1,235 @@
+package pbxsim
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/coocenter/coocenterd/internal/ami"
+)
+
+func (s *Server) actionHangup(sess *session, req ami.Message) {
+	name := req.Get("Channel")
+	if name == "" {
+		sess.send(response(req, "Error", "No channel specified")...)
+		return
+	}
+	cause := 16
+	if c, err := strconv.Atoi(req.Get("Cause")); err == nil && c >= 0 && c <= 127 {
+		cause = c
+	}
+	if len(name) > 2 && name[0] == '/' && name[len(name)-1] == '/' {
+		re, err := regexp.Compile(name[1 : len(name)-1])
+		if err != nil {
+			sess.send(response(req, "Error", "Regex compile failed on: "+name)...)
+			return
+		}
+		var hits []*channel
+		for _, ch := range s.pbx.channels {
+			if !ch.gone && re.MatchString(ch.name) {
+				hits = append(hits, ch)
+			}
+		}
+		sess.send(listStart(req, "Channels hung up will follow")...)
+		for _, ch := range hits {
+			sess.send(listItem(req, "ChannelHungup", hdrs("Channel", ch.name)...)...)
+		}
+		sess.send(listComplete(req, "ChannelsHungupListComplete", len(hits))...)
+		for _, ch := range hits {
+			s.requestHangup(ch, cause)
+		}
+		return
+	}
+	ch := s.findChannel(name)
+	if ch == nil {
+		sess.send(response(req, "Error", "No such channel")...)
+		return
+	}
+	sess.send(response(req, "Success", "Channel Hungup")...)
+	s.requestHangup(ch, cause)
+}
+
+func (s *Server) actionRedirect(sess *session, req ami.Message) {
+	name, exten, context, prio := req.Get("Channel"), req.Get("Exten"), req.Get("Context"), req.Get("Priority")
+	var msg string
+	switch {
+	case name == "":
+		msg = "Channel not specified"
+	case context == "":
+		msg = "Context not specified"
+	case exten == "":
+		msg = "Exten not specified"
+	case prio == "":
+		msg = "Priority not specified"
+	}
+	if msg != "" {
+		sess.send(response(req, "Error", msg)...)
+		return
+	}
+	ch := s.findChannel(name)
+	if ch == nil {
+		sess.send(response(req, "Error", "Channel does not exist: "+name)...)
+		return
+	}
+	var extra *channel
+	if en := req.Get("ExtraChannel"); en != "" {
+		if extra = s.findChannel(en); extra == nil {
+			sess.send(response(req, "Error", "ExtraChannel does not exist: "+en)...)
+			return
+		}
+	}
+	if extra == nil {
+		sess.send(response(req, "Success", "Redirect successful")...)
+		s.redirect(ch, context, exten)
+		return
+	}
+	sess.send(response(req, "Success", "Dual Redirect successful")...)
+	ectx, eexten := cmpOr(req.Get("ExtraContext"), context), cmpOr(req.Get("ExtraExten"), exten)
+	extra.kicked = func() { s.moveTo(extra, ectx, eexten) }
+	s.redirect(ch, context, exten)
+	if !extra.gone && extra.bridge == nil && extra.context != ectx {
+		s.moveTo(extra, ectx, eexten)
+	}
+}
+
+// redirect is an async goto: ch leaves what it does (a bridge dissolves,
+// ending the other party) and runs the dialplan at exten@context.
+func (s *Server) redirect(ch *channel, context, exten string) {
+	if ch.bridge != nil {
+		ch.kicked = nil
+		s.leaveBridge(ch)
+	}
+	s.moveTo(ch, context, exten)
+}
+
+// moveTo restarts ch at exten@context with no role left from before.
+func (s *Server) moveTo(ch *channel, context, exten string) {
+	if ch.gone {
+		return
+	}
+	ch.epoch++
+	if qc := ch.qc; qc != nil && qc.connected == nil {
+		s.cancelLegs(qc, nil)
+		s.leaveQueue(qc)
+		ch.qc = nil
+	}
+	ch.hangup = func(c int, requested bool) { s.plainHangup(ch, c, requested) }
+	ch.kicked, ch.progress, ch.afterAnswer = nil, nil, nil
+	ch.dialed = false
+	ch.gotoExten(context, exten)
+	s.runDialplan(ch)
+}
+
+func (s *Server) actionBlindTransfer(sess *session, req ami.Message) {
+	name, exten := req.Get("Channel"), req.Get("Exten")
+	switch {
+	case name == "":
+		sess.send(response(req, "Error", "No channel specified")...)
+		return
+	case exten == "":
+		sess.send(response(req, "Error", "No extension specified")...)
+		return
+	}
+	ch := s.findChannel(name)
+	if ch == nil {
+		sess.send(response(req, "Error", "Channel specified does not exist")...)
+		return
+	}
+	if err := s.blindTransfer(ch, cmpOr(req.Get("Context"), ch.context), exten); err != nil {
+		sess.send(response(req, "Error", "Transfer invalid")...)
+		return
+	}
+	sess.send(response(req, "Success", "Transfer succeeded")...)
+}
+
+// blindTransfer moves the party bridged with transferer to exten@context
+// and hangs the transferer up. The caller holds s.mu.
+func (s *Server) blindTransfer(transferer *channel, context, exten string) error {
+	peer := transferer.peerOf()
+	if peer == nil {
+		return errNotFound
+	}
+	b := transferer.bridge
+	s.emit(classCall, "BlindTransfer", join(hdrs("Result", "Success"), transferer.snapshot("Transferer"),
+		b.snapshot(), peer.snapshot("Transferee"), hdrs("IsExternal", "Yes", "Context", context, "Extension", exten))...)
+	for _, c := range []*channel{transferer, peer} {
+		if qc := c.qc; qc != nil && qc.connected != nil {
+			s.queueComplete(qc, "transfer")
+		}
+	}
+	peer.kicked = func() { s.moveTo(peer, context, exten) }
+	transferer.kicked = nil
+	transferer.epoch++
+	s.setBridgePeers(b, b.members[0], b.members[len(b.members)-1], true)
+	s.removeFromBridge(b, transferer)
+	s.rtpQoSVars(transferer)
+	s.destroy(transferer, 16)
+	if !peer.gone && peer.bridge == b {
+		s.removeFromBridge(b, peer)
+		s.emit(classCall, "BridgeDestroy", b.snapshot()...)
+		s.dropBridge(b)
+		k := peer.kicked
+		peer.kicked = nil
+		k()
+	}
+	return nil
+}
+
+// chanSpy is ChanSpy(<prefix>[,options]) on spy: it spies on the first
+// channel whose name starts with prefix (option u: exact name or uniqueid).
+func (s *Server) chanSpy(spy *channel, data string) {
+	prefix, opts, _ := strings.Cut(data, ",")
+	spy.spyOpts = opts
+	var target *channel
+	for _, ch := range s.pbx.channels {
+		if ch == spy || ch.gone {
+			continue
+		}
+		if strings.Contains(opts, "u") {
+			if equalFoldASCII(ch.name, prefix) || ch.uniqueid == prefix {
+				target = ch
+				break
+			}
+		} else if len(ch.name) >= len(prefix) && equalFoldASCII(ch.name[:len(prefix)], prefix) {
+			target = ch
+			break
+		}
+	}
+	if target == nil {
+		if strings.Contains(opts, "S") {
+			s.destroy(spy, 16)
+		}
+		return
+	}
+	spy.spying = target
+	s.emit(classCall, "ChanSpyStart", join(spy.snapshot("Spyer"), target.snapshot("Spyee"))...)
+	prev := spy.hangup
+	spy.hangup = func(cause int, requested bool) {
+		s.spyStop(spy)
+		prev(cause, requested)
+	}
+}
+
+// spyStop ends spy's session (ChanSpyStop); called when either side goes.
+func (s *Server) spyStop(spy *channel) {
+	target := spy.spying
+	if target == nil {
+		return
+	}
+	spy.spying = nil
+	s.emit(classCall, "ChanSpyStop", join(spy.snapshot("Spyer"), target.snapshot("Spyee"))...)
+}
+
+// spiesGone ends the spying on target, which hangs up; spies with E or S
+// hang up with it.
+func (s *Server) spiesGone(target *channel) {
+	for _, spy := range append([]*channel(nil), s.pbx.channels...) {
+		if spy.spying != target || spy.gone {
+			continue
+		}
+		s.spyStop(spy)
+		if strings.ContainsAny(spy.spyOpts, "ES") {
+			s.requestHangup(spy, 16)
+		}
+	}
+}

@@ -1,0 +1,367 @@
+package pbxsim
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/coocenter/coocenterd/internal/ami"
+)
+
+// Channel states (channelstate.h).
+const (
+	stateDown    = 0
+	stateRing    = 4
+	stateRinging = 5
+	stateUp      = 6
+	stateBusy    = 7
+)
+
+func stateDesc(st int) string {
+	switch st {
+	case stateDown:
+		return "Down"
+	case stateRing:
+		return "Ring"
+	case stateRinging:
+		return "Ringing"
+	case stateUp:
+		return "Up"
+	case stateBusy:
+		return "Busy"
+	}
+	return "Unknown (" + strconv.Itoa(st) + ")"
+}
+
+// causeText is Cause-txt of a Hangup (ast_cause2str).
+func causeText(c int) string {
+	switch c {
+	case 16:
+		return "Normal Clearing"
+	case 17:
+		return "User busy"
+	case 18:
+		return "No user responding"
+	case 19:
+		return "User alerting, no answer"
+	case 21:
+		return "Call Rejected"
+	case 26:
+		return "Answered elsewhere"
+	case 34:
+		return "Circuit/channel congestion"
+	}
+	return "Unknown"
+}
+
+// channel is one Asterisk channel.
+type channel struct {
+	name, uniqueid, linkedid string
+	state                    int
+	cidNum, cidName          string
+	connNum, connName        string
+	context, exten           string
+	prio                     int
+	app, appData             string
+	created, answered        time.Time
+
+	dev      *device  // the phone behind a SIP/PJSIP channel
+	localDev string   // "Local/800@fake-phone" for a Local half
+	half     int      // 1 or 2 for Local halves
+	other    *channel // the other Local half
+	bridge   *bridge
+	gone     bool
+	epoch    int // bumped when the channel changes activity; stale timers drop
+
+	// hangup ends the channel's current activity when a hangup is asked for
+	// (AMI Hangup, the far end, a bridge dissolving). requested says whether
+	// a HangupRequest should be published first.
+	hangup func(cause int, requested bool)
+	// kicked runs when the bridge the channel is in dissolves.
+	kicked func()
+	// dialed is set on channels created by Dial or Queue: their calls are
+	// recorded in the dialer's CDRs, not their own.
+	dialed bool
+	cdrs   []*cdrRecord
+	// progress tells the dialer of this channel that it rings, answered or
+	// is busy.
+	progress func(progress)
+	// afterAnswer continues a Local ;2 dialplan once ;1 is answered.
+	afterAnswer func()
+	// cidDirty: a connected-line update crossed this Local pair; Asterisk
+	// then publishes a late NewCallerid on ;1 after its Hangup.
+	cidDirty bool
+	// targetQueue is TARGETQ of the inbound dialplan.
+	targetQueue string
+	// qc is set while the channel is a caller inside a queue.
+	qc *queueCaller
+	// spying / spiedBy link ChanSpy spies and their targets.
+	spying  *channel
+	spyOpts string
+	// recording: MixMonitor(...,b) ran; MixMonitorStart follows the bridge.
+	recording bool
+}
+
+// cdrRecord is one CDR as cdr_manager prints it.
+type cdrRecord struct {
+	dst, dstContext     string
+	dstChannel, lastApp string
+	lastData            string
+	start, answer       time.Time
+	disposition         string
+}
+
+func orUnknown(v string) string {
+	if v == "" {
+		return "<unknown>"
+	}
+	return v
+}
+
+// snapshot is the channel snapshot block of every channel event
+// (ast_manager_build_channel_state_string_prefix).
+func (ch *channel) snapshot(prefix string) []ami.Header {
+	return []ami.Header{
+		{Key: prefix + "Channel", Value: ch.name},
+		{Key: prefix + "ChannelState", Value: strconv.Itoa(ch.state)},
+		{Key: prefix + "ChannelStateDesc", Value: stateDesc(ch.state)},
+		{Key: prefix + "CallerIDNum", Value: orUnknown(ch.cidNum)},
+		{Key: prefix + "CallerIDName", Value: orUnknown(ch.cidName)},
+		{Key: prefix + "ConnectedLineNum", Value: orUnknown(ch.connNum)},
+		{Key: prefix + "ConnectedLineName", Value: orUnknown(ch.connName)},
+		{Key: prefix + "Language", Value: "en"},
+		{Key: prefix + "AccountCode", Value: ""},
+		{Key: prefix + "Context", Value: ch.context},
+		{Key: prefix + "Exten", Value: ch.exten},
+		{Key: prefix + "Priority", Value: strconv.Itoa(ch.prio)},
+		{Key: prefix + "Uniqueid", Value: ch.uniqueid},
+		{Key: prefix + "Linkedid", Value: ch.linkedid},
+	}
+}
+
+// newChannel allocates a channel; Newchannel is published by the caller
+// once the name is complete. The caller holds s.mu.
+func (s *Server) newChannel(name string, state int, context, exten string, requestor *channel) *channel {
+	s.seq.uniq++
+	ch := &channel{
+		name:     name,
+		uniqueid: fmt.Sprintf("%d.%d", s.booted.Unix(), s.seq.uniq),
+		state:    state,
+		context:  context,
+		exten:    exten,
+		prio:     1,
+		created:  time.Now(),
+	}
+	ch.linkedid = ch.uniqueid
+	if requestor != nil {
+		ch.linkedid = requestor.linkedid
+	}
+	ch.hangup = func(cause int, requested bool) { s.plainHangup(ch, cause, requested) }
+	s.pbx.channels = append(s.pbx.channels, ch)
+	return ch
+}
+
+// nextSuffix is the next 8-hex-digit channel suffix.
+func (s *Server) nextSuffix() string {
+	s.seq.chanID++
+	return fmt.Sprintf("%08x", s.seq.chanID)
+}
+
+func (s *Server) chanEvent(class classMask, name string, ch *channel, extra ...ami.Header) {
+	s.emit(class, name, join(ch.snapshot(""), extra)...)
+}
+
+func (s *Server) newchannelEvent(ch *channel) { s.chanEvent(classCall, "Newchannel", ch) }
+
+// newexten runs one dialplan priority: Newexten, and the app becomes current.
+func (s *Server) newexten(ch *channel, prio int, app, data string) {
+	ch.prio, ch.app, ch.appData = prio, app, data
+	s.chanEvent(classDialplan, "Newexten", ch, hdrs("Extension", ch.exten, "Application", app, "AppData", data)...)
+}
+
+// gotoExten moves the channel to another place in the dialplan.
+func (ch *channel) gotoExten(context, exten string) {
+	ch.context, ch.exten, ch.prio = context, exten, 1
+}
+
+func (s *Server) setVar(ch *channel, name, value string) {
+	s.chanEvent(classDialplan, "VarSet", ch, hdrs("Variable", name, "Value", value)...)
+}
+
+func (s *Server) setVars(ch *channel, kv ...string) {
+	for i := 0; i+1 < len(kv); i += 2 {
+		s.setVar(ch, kv[i], kv[i+1])
+	}
+}
+
+// setState publishes Newstate and the device state that follows from it.
+func (s *Server) setState(ch *channel, st int) {
+	ch.state = st
+	if st == stateUp && ch.answered.IsZero() {
+		ch.answered = time.Now()
+	}
+	s.chanEvent(classCall, "Newstate", ch)
+	if ch.dev != nil {
+		s.deviceChanged(ch.dev)
+	}
+}
+
+func (s *Server) setCallerID(ch *channel, num, name string) {
+	ch.cidNum, ch.cidName = num, name
+	s.chanEvent(classCall, "NewCallerid", ch, hdrs("CID-CallingPres", "0 (Presentation Allowed, Not Screened)")...)
+}
+
+func (s *Server) setConnected(ch *channel, num, name string) {
+	ch.connNum, ch.connName = num, name
+	s.chanEvent(classCall, "NewConnectedLine", ch)
+}
+
+// requestHangup asks a channel to hang up; its current activity decides
+// what that publishes.
+func (s *Server) requestHangup(ch *channel, cause int) {
+	if ch == nil || ch.gone {
+		return
+	}
+	ch.epoch++
+	ch.hangup(cause, true)
+}
+
+// plainHangup is the hangup of a channel doing nothing special.
+func (s *Server) plainHangup(ch *channel, cause int, requested bool) {
+	if requested {
+		s.chanEvent(classCall, "HangupRequest", ch, hdrs("Cause", strconv.Itoa(cause))...)
+	}
+	if ch.bridge != nil {
+		s.leaveBridge(ch)
+	}
+	s.destroy(ch, cause)
+}
+
+// destroy publishes Hangup and the CDRs of a channel and forgets it. A
+// Local half takes its other half down with it.
+func (s *Server) destroy(ch *channel, cause int) {
+	if ch.gone {
+		return
+	}
+	ch.gone = true
+	ch.epoch++
+	s.cdrsFor(ch)
+	s.chanEvent(classCall, "Hangup", ch, hdrs("Cause", strconv.Itoa(cause), "Cause-txt", causeText(cause))...)
+	if ch.half == 1 && ch.cidDirty {
+		s.chanEvent(classCall, "NewCallerid", ch, hdrs("CID-CallingPres", "0 (Presentation Allowed, Not Screened)")...)
+	}
+	s.forget(ch)
+	s.spyStop(ch)
+	s.spiesGone(ch)
+	if ch.dev != nil {
+		s.deviceChanged(ch.dev)
+	}
+	if ch.localDev != "" {
+		s.localDeviceChanged(ch.localDev, devNotInUse)
+	}
+	if ch.other != nil && !ch.other.gone {
+		s.requestHangup(ch.other, cause)
+	}
+}
+
+func (s *Server) forget(ch *channel) {
+	for i, c := range s.pbx.channels {
+		if c == ch {
+			s.pbx.channels = append(s.pbx.channels[:i], s.pbx.channels[i+1:]...)
+			return
+		}
+	}
+}
+
+// later runs fn after d if ch is still alive and doing the same thing.
+func (s *Server) later(ch *channel, d time.Duration, fn func()) {
+	epoch := ch.epoch
+	s.after(d, func() {
+		if !ch.gone && ch.epoch == epoch {
+			fn()
+		}
+	})
+}
+
+// findChannel finds a live channel by exact name (any case) or uniqueid.
+func (s *Server) findChannel(name string) *channel {
+	for _, ch := range s.pbx.channels {
+		if !ch.gone && equalFoldASCII(ch.name, name) {
+			return ch
+		}
+	}
+	for _, ch := range s.pbx.channels {
+		if !ch.gone && ch.uniqueid == name {
+			return ch
+		}
+	}
+	return nil
+}
+
+// cdrsFor publishes the CDRs of a channel that hangs up (cdr_manager):
+// one per call it placed, or one for the channel alone.
+func (s *Server) cdrsFor(ch *channel) {
+	if ch.dialed {
+		return
+	}
+	if len(ch.cdrs) == 0 {
+		ch.cdrs = []*cdrRecord{{dst: ch.exten, dstContext: ch.context}}
+	}
+	end := time.Now()
+	for _, r := range ch.cdrs {
+		start := ch.created
+		if !r.start.IsZero() {
+			start = r.start
+		}
+		answer := r.answer
+		if answer.IsZero() && r.disposition == "" && r.dstChannel == "" {
+			answer = ch.answered
+		}
+		disp := r.disposition
+		if disp == "" {
+			disp = "NO ANSWER"
+			if !answer.IsZero() {
+				disp = "ANSWERED"
+			}
+		}
+		lastApp, lastData := ch.app, ch.appData
+		if r.lastApp != "" {
+			lastApp, lastData = r.lastApp, r.lastData
+		}
+		var answerStr string
+		billable := 0
+		if !answer.IsZero() {
+			answerStr = cdrTime(answer)
+			billable = int(end.Sub(answer) / time.Second)
+		}
+		s.emit(classCDR, "Cdr", hdrs("AccountCode", "", "Source", ch.cidNum, "Destination", r.dst,
+			"DestinationContext", r.dstContext, "CallerID", fmt.Sprintf("%q <%s>", ch.cidName, ch.cidNum),
+			"Channel", ch.name, "DestinationChannel", r.dstChannel, "LastApplication", lastApp, "LastData", lastData,
+			"StartTime", cdrTime(start), "AnswerTime", answerStr, "EndTime", cdrTime(end),
+			"Duration", strconv.Itoa(int(end.Sub(start)/time.Second)), "BillableSeconds", strconv.Itoa(billable),
+			"Disposition", disp, "AMAFlags", "DOCUMENTATION", "UniqueID", ch.uniqueid, "UserField", "")...)
+	}
+}
+
+func cdrTime(t time.Time) string { return t.Format("2006-01-02 15:04:05") }
+
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		ca, cb := a[i], b[i]
+		if 'A' <= ca && ca <= 'Z' {
+			ca += 'a' - 'A'
+		}
+		if 'A' <= cb && cb <= 'Z' {
+			cb += 'a' - 'A'
+		}
+		if ca != cb {
+			return false
+		}
+	}
+	return true
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

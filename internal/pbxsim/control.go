@@ -1,0 +1,347 @@
+package pbxsim
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/coocenter/coocenterd/internal/ami"
+)
+
+// This file is the control API tests drive the simulated PBX with: the
+// stimuli a real PBX gets from phones, trunks and operators, and the faults
+// real deployments suffer.
+
+// ChannelInfo is a live channel as the simulator sees it.
+type ChannelInfo struct {
+	Name, Uniqueid, Linkedid        string
+	State                           int // channelstate.h: 4 Ring, 5 Ringing, 6 Up
+	CallerIDNum, CallerIDName       string
+	ConnectedLineNum, ConnectedLine string
+	Context, Exten                  string
+	Application, ApplicationData    string
+	BridgeID                        string
+	Created                         time.Time
+}
+
+// MemberInfo is a queue member.
+type MemberInfo struct {
+	Queue, Interface, MemberName, StateInterface string
+	Penalty                                      int
+	Dynamic, Paused, InCall                      bool
+	PausedReason                                 string
+	Status                                       int // device state, as QueueMember Status
+	CallsTaken                                   int
+}
+
+// Register registers a SIP peer ("801") or PJSIP endpoint ("900") and
+// publishes what Asterisk publishes (PeerStatus, ContactStatus,
+// DeviceStateChange, ExtensionStatus, QueueMemberStatus).
+func (s *Server) Register(peer string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.register(peer, true)
+}
+
+// Unregister is the phone's REGISTER with Expires: 0.
+func (s *Server) Unregister(peer string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.unregister(peer)
+}
+
+// SetAutoAnswer makes a phone answer calls by itself after d (0 = ring
+// until Answer or Hangup). A phone that answers by itself also answers
+// qualify OPTIONS, so registering it is followed by PeerStatus Reachable.
+func (s *Server) SetAutoAnswer(peer string, d time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	dev, err := s.lookupDevice(peer)
+	if err != nil {
+		return err
+	}
+	dev.autoAnswer, dev.autoSet = d, true
+	return nil
+}
+
+// Dial makes the registered phone from ("800", "SIP/800") call exten to in
+// context internal, and returns the phone's channel name.
+func (s *Server) Dial(from, to string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, err := s.lookupDevice(from)
+	if err != nil {
+		return "", err
+	}
+	if !d.registered {
+		return "", fmt.Errorf("pbxsim: %s is not registered", d.id())
+	}
+	if !extenExists("internal", to) {
+		return "", fmt.Errorf("pbxsim: no extension %s@internal", to)
+	}
+	ch := s.newChannel(d.id()+"-"+s.nextSuffix(), stateRing, "internal", to, nil)
+	ch.dev = d
+	ch.cidNum, ch.cidName = d.name, d.callerName
+	s.newchannelEvent(ch)
+	s.deviceChanged(d)
+	s.runDialplan(ch)
+	return ch.name, nil
+}
+
+// InboundCall simulates an external caller with number calling through the
+// trunk into queue ("630", "631", "632"; "" = 630), exactly as the
+// recorded tests did: Originate Local/in-<number>@from-trunk (or
+// inq-<queue>-<number>) to MusicOnHold. The blacklist and IVR steps of the
+// dialplan apply. It returns the caller's channel inside the PBX (the ;2
+// half, which joins the queue); hanging it up is the caller abandoning.
+func (s *Server) InboundCall(number, queue string) (string, error) {
+	exten := "in-" + number
+	switch queue {
+	case "", "630":
+	case "631", "632":
+		exten = "inq-" + queue + "-" + number
+	default:
+		return "", fmt.Errorf("pbxsim: no queue %q", queue)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !extenExists("from-trunk", exten) {
+		return "", fmt.Errorf("pbxsim: bad number %q", number)
+	}
+	o := &originate{channel: "Local/" + exten + "@from-trunk", app: "MusicOnHold", async: true,
+		cidName: "External caller", cidNum: number, timeout: time.Hour, responded: true}
+	one, err := s.startOriginate(o)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(one.name, ";1") + ";2", nil
+}
+
+// Answer makes a ringing phone channel (e.g. "SIP/804-00000003") answer.
+func (s *Server) Answer(channel string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := s.findChannel(channel)
+	if ch == nil || ch.dev == nil {
+		return fmt.Errorf("pbxsim: no ringing phone channel %q", channel)
+	}
+	s.answerPhone(ch)
+	return nil
+}
+
+// Hangup makes the party on channel hang up with cause (0 = 16, normal
+// clearing; 17 = busy, to reject a ringing call).
+func (s *Server) Hangup(channel string, cause int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := s.findChannel(channel)
+	if ch == nil {
+		return fmt.Errorf("pbxsim: no channel %q", channel)
+	}
+	s.requestHangup(ch, cmpCause(cause))
+	return nil
+}
+
+// BlindTransfer transfers the party bridged with channel to exten@internal,
+// as a phone's transfer key does.
+func (s *Server) BlindTransfer(channel, exten string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := s.findChannel(channel)
+	if ch == nil {
+		return fmt.Errorf("pbxsim: no channel %q", channel)
+	}
+	return s.blindTransfer(ch, "internal", exten)
+}
+
+// Channels lists the live channels in creation order.
+func (s *Server) Channels() []ChannelInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []ChannelInfo
+	for _, ch := range s.pbx.channels {
+		if ch.gone {
+			continue
+		}
+		ci := ChannelInfo{Name: ch.name, Uniqueid: ch.uniqueid, Linkedid: ch.linkedid, State: ch.state,
+			CallerIDNum: ch.cidNum, CallerIDName: ch.cidName, ConnectedLineNum: ch.connNum, ConnectedLine: ch.connName,
+			Context: ch.context, Exten: ch.exten, Application: ch.app, ApplicationData: ch.appData, Created: ch.created}
+		if ch.bridge != nil {
+			ci.BridgeID = ch.bridge.id
+		}
+		out = append(out, ci)
+	}
+	return out
+}
+
+// QueueMembers lists the members of a queue.
+func (s *Server) QueueMembers(queue string) []MemberInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q := s.findQueue(queue)
+	if q == nil {
+		return nil
+	}
+	var out []MemberInfo
+	for _, m := range q.members {
+		out = append(out, MemberInfo{Queue: q.name, Interface: m.iface, MemberName: m.name, StateInterface: m.stateIface,
+			Penalty: m.penalty, Dynamic: m.dynamic, Paused: m.paused, InCall: m.inCall, PausedReason: m.reason,
+			Status: int(m.status), CallsTaken: m.callsTaken})
+	}
+	return out
+}
+
+// PauseMember pauses or unpauses a member as QueuePause does (queue "" =
+// every queue of the interface).
+func (s *Server) PauseMember(queue, iface string, paused bool, reason string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pauseMember(queue, iface, paused, reason)
+}
+
+// DBGet reads AstDB family/key.
+func (s *Server) DBGet(family, key string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.db[dbPath(family, key)]
+	return v, ok
+}
+
+// DBPut writes AstDB family/key.
+func (s *Server) DBPut(family, key, value string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.db[dbPath(family, key)] = value
+}
+
+// DBDel deletes AstDB family/key and reports whether it existed.
+func (s *Server) DBDel(family, key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.db[dbPath(family, key)]
+	delete(s.db, dbPath(family, key))
+	return ok
+}
+
+// Restart simulates an Asterisk restart: every AMI connection drops, the
+// listener closes (connections are refused) and channels, bridges,
+// registrations, dynamic queue members and pauses are forgotten; AstDB
+// survives. After downFor the PBX listens again on the same address.
+// Restart returns at once; IsUp reports when the PBX is back.
+func (s *Server) Restart(downFor time.Duration) {
+	s.mu.Lock()
+	if s.closed || s.down {
+		s.mu.Unlock()
+		return
+	}
+	s.down = true
+	if s.ln != nil {
+		s.ln.Close()
+		s.ln = nil
+	}
+	for sess := range s.sessions {
+		sess.kill()
+	}
+	s.cancelTimers()
+	s.resetState()
+	s.mu.Unlock()
+	s.opts.Logger.Info("pbxsim restarting", "down_for", downFor)
+	s.goOwned(func() { s.comeBack(downFor) })
+}
+
+func (s *Server) comeBack(downFor time.Duration) {
+	if !s.sleep(downFor, nil) {
+		return
+	}
+	for {
+		ln, err := net.Listen("tcp", s.addr)
+		if err == nil {
+			s.mu.Lock()
+			if s.closed {
+				s.mu.Unlock()
+				ln.Close()
+				return
+			}
+			s.ln, s.down, s.booted = ln, false, time.Now()
+			s.mu.Unlock()
+			s.serve(ln)
+			return
+		}
+		if !s.sleep(10*time.Millisecond, nil) {
+			return
+		}
+	}
+}
+
+// IsUp reports whether the PBX accepts connections (false during Restart).
+func (s *Server) IsUp() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.down && !s.closed
+}
+
+// DropConnections closes every AMI connection at once, as a network
+// failure would; the PBX itself keeps running.
+func (s *Server) DropConnections() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for sess := range s.sessions {
+		sess.kill()
+	}
+}
+
+// Sessions is the number of open AMI connections.
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sessions)
+}
+
+// SetResponseDelay delays the answer to every action by d (events keep
+// flowing meanwhile).
+func (s *Server) SetResponseDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.respDelay = d
+}
+
+// Stall(true) stops answering actions — connections stay open and the
+// requests wait — until Stall(false).
+func (s *Server) Stall(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case on && s.stall == nil:
+		s.stall = make(chan struct{})
+	case !on && s.stall != nil:
+		close(s.stall)
+		s.stall = nil
+	}
+}
+
+// InjectRaw writes b as it is to every connection, for malformed-message
+// tests.
+func (s *Server) InjectRaw(b []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for sess := range s.sessions {
+		sess.enqueue(append([]byte(nil), b...))
+	}
+}
+
+// Emit broadcasts an arbitrary event of class ("call", "agent", "system",
+// "user", "cdr", "dialplan", "security") to the logged-in sessions.
+func (s *Server) Emit(class, event string, body ...ami.Header) error {
+	c, ok := parseEventMask(class)
+	if !ok || c == 0 || c == classAll {
+		return fmt.Errorf("pbxsim: bad event class %q", class)
+	}
+	if _, err := ami.AppendMessage(nil, body); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.emit(c, event, body...)
+	return nil
+}

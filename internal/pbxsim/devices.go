@@ -1,0 +1,276 @@
+package pbxsim
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// devState is Asterisk's enum ast_device_state (devicestate.h): the number
+// QueueMember / QueueMemberStatus report as Status.
+type devState int
+
+const (
+	devUnknown devState = iota
+	devNotInUse
+	devInUse
+	devBusy
+	devInvalid
+	devUnavailable
+	devRinging
+	devRingInUse
+	devOnHold
+)
+
+var devStateNames = [...]string{"UNKNOWN", "NOT_INUSE", "INUSE", "BUSY", "INVALID", "UNAVAILABLE", "RINGING", "RINGINUSE", "ONHOLD"}
+var devStateTexts = [...]string{"Unknown", "Not in use", "In use", "Busy", "Invalid", "Unavailable", "Ringing", "Ring+Inuse", "On Hold"}
+
+// String is the DeviceStateChange State value.
+func (d devState) String() string { return devStateNames[d] }
+
+// text is the PJSIP EndpointList DeviceState value.
+func (d devState) text() string { return devStateTexts[d] }
+
+// extState maps a device state to an extension (hint) state, as
+// ast_devstate_to_extenstate does.
+func (d devState) extState() int {
+	switch d {
+	case devInUse:
+		return 1
+	case devBusy:
+		return 2
+	case devUnavailable, devInvalid:
+		return 4
+	case devRinging:
+		return 8
+	case devRingInUse:
+		return 9
+	case devOnHold:
+		return 16
+	}
+	return 0
+}
+
+// extStateText is the StatusText of an ExtensionStatus.
+func extStateText(st int) string {
+	switch st {
+	case 0:
+		return "Idle"
+	case 1:
+		return "InUse"
+	case 2:
+		return "Busy"
+	case 4:
+		return "Unavailable"
+	case 8:
+		return "Ringing"
+	case 9:
+		return "InUse&Ringing"
+	case 16:
+		return "Hold"
+	case 17:
+		return "InUse&Hold"
+	}
+	return "Unknown"
+}
+
+// device is a SIP peer or a PJSIP endpoint: a phone that may register.
+type device struct {
+	tech, name string // "SIP", "801"
+	callerName string // "Ext 801"
+	port       int    // the phone's UDP port once registered
+	registered bool
+	qualified  bool // answers OPTIONS: PeerStatus Reachable, RTT known
+	rtt        time.Duration
+	autoAnswer time.Duration
+	autoSet    bool // autoAnswer set per device, overriding Options
+	regTime    time.Time
+	hintState  int // last ExtensionStatus sent
+}
+
+func (d *device) id() string { return d.tech + "/" + d.name }
+
+// contactURI is the phone's registered contact.
+func (d *device) contactURI() string {
+	return fmt.Sprintf("sip:%s@127.0.0.1:%d", d.name, d.port)
+}
+
+// lookupDevice finds a phone by "801", "SIP/801" or "PJSIP/900".
+func (s *Server) lookupDevice(name string) (*device, error) {
+	if d, ok := s.pbx.devices[name]; ok {
+		return d, nil
+	}
+	for _, d := range s.pbx.deviceList {
+		if d.name == name {
+			return d, nil
+		}
+	}
+	return nil, fmt.Errorf("pbxsim: no peer or endpoint %q", name)
+}
+
+// deviceState computes a phone's device state from registration and its
+// channels.
+func (s *Server) deviceState(d *device) devState {
+	if !d.registered {
+		return devUnavailable
+	}
+	ringing, up := false, false
+	for _, ch := range s.pbx.channels {
+		if ch.dev != d || ch.gone {
+			continue
+		}
+		switch ch.state {
+		case stateDown, stateRinging: // being called
+			ringing = true
+		default: // up, or dialling out (Ring)
+			up = true
+		}
+	}
+	switch {
+	case ringing && up:
+		return devRingInUse
+	case up:
+		return devInUse
+	case ringing:
+		return devRinging
+	}
+	return devNotInUse
+}
+
+// deviceChanged publishes a phone's new state: DeviceStateChange, then the
+// hint's ExtensionStatus and queue member statuses when they changed.
+func (s *Server) deviceChanged(d *device) {
+	st := s.deviceState(d)
+	s.emit(classCall, "DeviceStateChange", hdrs("Device", d.id(), "State", st.String())...)
+	s.hintChanged(d, st)
+	s.membersChanged(d.id(), st)
+}
+
+// hintChanged sends ExtensionStatus for the hint exten@internal of d.
+func (s *Server) hintChanged(d *device, st devState) {
+	es := st.extState()
+	if es == d.hintState {
+		return
+	}
+	d.hintState = es
+	s.emit(classCall, "ExtensionStatus", hdrs("Exten", d.name, "Context", "internal", "Hint", d.id(),
+		"Status", strconv.Itoa(es), "StatusText", extStateText(es))...)
+}
+
+// localDeviceChanged publishes the state of a Local device
+// ("Local/800@fake-phone"): Asterisk reports each half going up as INUSE
+// and each half going away as NOT_INUSE.
+func (s *Server) localDeviceChanged(dev string, st devState) {
+	s.emit(classCall, "DeviceStateChange", hdrs("Device", dev, "State", st.String())...)
+	s.membersChanged(dev, st)
+}
+
+// register marks a phone registered and publishes what chan_sip /
+// chan_pjsip publish. The caller holds s.mu.
+func (s *Server) register(name string, announce bool) error {
+	d, err := s.lookupDevice(name)
+	if err != nil {
+		return err
+	}
+	if d.registered {
+		return nil
+	}
+	d.registered = true
+	d.regTime = time.Now()
+	d.qualified = d.tech == "PJSIP" || s.autoAnswerOf(d) > 0
+	d.rtt = time.Millisecond
+	if !announce {
+		d.hintState = s.deviceState(d).extState()
+		s.refreshMembers(false)
+		return nil
+	}
+	s.securityEvent("ChallengeSent", d, "Challenge", s.nextChallenge())
+	if d.tech == "SIP" {
+		s.emit(classSystem, "PeerStatus", hdrs("ChannelType", "SIP", "Peer", d.id(), "PeerStatus", "Registered",
+			"Address", fmt.Sprintf("127.0.0.1:%d", d.port))...)
+		s.securityEvent("SuccessfulAuth", d, "UsingPassword", "1")
+		s.deviceChanged(d)
+		if d.qualified {
+			s.emit(classSystem, "PeerStatus", hdrs("ChannelType", "SIP", "Peer", d.id(), "PeerStatus", "Reachable")...)
+		}
+		return nil
+	}
+	s.securityEvent("SuccessfulAuth", d, "UsingPassword", "1")
+	s.contactStatus(d, "NonQualified", "0")
+	s.emit(classSystem, "PeerStatus", hdrs("ChannelType", "PJSIP", "Peer", d.id(), "PeerStatus", "Reachable")...)
+	s.contactStatus(d, "Reachable", strconv.Itoa(int(d.rtt/time.Microsecond)))
+	s.deviceChanged(d)
+	return nil
+}
+
+// unregister is the phone's REGISTER with Expires: 0. The caller holds s.mu.
+func (s *Server) unregister(name string) error {
+	d, err := s.lookupDevice(name)
+	if err != nil {
+		return err
+	}
+	if !d.registered {
+		return nil
+	}
+	d.registered, d.qualified = false, false
+	s.securityEvent("ChallengeSent", d, "Challenge", s.nextChallenge())
+	if d.tech == "SIP" {
+		s.emit(classSystem, "PeerStatus", hdrs("ChannelType", "SIP", "Peer", d.id(), "PeerStatus", "Unregistered", "Cause", "Expired")...)
+		s.hintChanged(d, devUnavailable)
+		s.securityEvent("SuccessfulAuth", d, "UsingPassword", "1")
+	} else {
+		s.securityEvent("SuccessfulAuth", d, "UsingPassword", "1")
+		s.emit(classSystem, "PeerStatus", hdrs("ChannelType", "PJSIP", "Peer", d.id(), "PeerStatus", "Unreachable")...)
+		s.hintChanged(d, devUnavailable)
+		s.contactStatus(d, "Removed", "0")
+	}
+	s.emit(classCall, "DeviceStateChange", hdrs("Device", d.id(), "State", devUnavailable.String())...)
+	s.membersChanged(d.id(), devUnavailable)
+	return nil
+}
+
+func (s *Server) contactStatus(d *device, status, rtt string) {
+	s.emit(classSystem, "ContactStatus", hdrs("URI", d.contactURI(), "ContactStatus", status, "AOR", d.name,
+		"EndpointName", d.name, "RoundtripUsec", rtt)...)
+}
+
+// securityEvent publishes a res_security_log event about a phone.
+func (s *Server) securityEvent(name string, d *device, extraKey, extraValue string) {
+	local := "IPV4/UDP/127.0.0.1/5060"
+	if d.tech == "PJSIP" {
+		local = "IPV4/UDP/127.0.0.1/5160"
+	}
+	s.emit(classSecurity, name, hdrs("EventTV", eventTV(time.Now()), "Severity", "Informational", "Service", d.tech,
+		"EventVersion", "1", "AccountID", d.name, "SessionID", fmt.Sprintf("%d-%s@127.0.0.1", d.port, d.name),
+		"LocalAddress", local, "RemoteAddress", fmt.Sprintf("IPV4/UDP/127.0.0.1/%d", d.port), extraKey, extraValue)...)
+}
+
+func (s *Server) nextChallenge() string {
+	s.seq.uniq++
+	return fmt.Sprintf("%08x", uint32(s.seq.uniq)*2654435761)
+}
+
+func eventTV(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000+0000") }
+
+// autoAnswerOf is the delay after which phone d answers, 0 = never.
+func (s *Server) autoAnswerOf(d *device) time.Duration {
+	if d.autoSet {
+		return d.autoAnswer
+	}
+	return s.opts.AutoAnswer
+}
+
+// sipPeerStatus is the SIPpeers Status column.
+func sipPeerStatus(d *device) string {
+	if d.registered {
+		return fmt.Sprintf("OK (%d ms)", max(1, int(d.rtt/time.Millisecond)))
+	}
+	return "UNKNOWN"
+}
+
+// splitDeviceName splits "SIP/801" into tech and name.
+func splitDeviceName(s string) (tech, name string) {
+	tech, name, _ = strings.Cut(s, "/")
+	return tech, name
+}

@@ -1,0 +1,304 @@
+package pbxsim
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// route is one extension pattern of extensions.conf and the Go function
+// that plays its priorities.
+type route struct {
+	context, pattern string
+	run              func(s *Server, ch *channel)
+}
+
+// dialplan is extensions.conf as a table, first match wins (patterns are
+// Asterisk's: X, Z, N, [..], '.', '!').
+var dialplan []route
+
+func init() {
+	dialplan = []route{
+		{"internal", "_8XX", (*Server).planDialPhone},
+		{"internal", "_9XX", (*Server).planDialPhone},
+		{"internal", "_63[0-2]", (*Server).planQueue},
+		{"internal", "_0X.", (*Server).planOutbound},
+		{"fake-phone", "_noanswer-.", (*Server).planFakeNoAnswer},
+		{"fake-phone", "_slow-.", (*Server).planFakeSlow},
+		{"fake-phone", "_busy-.", (*Server).planFakeBusy},
+		{"fake-phone", "_[0-9a-zA-Z+*#]!", (*Server).planFakeAnswer},
+		{"from-trunk", "_in-X.", (*Server).planFromTrunk},
+		{"from-trunk", "_inq-63[0-2]-X.", (*Server).planFromTrunk},
+		{"inbound", "s", (*Server).planInbound},
+	}
+}
+
+func lookupRoute(context, exten string) *route {
+	for i := range dialplan {
+		r := &dialplan[i]
+		if r.context == context && matchExten(r.pattern, exten) {
+			return r
+		}
+	}
+	return nil
+}
+
+// extenExists is what Originate checks before it queues a call.
+func extenExists(context, exten string) bool { return lookupRoute(context, exten) != nil }
+
+// runDialplan starts ch at its context/exten, priority 1. A channel with
+// nowhere to go hangs up, as Asterisk's pbx does.
+func (s *Server) runDialplan(ch *channel) {
+	r := lookupRoute(ch.context, ch.exten)
+	if r == nil {
+		s.destroy(ch, 1)
+		return
+	}
+	ch.prio = 1
+	r.run(s, ch)
+}
+
+// matchExten matches an extension against an Asterisk pattern.
+func matchExten(pattern, exten string) bool {
+	if !strings.HasPrefix(pattern, "_") {
+		return pattern == exten
+	}
+	p := pattern[1:]
+	i := 0
+	for j := 0; j < len(p); j++ {
+		c := p[j]
+		switch c {
+		case '.':
+			return i < len(exten)
+		case '!':
+			return true
+		}
+		if i >= len(exten) {
+			return false
+		}
+		e := exten[i]
+		switch {
+		case c == 'X':
+			if e < '0' || e > '9' {
+				return false
+			}
+		case c == 'Z':
+			if e < '1' || e > '9' {
+				return false
+			}
+		case c == 'N':
+			if e < '2' || e > '9' {
+				return false
+			}
+		case c == '[':
+			end := strings.IndexByte(p[j:], ']')
+			if end < 0 || !inClass(p[j+1:j+end], e) {
+				return false
+			}
+			j += end
+		default:
+			if c != e {
+				return false
+			}
+		}
+		i++
+	}
+	return i == len(exten)
+}
+
+func inClass(class string, e byte) bool {
+	for k := 0; k < len(class); k++ {
+		if k+2 < len(class) && class[k+1] == '-' {
+			if class[k] <= e && e <= class[k+2] {
+				return true
+			}
+			k += 2
+			continue
+		}
+		if class[k] == e {
+			return true
+		}
+	}
+	return false
+}
+
+// --- fake-phone: Local channels that answer --------------------------------
+
+// fakePhone makes ch's hangup run the fake-phone h extension.
+func (s *Server) fakePhone(ch *channel) {
+	ch.hangup = func(cause int, requested bool) {
+		if requested {
+			s.chanEvent(classCall, "HangupRequest", ch, hdrs("Cause", itoa(cause))...)
+		}
+		s.chanEvent(classCall, "SoftHangupRequest", ch, hdrs("Cause", "16")...)
+		s.fakePhoneH(ch, cmpCause(cause))
+	}
+}
+
+// fakePhoneH runs "exten => h" of fake-phone, then the channel is gone.
+func (s *Server) fakePhoneH(ch *channel, cause int) {
+	ch.exten = "h"
+	s.newexten(ch, 1, "NoOp", "fake phone "+ch.name+" hung up")
+	s.newexten(ch, 2, "Hangup", "")
+	s.destroy(ch, cause)
+}
+
+func cmpCause(c int) int {
+	if c == 0 {
+		return 16
+	}
+	return c
+}
+
+// holdThenHangUp is "Wait(600), Hangup()" of a fake phone.
+func (s *Server) holdThenHangUp(ch *channel, prio int) {
+	s.newexten(ch, prio, "Wait", "600")
+	s.later(ch, s.opts.Timing.FakePhoneHold, func() {
+		s.newexten(ch, prio+1, "Hangup", "")
+		ch.epoch++
+		s.fakePhoneH(ch, 16)
+	})
+}
+
+func (s *Server) planFakeAnswer(ch *channel) {
+	s.fakePhone(ch)
+	ch.afterAnswer = func() { s.holdThenHangUp(ch, 2) }
+	s.newexten(ch, 1, "Answer", "")
+	s.localAnswer(ch)
+}
+
+func (s *Server) planFakeNoAnswer(ch *channel) {
+	s.fakePhone(ch)
+	s.newexten(ch, 1, "Ringing", "")
+	s.localRinging(ch)
+	s.holdThenHangUp(ch, 2)
+}
+
+func (s *Server) planFakeSlow(ch *channel) {
+	s.fakePhone(ch)
+	s.newexten(ch, 1, "Ringing", "")
+	s.localRinging(ch)
+	s.newexten(ch, 2, "Wait", "5")
+	s.later(ch, s.opts.Timing.SlowAnswer, func() {
+		ch.afterAnswer = func() { s.holdThenHangUp(ch, 4) }
+		s.newexten(ch, 3, "Answer", "")
+		s.localAnswer(ch)
+	})
+}
+
+func (s *Server) planFakeBusy(ch *channel) {
+	s.fakePhone(ch)
+	s.newexten(ch, 1, "Busy", "10")
+	s.setState(ch, stateBusy)
+	if one := ch.other; one != nil && one.progress != nil {
+		one.progress(progBusy)
+	}
+	s.later(ch, 10*time.Second, func() { ch.epoch++; s.fakePhoneH(ch, 17) })
+}
+
+// localRinging is ;2 indicating ringing to ;1's dialer.
+func (s *Server) localRinging(two *channel) {
+	if one := two.other; one != nil && one.progress != nil {
+		one.progress(progRinging)
+	}
+}
+
+// --- from-trunk / inbound: the simulated external caller --------------------
+
+// planFromTrunk is "in-<number>" (queue 630) and "inq-<queue>-<number>".
+func (s *Server) planFromTrunk(ch *channel) {
+	number, queue := strings.TrimPrefix(ch.exten, "in-"), "630"
+	if strings.HasPrefix(ch.exten, "inq-") {
+		queue, number = ch.exten[4:7], ch.exten[8:]
+	}
+	s.newexten(ch, 1, "Set", "CALLERID(num)="+number)
+	if ch.cidNum != number {
+		s.setCallerID(ch, number, ch.cidName)
+	}
+	s.newexten(ch, 2, "Set", "CALLERID(name)=External "+number)
+	s.setCallerID(ch, number, "External "+number)
+	s.newexten(ch, 3, "Set", "TARGETQ="+queue)
+	s.setVar(ch, "TARGETQ", queue)
+	s.newexten(ch, 4, "Goto", "inbound,s,1")
+	ch.gotoExten("inbound", "s")
+	ch.targetQueue = queue
+	s.runDialplan(ch)
+}
+
+// planInbound is [inbound] s: blacklist check, IVR events, queue.
+func (s *Server) planInbound(ch *channel) {
+	num, q := ch.cidNum, ch.targetQueue
+	s.newexten(ch, 1, "NoOp", fmt.Sprintf("Inbound call from %s for queue %s", num, q))
+	if s.dbExists("blacklist", num) {
+		s.setVar(ch, "DB_RESULT", s.db[dbPath("blacklist", num)])
+		s.newexten(ch, 2, "GotoIf", "1?blacklisted")
+		s.newexten(ch, 9, "UserEvent", fmt.Sprintf("Blacklisted,CallerIDNum: %s,Uniq: %s", num, ch.uniqueid))
+		s.chanEvent(classUser, "UserEvent", ch, hdrs("UserEvent", "Blacklisted", "CallerIDNum", num, "Uniq", ch.uniqueid)...)
+		s.newexten(ch, 10, "Hangup", "21")
+		s.chanEvent(classCall, "SoftHangupRequest", ch, hdrs("Cause", "16")...)
+		s.destroy(ch, 21)
+		return
+	}
+	s.newexten(ch, 2, "GotoIf", "0?blacklisted")
+	s.newexten(ch, 3, "Answer", "")
+	s.localAnswer(ch)
+	ivr := func(prio int, step string) {
+		s.newexten(ch, prio, "UserEvent", fmt.Sprintf("IVRStep,Step: %s,CallerIDNum: %s,Queue: %s,Uniq: %s", step, num, q, ch.uniqueid))
+		s.chanEvent(classUser, "UserEvent", ch, hdrs("UserEvent", "IVRStep", "Step", step, "CallerIDNum", num,
+			"Queue", q, "Uniq", ch.uniqueid)...)
+	}
+	ivr(4, "welcome")
+	s.newexten(ch, 5, "Wait", "1")
+	s.later(ch, s.opts.Timing.IVRWait, func() {
+		ivr(6, "to-queue")
+		s.newexten(ch, 7, "Queue", q+",r,,,300")
+		s.enterQueue(ch, s.findQueue(q), func() { s.dialplanHangup(ch, 8) })
+	})
+}
+
+// dialplanHangup is "same => n,Hangup()".
+func (s *Server) dialplanHangup(ch *channel, prio int) {
+	s.newexten(ch, prio, "Hangup", "")
+	ch.epoch++
+	s.destroy(ch, 16)
+}
+
+// --- internal: phones, queues, the outbound trunk ---------------------------
+
+// planDialPhone is _8XX / _9XX: NoOp, MixMonitor, Dial(TECH/${EXTEN},30).
+func (s *Server) planDialPhone(ch *channel) {
+	tech := "SIP"
+	if ch.exten[0] == '9' {
+		tech = "PJSIP"
+	}
+	s.newexten(ch, 1, "NoOp", fmt.Sprintf("Internal call %s -> %s/%s", ch.cidNum, tech, ch.exten))
+	s.mixMonitor(ch, 2)
+	s.newexten(ch, 3, "Dial", tech+"/"+ch.exten+",30")
+	s.dialApp(ch, tech+"/"+ch.exten, s.opts.Timing.DialTimeout, func() { s.dialplanHangup(ch, 4) })
+}
+
+// planOutbound is _0X.: the "trunk" is a Local fake phone that answers.
+func (s *Server) planOutbound(ch *channel) {
+	s.newexten(ch, 1, "NoOp", fmt.Sprintf("Outbound call %s -> %s", ch.cidNum, ch.exten))
+	s.mixMonitor(ch, 2)
+	s.newexten(ch, 3, "Dial", "Local/"+ch.exten+"@fake-phone/n,60")
+	s.dialApp(ch, "Local/"+ch.exten+"@fake-phone/n", 2*s.opts.Timing.DialTimeout, func() { s.dialplanHangup(ch, 4) })
+}
+
+// planQueue is _63[0-2]: Queue(${EXTEN},r,,,300), Hangup().
+func (s *Server) planQueue(ch *channel) {
+	s.newexten(ch, 1, "NoOp", fmt.Sprintf("Queue %s from %s", ch.exten, ch.cidNum))
+	s.newexten(ch, 2, "Queue", ch.exten+",r,,,300")
+	if ch.state != stateUp {
+		s.setState(ch, stateUp)
+	}
+	s.enterQueue(ch, s.findQueue(ch.exten), func() { s.dialplanHangup(ch, 3) })
+}
+
+// mixMonitor is MixMonitor(<file>,b): recording starts once bridged.
+func (s *Server) mixMonitor(ch *channel, prio int) {
+	file := fmt.Sprintf("%s-%s-%s-%s.wav", time.Now().Format("20060102-150405"), ch.cidNum, ch.exten, ch.uniqueid)
+	s.newexten(ch, prio, "MixMonitor", file+",b")
+	s.setVar(ch, "MIXMONITOR_FILENAME", "/var/spool/asterisk/monitor/"+file)
+	ch.recording = true
+}

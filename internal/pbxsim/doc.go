@@ -1,0 +1,101 @@
+// Package pbxsim is a simulated Asterisk 20 for tests and the demo: a real
+// TCP server on loopback that speaks AMI as the Asterisk recorded in
+// testdata/ does (../shared/asterisk), with a Go control API for the
+// stimuli a PBX gets from outside (phones registering, calling, answering,
+// trunk calls) and for the faults of real deployments (restart, dropped
+// connections, slow or stalled responses, malformed bytes).
+//
+// It is shaped like httptest.Server:
+//
+//	sim, err := pbxsim.Start(pbxsim.Options{Timing: pbxsim.FastTiming()})
+//	if err != nil {
+//		t.Fatal(err)
+//	}
+//	t.Cleanup(sim.Close)
+//	// connect an AMI client to sim.Addr(), user coocenter / coocenter-secret
+//	sim.Register("804")
+//	caller, _ := sim.InboundCall("0501112222", "632")
+//
+// Fidelity is enforced by fidelity_test.go, which replays every recorded
+// transcript and compares event names, constant texts and header key sets
+// stream by stream (see the comment there for why order is compared per
+// channel, per queue, per device and per action rather than globally).
+//
+// # The PBX
+//
+// The default PBX is the recorded one: SIP peers 800–809 and PJSIP
+// endpoints 900–909 (unregistered unless listed in Options.Registered), a
+// hint exten@internal for each, queues 630 (Local/800@fake-phone/n,
+// Local/801@fake-phone/n), 631 (SIP/802, Local/803@fake-phone/n) and 632
+// (SIP/804, PJSIP/904), strategy ringall, and the dialplan of
+// extensions.conf written as a Go table (dialplan.go): internal _8XX/_9XX
+// (MixMonitor + Dial), _63X (Queue), _0X. (Dial a Local fake phone);
+// fake-phone (answers; noanswer-, slow-, busy- variants; the h extension);
+// from-trunk in-<n> / inq-<q>-<n> and inbound s (AstDB blacklist check →
+// UserEvent Blacklisted + Hangup(21), else Answer, UserEvent IVRStep ×2,
+// Queue). Every delay is in Options.Timing.
+//
+// # Modelled
+//
+//   - Protocol: greeting 9.0.0; Login plain and MD5 (Challenge); failed login
+//     answered after AuthFailDelay, then closed; Permission denied before
+//     login; Missing action; the exact unknown-action message; Logoff;
+//     Ping; Events (on/off/class list, also at Login); FullyBooted on login;
+//     SuccessfulAuth; ActionID echo in responses, list items, Complete
+//     events, OriginateResponse and the UserEvent copy; one writer per
+//     session with a bounded queue — a client that does not read is dropped.
+//   - Actions: CoreSettings, CoreShowChannels, Status, SIPpeers,
+//     SIPshowpeer, PJSIPShowEndpoints, PJSIPShowEndpoint, PJSIPShowContacts,
+//     ExtensionStateList, ExtensionState, QueueStatus, QueueSummary,
+//     QueuePause, QueueAdd, QueueRemove, DBPut, DBGet, DBDel (errors on a
+//     missing key, as 20.x), DBGetTree, Command (core show version / uptime,
+//     database show), UserEvent, Originate (async and sync; to a Local
+//     channel or a phone; to an extension or to Wait, ChanSpy, any app),
+//     Hangup (name, uniqueid, /regex/), Redirect (also dual), BlindTransfer,
+//     ListCommands.
+//   - Calls, with the events of the recordings: Newchannel, Newstate,
+//     Newexten, VarSet, NewCallerid, NewConnectedLine, LocalBridge,
+//     DialBegin/DialState/DialEnd, BridgeCreate/Enter/Leave/Destroy,
+//     HangupRequest/SoftHangupRequest, Hangup with Cause-txt, Cdr (one per
+//     dialled party, as cdr_manager), DeviceStateChange, ExtensionStatus,
+//     PeerStatus, ContactStatus, ChallengeSent, MixMonitorStart, queue
+//     events (QueueCallerJoin/Leave/Abandon, AgentCalled, AgentRingNoAnswer,
+//     AgentConnect, AgentComplete with Reason caller/agent/transfer,
+//     QueueMemberStatus/Pause/Added/Removed), BlindTransfer,
+//     ChanSpyStart/Stop, OriginateResponse. Uniqueids <epoch>.<n>, channel
+//     suffixes 8 hex digits, linkedid inherited from the requestor and
+//     merged to the oldest on bridging.
+//   - Phones ring until Answer/Hangup, or answer after AutoAnswer; a phone
+//     that answers by itself also answers qualify (PeerStatus Reachable).
+//     Local fake phones answer by themselves. Ringall rings every available
+//     member (not paused, not in use, registered), retries after QueueRetry,
+//     gives up a member after QueueTimeout and the caller after QueueMaxWait;
+//     when several members answer at once the last one rung gets the call,
+//     as in the recording.
+//   - Faults: Restart (connections dropped and refused while down; channels,
+//     registrations, dynamic members and pauses forgotten; AstDB kept),
+//     DropConnections, SetResponseDelay, Stall, InjectRaw, Emit.
+//
+// # Not modelled (yet)
+//
+//   - Exact global interleaving of events from different Asterisk threads
+//     (pbxsim writes each causal chain at once, in one order).
+//   - Event filters (Filter action, eventfilter), per-user read/write
+//     permissions (the one user has all), allowmultiplelogin, writetimeout
+//     by time (the bound is a queue length), timestampevents.
+//   - Hold/Unhold, attended transfer, parking, call pickup, DTMF, music on
+//     hold events, MixMonitorStop, Newexten for every internal step of
+//     Local/Dial originates (AppDial2 etc. are emitted where recorded),
+//     DialState PROGRESS/PROCEEDING, early media.
+//   - Queue strategies other than ringall, penalties in ring order,
+//     wrapuptime, autopause, announcements, joinempty/leavewhenempty
+//     variants, queue_log, persistent members.
+//   - Originate ChannelId/OtherChannelId/Variable/Account/Codecs, the
+//     "failed" extension; Redirect to a priority other than 1; ChanSpy
+//     options other than q, u, E, S (whisper and barge are accepted but have
+//     no effect on events); ChanSpy waiting for a target that appears later.
+//   - CLI commands other than the three listed; Command's 13.x format.
+//   - The AMI keys of chan_sip's SIPshowpeer contain blanks ("Named
+//     Callgroup"), which ami.AppendMessage refuses; that one response is
+//     written by session.sendLoose, which still refuses line breaks.
+package pbxsim

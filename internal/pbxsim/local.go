@@ -1,0 +1,152 @@
+package pbxsim
+
+import (
+	"strings"
+
+	"github.com/coocenter/coocenterd/internal/ami"
+)
+
+// progress is what a dialled leg tells its dialer.
+type progress int
+
+const (
+	progRinging progress = iota
+	progAnswer
+	progBusy
+)
+
+// dialTarget is a parsed dial string: "SIP/801", "PJSIP/900" or
+// "Local/100@fake-phone[/n]".
+type dialTarget struct {
+	tech, exten, context string
+	dev                  *device
+}
+
+// parseTarget resolves a dial string. The caller holds s.mu.
+func (s *Server) parseTarget(dest string) (dialTarget, error) {
+	tech, rest, ok := strings.Cut(dest, "/")
+	if !ok || rest == "" {
+		return dialTarget{}, errNotFound
+	}
+	switch strings.ToUpper(tech) {
+	case "LOCAL":
+		rest = strings.TrimSuffix(rest, "/n")
+		exten, ctx, ok := strings.Cut(rest, "@")
+		if !ok {
+			ctx = "default"
+		}
+		return dialTarget{tech: "Local", exten: exten, context: ctx}, nil
+	case "SIP", "PJSIP":
+		d, ok := s.pbx.devices[strings.ToUpper(tech)+"/"+rest]
+		if !ok {
+			return dialTarget{}, errNotFound
+		}
+		return dialTarget{tech: d.tech, exten: d.name, context: "internal", dev: d}, nil
+	}
+	return dialTarget{}, errNotFound
+}
+
+// newLocalPair creates Local/<exten>@<context>-XXXXXXXX;1 and ;2 and
+// publishes both Newchannel events.
+func (s *Server) newLocalPair(exten, context string, requestor *channel) (one, two *channel) {
+	base := "Local/" + exten + "@" + context + "-" + s.nextSuffix()
+	one = s.newChannel(base+";1", stateDown, context, exten, requestor)
+	two = s.newChannel(base+";2", stateRing, context, exten, one)
+	one.half, two.half = 1, 2
+	one.other, two.other = two, one
+	one.localDev = "Local/" + exten + "@" + context
+	two.localDev = one.localDev
+	s.newchannelEvent(one)
+	s.newchannelEvent(two)
+	return one, two
+}
+
+// localBridgeEvent publishes LocalBridge once both halves are set up.
+func (s *Server) localBridgeEvent(one, two *channel, optimize bool) {
+	opt := "No"
+	if optimize {
+		opt = "Yes"
+	}
+	s.emit(classCall, "LocalBridge", join(one.snapshot("LocalOne"), two.snapshot("LocalTwo"),
+		hdrs("Context", two.context, "Exten", two.exten, "LocalOptimization", opt))...)
+}
+
+// localAnswer is ;2 answering: it goes up, and ;1 tells its dialer.
+func (s *Server) localAnswer(two *channel) {
+	s.setState(two, stateUp)
+	s.localDeviceChanged(two.localDev, devInUse)
+	if one := two.other; one != nil && !one.gone && one.progress != nil {
+		one.progress(progAnswer)
+	}
+}
+
+// upLocalOne brings ;1 up once its dialer accepts the answer.
+func (s *Server) upLocalOne(one *channel) {
+	s.setState(one, stateUp)
+	s.localDeviceChanged(one.localDev, devInUse)
+}
+
+// continueAfterAnswer lets ;2 go on with its dialplan once ;1 is connected.
+func (s *Server) continueAfterAnswer(one *channel) {
+	if two := one.other; two != nil && !two.gone && two.afterAnswer != nil {
+		f := two.afterAnswer
+		two.afterAnswer = nil
+		f()
+	}
+}
+
+// newPhoneChannel creates the channel of a dialled phone (state Down).
+func (s *Server) newPhoneChannel(d *device, requestor *channel) *channel {
+	ch := s.newChannel(d.id()+"-"+s.nextSuffix(), stateDown, "internal", "s", requestor)
+	ch.dev = d
+	ch.cidNum, ch.cidName = d.name, d.callerName
+	ch.dialed = true
+	s.newchannelEvent(ch)
+	s.deviceChanged(d)
+	return ch
+}
+
+// ringPhone makes a dialled phone ring; it answers by itself after its
+// AutoAnswer delay, or when the test calls Answer.
+func (s *Server) ringPhone(ch *channel) {
+	s.setState(ch, stateRinging)
+	if d := s.autoAnswerOf(ch.dev); d > 0 {
+		s.later(ch, d, func() { s.answerPhone(ch) })
+	}
+}
+
+// answerPhone is the phone picking up.
+func (s *Server) answerPhone(ch *channel) {
+	if ch.state == stateUp {
+		return
+	}
+	s.setState(ch, stateUp)
+	if ch.progress != nil {
+		ch.progress(progAnswer)
+	}
+}
+
+// rtpQoSVars are the variables chan_sip sets on a channel that hangs up.
+func (s *Server) rtpQoSVars(ch *channel) {
+	if ch.dev == nil || ch.dev.tech != "SIP" {
+		return
+	}
+	qos := "ssrc=0;themssrc=0;lp=0;rxjitter=0.000000;rxcount=0;txjitter=0.000000;txcount=0;rlp=0;rtt=0.000000"
+	s.setVars(ch, "RTPAUDIOQOS", qos, "RTPAUDIOQOSJITTER", "minrxjitter=0.000000;maxrxjitter=0.000000",
+		"RTPAUDIOQOSLOSS", "minrxlost=0.000000;maxrxlost=0.000000", "RTPAUDIOQOSRTT", "minrtt=0.000000;maxrtt=0.000000",
+		"RTPAUDIOQOSMES", "minrxmes=0.000000;maxrxmes=0.000000", "RTPAUDIOQOS", qos)
+}
+
+// dialHeaders are the headers of DialBegin/DialState/DialEnd: the caller
+// snapshot (none for an originate), the Dest snapshot, then extra.
+func dialHeaders(caller, dest *channel, extra ...string) []ami.Header {
+	var h []ami.Header
+	if caller != nil {
+		h = caller.snapshot("")
+	}
+	return join(h, dest.snapshot("Dest"), hdrs(extra...))
+}
+
+func (s *Server) dialEvent(name string, caller, dest *channel, extra ...string) {
+	s.emit(classCall, name, dialHeaders(caller, dest, extra...)...)
+}

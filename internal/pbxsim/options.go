@@ -1,0 +1,124 @@
+package pbxsim
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Options configure a simulated PBX. The zero value is the recorded PBX of
+// ../shared/asterisk with Asterisk's own timings.
+type Options struct {
+	// Addr is the TCP address to listen on; default "127.0.0.1:0".
+	Addr string
+	// Username and Secret of the one AMI user; default "coocenter" /
+	// "coocenter-secret", as in manager.conf.
+	Username, Secret string
+	// Registered lists peers (SIP "800"–"809") and endpoints (PJSIP
+	// "900"–"909") that are registered when the simulator starts.
+	Registered []string
+	// AutoAnswer makes every registered phone answer a call after this
+	// delay; 0 means phones ring until the test answers or hangs up (see
+	// Server.Answer). SetAutoAnswer overrides it per phone.
+	AutoAnswer time.Duration
+	// Timing holds every delay the simulated PBX uses.
+	Timing Timing
+	// SessionQueue bounds the messages waiting to be written to one AMI
+	// session; a session that lets it fill up is dropped, as Asterisk drops
+	// a client that exceeds writetimeout. Default 10000.
+	SessionQueue int
+	// Logger receives one line per notable event; default discards.
+	Logger *slog.Logger
+}
+
+// Timing holds the delays of the simulated PBX. A zero field takes the value
+// of the recorded Asterisk (see DefaultTiming); tests use FastTiming.
+type Timing struct {
+	AuthFailDelay time.Duration // before "Authentication failed" (Asterisk: 1 s)
+	WriteTimeout  time.Duration // per write to a client (manager.conf writetimeout: 5 s)
+	DialTimeout   time.Duration // Dial(SIP/${EXTEN},30): how long a phone rings
+	QueueTimeout  time.Duration // queues.conf timeout: how long one member rings
+	QueueRetry    time.Duration // queues.conf retry: pause between ring attempts
+	QueueMaxWait  time.Duration // Queue(...,300): longest wait of a caller
+	IVRWait       time.Duration // Wait(1) between the two IVRStep events
+	SlowAnswer    time.Duration // slow-<x>@fake-phone rings this long, then answers
+	FakePhoneHold time.Duration // Wait(600): how long a fake phone stays up
+	// WaitScale multiplies the seconds of an Originate "Application: Wait",
+	// so that "Data: 10" lasts 10 s × WaitScale. Default 1.
+	WaitScale float64
+}
+
+// DefaultTiming is the timing of the recorded Asterisk and its configs.
+func DefaultTiming() Timing {
+	return Timing{
+		AuthFailDelay: time.Second,
+		WriteTimeout:  5 * time.Second,
+		DialTimeout:   30 * time.Second,
+		QueueTimeout:  15 * time.Second,
+		QueueRetry:    2 * time.Second,
+		QueueMaxWait:  300 * time.Second,
+		IVRWait:       time.Second,
+		SlowAnswer:    5 * time.Second,
+		FakePhoneHold: 600 * time.Second,
+		WaitScale:     1,
+	}
+}
+
+// FastTiming keeps the order of everything but shrinks every delay to
+// milliseconds, for tests.
+func FastTiming() Timing {
+	return Timing{
+		AuthFailDelay: 10 * time.Millisecond,
+		WriteTimeout:  2 * time.Second,
+		DialTimeout:   300 * time.Millisecond,
+		QueueTimeout:  150 * time.Millisecond,
+		QueueRetry:    20 * time.Millisecond,
+		QueueMaxWait:  3 * time.Second,
+		IVRWait:       10 * time.Millisecond,
+		SlowAnswer:    50 * time.Millisecond,
+		FakePhoneHold: 6 * time.Second,
+		WaitScale:     0.01,
+	}
+}
+
+// withDefaults fills the zero fields of t from DefaultTiming.
+func (t Timing) withDefaults() Timing {
+	d := DefaultTiming()
+	pick := func(v *time.Duration, def time.Duration) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	pick(&t.AuthFailDelay, d.AuthFailDelay)
+	pick(&t.WriteTimeout, d.WriteTimeout)
+	pick(&t.DialTimeout, d.DialTimeout)
+	pick(&t.QueueTimeout, d.QueueTimeout)
+	pick(&t.QueueRetry, d.QueueRetry)
+	pick(&t.QueueMaxWait, d.QueueMaxWait)
+	pick(&t.IVRWait, d.IVRWait)
+	pick(&t.SlowAnswer, d.SlowAnswer)
+	pick(&t.FakePhoneHold, d.FakePhoneHold)
+	if t.WaitScale == 0 {
+		t.WaitScale = d.WaitScale
+	}
+	return t
+}
+
+func (o Options) withDefaults() Options {
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:0"
+	}
+	if o.Username == "" {
+		o.Username = "coocenter"
+	}
+	if o.Secret == "" {
+		o.Secret = "coocenter-secret"
+	}
+	if o.SessionQueue <= 0 {
+		o.SessionQueue = 10000
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	o.Timing = o.Timing.withDefaults()
+	return o
+}

@@ -1,0 +1,382 @@
+package pbxsim
+
+import (
+	"strconv"
+	"time"
+)
+
+// queueCaller is a channel inside app_queue.
+type queueCaller struct {
+	ch        *channel
+	q         *queue
+	joined    time.Time
+	pos       int
+	legs      []*queueLeg
+	ringLoop  bool // members are being rung right now
+	retrying  bool
+	connected *queueLeg
+	connAt    time.Time
+	done      func() // the dialplan after Queue()
+}
+
+// queueLeg is one member being rung.
+type queueLeg struct {
+	m        *member
+	ch       *channel // the phone channel or the Local ;1
+	answered bool
+	started  time.Time
+}
+
+func (qc *queueCaller) hold() int { return int(time.Since(qc.joined) / time.Second) }
+
+// enterQueue is Queue(<q>,r,,,300) for ch; next runs when Queue returns.
+func (s *Server) enterQueue(ch *channel, q *queue, next func()) {
+	if q == nil {
+		next()
+		return
+	}
+	s.setVars(ch, "ANSWEREDTIME", "", "ANSWEREDTIME_MS", "", "DIALEDTIME", "", "DIALEDTIME_MS", "", "QUEUEWAIT", "", "QUEUEWAIT_MS", "")
+	qc := &queueCaller{ch: ch, q: q, joined: time.Now(), pos: len(q.callers) + 1, done: next}
+	q.callers = append(q.callers, qc)
+	ch.qc = qc
+	s.queueCallsChanged(q)
+	s.chanEvent(classAgent, "QueueCallerJoin", ch, hdrs("Queue", q.name, "Position", itoa(qc.pos), "Count", itoa(len(q.callers)))...)
+	ch.hangup = func(cause int, requested bool) { s.queueAbandon(qc, cause, requested) }
+	s.later(ch, s.opts.Timing.QueueMaxWait, func() { s.queueTimeout(qc) })
+	s.queueTry(qc)
+}
+
+// kickQueue makes waiting callers of q try the members again, soon (not
+// from inside the state change that made a member available).
+func (s *Server) kickQueue(q *queue) {
+	if len(q.callers) == 0 {
+		return
+	}
+	s.after(0, func() {
+		for _, qc := range append([]*queueCaller(nil), q.callers...) {
+			s.queueTry(qc)
+		}
+	})
+}
+
+// queueTry rings every available member (strategy ringall).
+func (s *Server) queueTry(qc *queueCaller) {
+	if qc.ch.gone || qc.connected != nil || len(qc.legs) > 0 || qc.ringLoop {
+		return
+	}
+	qc.ringLoop = true
+	for _, m := range qc.q.members {
+		if m.available() && !qc.ch.gone {
+			qc.legs = append(qc.legs, s.queueRing(qc, m))
+		}
+	}
+	qc.ringLoop = false
+	var win *queueLeg
+	for _, l := range qc.legs {
+		if l.answered {
+			win = l // several answered at once: the last rung wins, as recorded
+		}
+	}
+	if win != nil {
+		s.queueConnect(qc, win)
+		return
+	}
+	if len(qc.legs) == 0 {
+		s.queueRetry(qc)
+	}
+}
+
+func (s *Server) queueRetry(qc *queueCaller) {
+	if qc.retrying {
+		return
+	}
+	qc.retrying = true
+	s.later(qc.ch, s.opts.Timing.QueueRetry, func() {
+		qc.retrying = false
+		s.queueTry(qc)
+	})
+}
+
+// queueRing calls one member: AgentCalled and DialBegin on the caller.
+func (s *Server) queueRing(qc *queueCaller, m *member) *queueLeg {
+	caller := qc.ch
+	leg := &queueLeg{m: m, started: time.Now()}
+	m.ringing = true
+	t, err := s.parseTarget(m.iface)
+	if err != nil || (t.dev == nil && t.tech != "Local") {
+		t = dialTarget{tech: "Local", exten: m.iface, context: "invalid"}
+	}
+	if t.tech == "Local" {
+		one, two := s.newLocalPair(t.exten, t.context, caller)
+		one.dialed = true
+		leg.ch = one
+		s.newexten(one, 1, "AppQueue", "(Outgoing Line)")
+		s.setCallerID(one, caller.cidNum, caller.cidName)
+		peerNum := t.exten + "@" + t.context + "/n"
+		s.setVar(one, "DIALEDPEERNUMBER", peerNum)
+		s.setVar(two, "DIALEDPEERNUMBER", peerNum)
+		two.connNum, two.connName = caller.cidNum, caller.cidName
+		s.setCallerID(two, caller.cidNum, caller.cidName)
+		s.setConnected(two, caller.cidNum, caller.cidName)
+		s.localBridgeEvent(one, two, false)
+		s.agentEvent("AgentCalled", qc, leg)
+		s.queueLegHandlers(qc, leg)
+		s.runDialplan(two)
+		if !one.gone {
+			s.dialEvent("DialBegin", caller, one, "DialString", m.iface)
+		}
+	} else {
+		ch := s.newPhoneChannel(t.dev, caller)
+		leg.ch = ch
+		if t.dev.tech == "SIP" {
+			s.setVar(ch, "SIPCALLID", ch.uniqueid+"@127.0.0.1:5060")
+		}
+		s.setVar(ch, "DIALEDPEERNUMBER", m.iface)
+		s.agentEvent("AgentCalled", qc, leg)
+		s.dialEvent("DialBegin", caller, ch, "DialString", m.iface)
+		s.queueLegHandlers(qc, leg)
+		s.ringPhone(ch)
+		s.newexten(ch, 1, "AppQueue", "(Outgoing Line)")
+		s.setConnected(ch, caller.cidNum, caller.cidName)
+		s.dialEvent("DialState", caller, ch, "DialStatus", "RINGING")
+	}
+	s.later(leg.ch, s.opts.Timing.QueueTimeout, func() { s.queueLegFailed(qc, leg, "NOANSWER", 0, true) })
+	return leg
+}
+
+// queueLegHandlers wires a ringing member channel to its queue caller.
+func (s *Server) queueLegHandlers(qc *queueCaller, leg *queueLeg) {
+	leg.ch.progress = func(p progress) {
+		switch {
+		case qc.connected != nil:
+		case p == progBusy:
+			s.queueLegFailed(qc, leg, "BUSY", 17, false)
+		case p == progAnswer:
+			leg.answered = true
+			if !qc.ringLoop {
+				s.queueConnect(qc, leg)
+			}
+		}
+	}
+	leg.ch.hangup = func(cause int, requested bool) {
+		if requested {
+			s.chanEvent(classCall, "HangupRequest", leg.ch, hdrs("Cause", itoa(cause))...)
+		}
+		status := "NOANSWER"
+		if cause == 17 || cause == 21 {
+			status = "BUSY"
+		}
+		s.queueLegFailed(qc, leg, status, cause, false)
+	}
+}
+
+// queueLegFailed ends one ringing member: it did not answer or refused.
+func (s *Server) queueLegFailed(qc *queueCaller, leg *queueLeg, status string, cause int, timeout bool) {
+	if qc.connected != nil || !s.dropLeg(qc, leg) {
+		return
+	}
+	if timeout {
+		s.agentEvent("AgentRingNoAnswer", qc, leg, "RingTime", itoa(int(time.Since(leg.started)/time.Millisecond)))
+	}
+	s.dialEvent("DialEnd", qc.ch, leg.ch, "DialStatus", status)
+	leg.m.ringing = false
+	s.noAnswerCDR(qc, leg)
+	if !leg.ch.gone {
+		leg.ch.epoch++
+		s.destroy(leg.ch, cause)
+	}
+	if len(qc.legs) == 0 {
+		s.queueRetry(qc)
+	}
+}
+
+func (s *Server) dropLeg(qc *queueCaller, leg *queueLeg) bool {
+	for i, l := range qc.legs {
+		if l == leg {
+			qc.legs = append(qc.legs[:i], qc.legs[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// cancelLegs hangs up every member still ringing (DialEnd CANCEL).
+func (s *Server) cancelLegs(qc *queueCaller, except *queueLeg) {
+	for _, l := range qc.legs {
+		if l == except {
+			continue
+		}
+		s.dialEvent("DialEnd", qc.ch, l.ch, "DialStatus", "CANCEL")
+		if l.answered {
+			s.dialEvent("DialEnd", qc.ch, l.ch, "DialStatus", "CANCEL")
+		}
+		l.m.ringing = false
+		s.noAnswerCDR(qc, l)
+		if !l.ch.gone {
+			l.ch.epoch++
+			s.destroy(l.ch, 26)
+			if l.ch.half == 1 {
+				s.chanEvent(classCall, "NewConnectedLine", l.ch)
+			}
+		}
+	}
+	qc.legs = nil
+	if except != nil {
+		qc.legs = []*queueLeg{except}
+	}
+}
+
+// noAnswerCDR records a member that was rung but did not get the call.
+func (s *Server) noAnswerCDR(qc *queueCaller, leg *queueLeg) {
+	c := qc.ch
+	c.cdrs = append(c.cdrs, &cdrRecord{dst: c.exten, dstContext: c.context, dstChannel: leg.ch.name,
+		lastApp: "Queue", lastData: c.appData, start: qc.joined, disposition: "NO ANSWER"})
+}
+
+// leaveQueue takes the caller off the waiting list.
+func (s *Server) leaveQueue(qc *queueCaller) {
+	q := qc.q
+	pos := 0
+	for i, c := range q.callers {
+		if c == qc {
+			pos = i + 1
+			q.callers = append(q.callers[:i], q.callers[i+1:]...)
+			break
+		}
+	}
+	s.queueCallsChanged(q)
+	s.chanEvent(classAgent, "QueueCallerLeave", qc.ch, hdrs("Queue", q.name, "Position", itoa(pos), "Count", itoa(len(q.callers)))...)
+}
+
+// agentEvent publishes AgentCalled / AgentRingNoAnswer / AgentConnect /
+// AgentComplete: caller snapshot, Dest snapshot, queue and member.
+func (s *Server) agentEvent(name string, qc *queueCaller, leg *queueLeg, extra ...string) {
+	s.emit(classAgent, name, join(qc.ch.snapshot(""), leg.ch.snapshot("Dest"),
+		hdrs("Queue", qc.q.name, "Interface", leg.m.iface, "MemberName", leg.m.name), hdrs(extra...))...)
+}
+
+func (s *Server) queueAbandon(qc *queueCaller, cause int, requested bool) {
+	ch := qc.ch
+	if requested {
+		s.chanEvent(classCall, "HangupRequest", ch, hdrs("Cause", itoa(cause))...)
+	}
+	s.cancelLegs(qc, nil)
+	pos := 1
+	for i, c := range qc.q.callers {
+		if c == qc {
+			pos = i + 1
+		}
+	}
+	s.chanEvent(classAgent, "QueueCallerAbandon", ch, hdrs("Queue", qc.q.name, "Position", itoa(pos),
+		"OriginalPosition", itoa(qc.pos), "HoldTime", itoa(qc.hold()))...)
+	qc.q.abandoned++
+	s.leaveQueue(qc)
+	ch.qc = nil
+	s.destroy(ch, cmpCause(cause))
+}
+
+func (s *Server) queueTimeout(qc *queueCaller) {
+	s.cancelLegs(qc, nil)
+	s.leaveQueue(qc)
+	qc.ch.qc = nil
+	s.setVar(qc.ch, "QUEUESTATUS", "TIMEOUT")
+	qc.ch.hangup = func(c int, requested bool) { s.plainHangup(qc.ch, c, requested) }
+	qc.done()
+}
+
+// queueConnect bridges the caller with the member that answered.
+func (s *Server) queueConnect(qc *queueCaller, win *queueLeg) {
+	caller, q, m := qc.ch, qc.q, win.m
+	qc.connected, qc.connAt = win, time.Now()
+	caller.epoch++
+	win.ch.epoch++
+	hold := qc.hold()
+	if win.ch.half == 1 {
+		s.upLocalOne(win.ch)
+		s.newexten(win.ch, 1, "AppQueue", "(Outgoing Line)")
+		s.setConnected(win.ch, caller.cidNum, caller.cidName)
+	}
+	s.dialEvent("DialEnd", caller, win.ch, "DialStatus", "ANSWER")
+	s.cancelLegs(qc, win)
+	m.ringing = false
+	if win.ch.dev != nil {
+		s.setConnected(caller, win.ch.cidNum, win.ch.cidName)
+		if caller.half == 2 {
+			caller.other.cidDirty = true
+		}
+	}
+	s.setMemberVars(caller, m, hold)
+	s.setQueueVars(caller, q)
+	s.setMemberVars(win.ch, m, hold)
+	s.setQueueVars(win.ch, q)
+	s.setVar(caller, "MIXMONITOR_FILENAME", "/var/spool/asterisk/monitor/"+caller.uniqueid+".wav")
+	s.chanEvent(classCall, "MixMonitorStart", caller)
+	s.leaveQueue(qc)
+	ms := int(time.Since(qc.joined) / time.Millisecond)
+	s.setVars(caller, "QUEUEPOSITION", itoa(qc.pos), "QUEUEWAIT", itoa(hold), "QUEUEWAIT_MS", itoa(ms))
+	m.inCall = true
+	caller.cdrs = append(caller.cdrs, &cdrRecord{dst: caller.exten, dstContext: caller.context, dstChannel: win.ch.name,
+		lastApp: "Queue", lastData: caller.appData, start: qc.joined, answer: qc.connAt, disposition: "ANSWERED"})
+	s.agentEvent("AgentConnect", qc, win, "HoldTime", itoa(hold), "RingTime", itoa(int(time.Since(win.started)/time.Second)))
+	s.bridgeCall(win.ch, caller)
+	s.continueAfterAnswer(win.ch)
+	s.queueBridgedHandlers(qc, win)
+}
+
+func (s *Server) queueBridgedHandlers(qc *queueCaller, win *queueLeg) {
+	caller := qc.ch
+	caller.hangup = func(cause int, requested bool) {
+		if requested {
+			s.chanEvent(classCall, "HangupRequest", caller, hdrs("Cause", itoa(cause))...)
+		}
+		win.m.inCall = false
+		s.leaveBridge(caller)
+		s.queueComplete(qc, "caller")
+		s.chanEvent(classCall, "SoftHangupRequest", caller, hdrs("Cause", "16")...)
+		s.destroy(caller, 16)
+	}
+	caller.kicked = func() {
+		s.queueComplete(qc, "agent")
+		caller.hangup = func(c int, requested bool) { s.plainHangup(caller, c, requested) }
+		qc.done()
+	}
+	win.ch.kicked = func() {
+		win.ch.epoch++
+		s.rtpQoSVars(win.ch)
+		s.destroy(win.ch, 16)
+	}
+	win.ch.hangup = func(cause int, requested bool) {
+		if requested && win.ch.dev != nil {
+			s.chanEvent(classCall, "HangupRequest", win.ch, hdrs("Cause", itoa(cause))...)
+		}
+		win.m.inCall = false
+		s.leaveBridge(win.ch)
+		s.rtpQoSVars(win.ch)
+		s.destroy(win.ch, cmpCause(cause))
+	}
+}
+
+// queueComplete ends a connected queue call: statistics, variables and
+// AgentComplete with the side that ended it.
+func (s *Server) queueComplete(qc *queueCaller, reason string) {
+	q, win, caller := qc.q, qc.connected, qc.ch
+	if win == nil || caller.qc == nil {
+		return
+	}
+	caller.qc = nil
+	m := win.m
+	hold, talk := int(qc.connAt.Sub(qc.joined)/time.Second), int(time.Since(qc.connAt)/time.Second)
+	m.inCall = false
+	m.callsTaken++
+	m.lastCall = time.Now().Unix()
+	q.completed++
+	q.holdTotal += hold
+	q.talkTotal += talk
+	s.setQueueVars(caller, q)
+	answered := time.Since(qc.connAt)
+	dialed := time.Since(qc.joined)
+	s.setVars(caller, "ANSWEREDTIME", itoa(int(answered/time.Second)), "ANSWEREDTIME_MS", strconv.FormatInt(answered.Milliseconds(), 10),
+		"DIALEDTIME", itoa(int(dialed/time.Second)), "DIALEDTIME_MS", strconv.FormatInt(dialed.Milliseconds(), 10))
+	s.setQueueVars(caller, q)
+	s.agentEvent("AgentComplete", qc, win, "HoldTime", itoa(hold), "TalkTime", itoa(talk), "Reason", reason)
+}

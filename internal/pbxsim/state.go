@@ -1,0 +1,167 @@
+package pbxsim
+
+import (
+	"fmt"
+	"time"
+)
+
+// The recorded PBX (../shared/asterisk/etc): sip.conf, pjsip.conf and
+// queues.conf as data.
+var (
+	sipPeers      = []string{"800", "801", "802", "803", "804", "805", "806", "807", "808", "809"}
+	pjsipEndpoint = []string{"900", "901", "902", "903", "904", "905", "906", "907", "908", "909"}
+	queueConf     = []struct {
+		name    string
+		members [][2]string // interface, member name
+	}{
+		{"630", [][2]string{{"Local/800@fake-phone/n", "Agent 800"}, {"Local/801@fake-phone/n", "Agent 801"}}},
+		{"631", [][2]string{{"SIP/802", "Agent 802"}, {"Local/803@fake-phone/n", "Agent 803"}}},
+		{"632", [][2]string{{"SIP/804", "Agent 804"}, {"PJSIP/904", "Agent 904"}}},
+	}
+)
+
+// pbxState is everything a restart of Asterisk forgets (AstDB lives on the
+// Server and survives).
+type pbxState struct {
+	devices    map[string]*device // "SIP/801" -> device
+	deviceList []*device          // sip.conf then pjsip.conf order
+	channels   []*channel         // in creation order
+	bridges    []*bridge
+	queues     []*queue
+}
+
+func newPBXState(s *Server) *pbxState {
+	p := &pbxState{devices: make(map[string]*device)}
+	add := func(tech string, names []string, basePort int) {
+		for i, n := range names {
+			d := &device{tech: tech, name: n, callerName: "Ext " + n, port: basePort + i, hintState: 4}
+			p.devices[d.id()] = d
+			p.deviceList = append(p.deviceList, d)
+		}
+	}
+	add("SIP", sipPeers, 5070)
+	add("PJSIP", pjsipEndpoint, 5090)
+	now := time.Now().Unix()
+	for _, qc := range queueConf {
+		q := &queue{name: qc.name, availState: devInUse, callState: devNotInUse}
+		for _, m := range qc.members {
+			q.members = append(q.members, &member{iface: m[0], name: m[1], stateIface: m[0], loginTime: now})
+		}
+		p.queues = append(p.queues, q)
+	}
+	s.pbx = p
+	s.refreshMembers(false)
+	return p
+}
+
+// memberDevState is the device state behind a member's state interface.
+func (s *Server) memberDevState(m *member) devState {
+	if d, ok := s.pbx.devices[m.stateIface]; ok {
+		return s.deviceState(d)
+	}
+	dev := localDevice(m.stateIface)
+	if dev == "" {
+		return devInvalid
+	}
+	for _, ch := range s.pbx.channels {
+		if ch.localDev == dev && ch.state == stateUp {
+			return devInUse
+		}
+	}
+	return devNotInUse
+}
+
+// localDevice turns "Local/800@fake-phone/n" into "Local/800@fake-phone";
+// "" if iface is not a Local interface.
+func localDevice(iface string) string {
+	if len(iface) < 6 || iface[:6] != "Local/" {
+		return ""
+	}
+	if i := lastIndexByte(iface, '/'); i > 5 {
+		return iface[:i]
+	}
+	return iface
+}
+
+func lastIndexByte(s string, c byte) int {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// refreshMembers recomputes every member's status; with announce it
+// publishes the changes.
+func (s *Server) refreshMembers(announce bool) {
+	for _, q := range s.pbx.queues {
+		for _, m := range q.members {
+			st := s.memberDevState(m)
+			if st != m.status && announce {
+				m.status = st
+				s.memberEvent("QueueMemberStatus", q, m)
+			}
+			m.status = st
+		}
+		s.queueAvailChanged(q, announce)
+	}
+}
+
+// membersChanged publishes QueueMemberStatus for members watching dev.
+func (s *Server) membersChanged(dev string, st devState) {
+	for _, q := range s.pbx.queues {
+		changed := false
+		for _, m := range q.members {
+			watched := m.stateIface == dev || localDevice(m.stateIface) == dev
+			if !watched || m.status == st {
+				continue
+			}
+			m.status = st
+			s.memberEvent("QueueMemberStatus", q, m)
+			changed = true
+		}
+		if changed {
+			s.queueAvailChanged(q, true)
+			s.kickQueue(q)
+		}
+	}
+}
+
+// queueAvailChanged keeps the Queue:<name>_avail device: NOT_INUSE while a
+// member could take a call.
+func (s *Server) queueAvailChanged(q *queue, announce bool) {
+	st := devInUse
+	for _, m := range q.members {
+		if m.available() {
+			st = devNotInUse
+			break
+		}
+	}
+	if st == q.availState {
+		return
+	}
+	q.availState = st
+	if announce {
+		s.emit(classCall, "DeviceStateChange", hdrs("Device", fmt.Sprintf("Queue:%s_avail", q.name), "State", st.String())...)
+	}
+}
+
+// queueCallsChanged keeps the Queue:<name> device: RINGING while callers wait.
+func (s *Server) queueCallsChanged(q *queue) {
+	st := devNotInUse
+	if len(q.callers) > 0 {
+		st = devRinging
+	}
+	if st == q.callState {
+		return
+	}
+	q.callState = st
+	s.emit(classCall, "DeviceStateChange", hdrs("Device", "Queue:"+q.name, "State", st.String())...)
+}
+
+// reset forgets the dynamic state, as an Asterisk restart does.
+func (s *Server) resetState() {
+	s.pbx = nil
+	newPBXState(s)
+}
