@@ -42,6 +42,14 @@ func (p *PBX) apply(m ami.Message) {
 		if c := p.known(m, ""); c != nil {
 			c.Application = m.Get("Application")
 		}
+	case "chanspystart":
+		if c := p.known(m, "Spyer"); c != nil {
+			c.Application = "ChanSpy"
+		}
+	case "chanspystop":
+		if c := p.known(m, "Spyer"); c != nil {
+			c.Application = ""
+		}
 	case "extensionstatus":
 		if m.ActionID() == "" { // list items of ExtensionStateList carry one
 			h := hintFrom(m)

@@ -1,0 +1,123 @@
+// Package testbed gives scenario tests a PBX to talk to: the simulated one
+// (internal/pbxsim) by default, or a real Asterisk when COOCENTER_TEST_AMI
+// is set to "host:port,user,secret". The same test runs against both; the
+// parts that need to stage calls through pbxsim's control API ask for Sim
+// and are skipped on a real Asterisk.
+package testbed
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coocenter/coocenterd/internal/ami"
+	"github.com/coocenter/coocenterd/internal/pbx"
+	"github.com/coocenter/coocenterd/internal/pbxsim"
+)
+
+// EnvVar names the real Asterisk to test against.
+const EnvVar = "COOCENTER_TEST_AMI"
+
+// Bed is one PBX with a connected client and live model.
+type Bed struct {
+	T      testing.TB
+	Client *ami.Client
+	Model  *pbx.PBX
+	Sim    *pbxsim.Server // nil against a real Asterisk
+	Events chan pbx.Event // the model's domain events
+}
+
+// Options adjust the bed.
+type Options struct {
+	Registered []string      // phones registered at start (pbxsim)
+	AutoAnswer time.Duration // phones answer after this (pbxsim); 0 = the test answers
+}
+
+// Real reports whether the tests run against a real Asterisk.
+func Real() bool { return os.Getenv(EnvVar) != "" }
+
+// Start connects a client and a model to the PBX and waits until the model
+// has synced. Everything is closed when the test ends.
+func Start(t testing.TB, opts Options) *Bed {
+	t.Helper()
+	b := &Bed{T: t, Events: make(chan pbx.Event, 4096)}
+	cfg := ami.Config{AuthType: "md5", Logger: slog.New(slog.DiscardHandler),
+		MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, BootWait: time.Second}
+	if env := os.Getenv(EnvVar); env != "" {
+		parts := strings.Split(env, ",")
+		if len(parts) != 3 {
+			t.Fatalf("%s must be host:port,user,secret", EnvVar)
+		}
+		cfg.Addr, cfg.Username, cfg.Secret = parts[0], parts[1], parts[2]
+	} else {
+		sim, err := pbxsim.Start(pbxsim.Options{Registered: opts.Registered, AutoAnswer: opts.AutoAnswer, Timing: pbxsim.FastTiming()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(sim.Close)
+		b.Sim = sim
+		cfg.Addr, cfg.Username, cfg.Secret = sim.Addr(), "coocenter", "coocenter-secret"
+	}
+	b.Client = ami.Connect(context.Background(), cfg)
+	t.Cleanup(func() { b.Client.Close() })
+	b.Model = pbx.New(b.Client, pbx.Options{Logger: slog.New(slog.DiscardHandler), OnEvent: func(e pbx.Event) {
+		select {
+		case b.Events <- e:
+		default:
+		}
+	}})
+	t.Cleanup(b.Model.Close)
+	b.Eventually("model synced", b.Model.Connected)
+	return b
+}
+
+// NeedSim skips the test on a real Asterisk.
+func (b *Bed) NeedSim() *pbxsim.Server {
+	b.T.Helper()
+	if b.Sim == nil {
+		b.T.Skip("stages calls through pbxsim's control API")
+	}
+	return b.Sim
+}
+
+// Eventually waits (at most 5 s) until cond holds.
+func (b *Bed) Eventually(what string, cond func() bool) {
+	b.T.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			b.T.Fatalf("timed out waiting for: %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// ChannelsOf returns the model's channels whose name starts with prefix.
+func (b *Bed) ChannelsOf(prefix string) []pbx.Channel {
+	var out []pbx.Channel
+	for _, c := range b.Model.Channels() {
+		if strings.HasPrefix(c.Name, prefix) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Ctx is a context for one command.
+func Ctx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// String describes the bed in failure messages.
+func (b *Bed) String() string {
+	if b.Sim != nil {
+		return "pbxsim " + b.Sim.Addr()
+	}
+	return fmt.Sprintf("asterisk %s", os.Getenv(EnvVar))
+}
