@@ -247,6 +247,10 @@ func (c *Client) unpublish(s *session) {
 	c.status = Status{Version: s.version, Since: time.Now(), Reconnects: c.status.Reconnects, LastError: err.Error()}
 	c.broadcastLocked(Event{Kind: Disconnected, Err: err})
 	c.mu.Unlock()
+	if errors.Is(err, ErrClosed) {
+		c.log.Info("ami connection closed")
+		return
+	}
 	c.log.Warn("ami disconnected", "err", err)
 }
 

@@ -9,6 +9,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,6 +32,7 @@ type session struct {
 	err       error
 	dead      chan struct{} // closed when the connection is gone
 	closeOnce sync.Once
+	leaving   atomic.Bool // Logoff sent: the coming EOF is ours
 }
 
 // call is one action waiting for its answer.
@@ -74,6 +76,9 @@ func (s *session) read(r *Reader) {
 	for {
 		m, err := r.ReadMessage()
 		if err != nil {
+			if s.leaving.Load() {
+				s.close(ErrClosed)
+			}
 			s.close(fmt.Errorf("%w: %v", ErrDisconnected, err))
 			return
 		}
@@ -302,6 +307,7 @@ func (s *session) keepAlive(ctx context.Context) {
 
 // logoff says goodbye politely, waiting briefly for the answer.
 func (s *session) logoff() {
+	s.leaving.Store(true)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	_, _ = s.do(ctx, Action{Name: "Logoff"})
