@@ -26,6 +26,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	configPath := fs.String("config", config.DefaultPath, "path of api.conf")
 	check := fs.Bool("check", false, "validate the config file and exit (status 0 if valid)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
+	demo := fs.Bool("demo", false, "run against a built-in simulated PBX (no Asterisk, no config file)")
+	listen := fs.String("listen", "", "with -demo: address of the API (default 127.0.0.1:8000)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -40,6 +42,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "coocenterd", version)
 		return nil
 	}
+	if *demo {
+		log := newLogger(stderr, "info")
+		log.Info("coocenterd starting in demo mode", "version", version)
+		return runDemo(ctx, log, *listen)
+	}
 	cfg, err := config.Load(*configPath)
 	if err != nil {
 		return err
@@ -53,25 +60,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return serve(ctx, cfg, log)
 }
 
-// serve runs the daemon's parts until ctx ends, then stops them in order.
-func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
-	client := ami.Connect(ctx, amiConfig(cfg, log))
-	defer client.Close()
-	events := client.Subscribe(0)
-	for {
-		select {
-		case <-ctx.Done():
-			log.Info("coocenterd stopping")
-			return nil
-		case e, ok := <-events.C():
-			if !ok {
-				return nil
-			}
-			logEvent(log, e)
-		}
-	}
-}
-
 func amiConfig(cfg *config.Config, log *slog.Logger) ami.Config {
 	return ami.Config{
 		Addr:          cfg.AMIAddr(),
@@ -83,18 +71,6 @@ func amiConfig(cfg *config.Config, log *slog.Logger) ami.Config {
 		PingInterval:  cfg.AMI.PingInterval,
 		MaxBackoff:    cfg.AMI.ReconnectMax,
 		Logger:        log,
-	}
-}
-
-// logEvent logs connection changes; AMI events only at debug level.
-func logEvent(log *slog.Logger, e ami.Event) {
-	switch e.Kind {
-	case ami.Overflow:
-		log.Warn("events lost: consumer fell behind", "dropped", e.Dropped)
-	case ami.Booted:
-		log.Info("asterisk fully booted")
-	case ami.AMIEvent:
-		log.Debug("ami event", "event", e.Msg.Event())
 	}
 }
 

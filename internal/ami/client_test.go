@@ -450,3 +450,20 @@ func TestCloseLogsOffAndEndsSubscriptions(t *testing.T) {
 		t.Fatalf("Do after Close: %v", err)
 	}
 }
+
+// TestLateSubscriberLearnsConnected: a subscription made after the login
+// starts with Connected, so its owner syncs instead of waiting forever.
+func TestLateSubscriberLearnsConnected(t *testing.T) {
+	f := newFakeAMI(t)
+	c, _ := connect(t, f.config())
+	late := c.Subscribe(0)
+	defer late.Unsubscribe()
+	select {
+	case e := <-late.C():
+		if e.Kind != ami.Connected || e.Version != "9.0.0" {
+			t.Fatalf("first event %+v", e)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("late subscriber got nothing")
+	}
+}

@@ -64,7 +64,7 @@ type Subscription struct {
 }
 
 // Subscribe returns a subscription that queues up to max events (0 means
-// DefaultQueue). The caller reads C until it is closed, which happens on
+// DefaultQueue). If the client is connected, the first event is Connected. The caller reads C until it is closed, which happens on
 // Unsubscribe or when the client is closed.
 func (c *Client) Subscribe(max int) *Subscription {
 	if max <= 0 {
@@ -83,6 +83,11 @@ func (c *Client) Subscribe(max int) *Subscription {
 		return s
 	}
 	c.subs[s] = struct{}{}
+	if c.sess != nil {
+		// Connected already: a new subscriber learns it first, exactly as
+		// if it had been there, so it never waits for a notice that passed.
+		s.push(Event{Kind: Connected, Version: c.status.Version, Booted: c.status.Booted})
+	}
 	c.mu.Unlock()
 	go s.pump()
 	return s

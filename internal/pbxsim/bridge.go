@@ -2,8 +2,6 @@ package pbxsim
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/coocenter/coocenterd/internal/ami"
 )
@@ -29,11 +27,13 @@ func (s *Server) bridgeCall(callee, caller *channel) *bridge {
 	b := &bridge{id: fmt.Sprintf("%08x-%04x-4%03x-b%03x-%012x", uint32(n)*2654435761, n&0xffff, n&0xfff, (n*7)&0xfff, n)}
 	s.pbx.bridges = append(s.pbx.bridges, b)
 	s.emit(classCall, "BridgeCreate", b.snapshot()...)
-	oldest := callee.linkedid
-	if olderID(caller.linkedid, oldest) {
-		oldest = caller.linkedid
+	oldest := callee
+	if caller.linkedSeq < callee.linkedSeq {
+		oldest = caller
 	}
-	callee.linkedid, caller.linkedid = oldest, oldest
+	for _, ch := range []*channel{callee, caller} {
+		ch.linkedid, ch.linkedSeq = oldest.linkedid, oldest.linkedSeq
+	}
 	for _, ch := range []*channel{callee, caller} {
 		b.members = append(b.members, ch)
 		ch.bridge = b
@@ -41,21 +41,6 @@ func (s *Server) bridgeCall(callee, caller *channel) *bridge {
 	}
 	s.setBridgePeers(b, callee, caller, false)
 	return b
-}
-
-// olderID reports whether uniqueid a (<epoch>.<n>) was made before b.
-func olderID(a, b string) bool {
-	ae, an, _ := strings.Cut(a, ".")
-	be, bn, _ := strings.Cut(b, ".")
-	if ae != be {
-		return atoiOr(ae) < atoiOr(be)
-	}
-	return atoiOr(an) < atoiOr(bn)
-}
-
-func atoiOr(s string) int {
-	n, _ := strconv.Atoi(s)
-	return n
 }
 
 // setBridgePeers sets (or clears) BRIDGEPEER on both parties; a chan_sip

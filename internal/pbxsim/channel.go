@@ -3,6 +3,7 @@ package pbxsim
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/coocenter/coocenterd/internal/ami"
@@ -57,13 +58,19 @@ func causeText(c int) string {
 // channel is one Asterisk channel.
 type channel struct {
 	name, uniqueid, linkedid string
-	state                    int
-	cidNum, cidName          string
-	connNum, connName        string
-	context, exten           string
-	prio                     int
-	app, appData             string
-	created, answered        time.Time
+	// linkedSeq is the creation number of the channel whose uniqueid is
+	// linkedid: Asterisk finds the oldest linkedid of a bridge by the
+	// creation time and counter kept with the id (struct ast_channel_id),
+	// not by its text, which Originate ChannelId makes arbitrary.
+	linkedSeq int
+
+	state             int
+	cidNum, cidName   string
+	connNum, connName string
+	context, exten    string
+	prio              int
+	app, appData      string
+	created, answered time.Time
 
 	dev      *device  // the phone behind a SIP/PJSIP channel
 	localDev string   // "Local/800@fake-phone" for a Local half
@@ -100,7 +107,19 @@ type channel struct {
 	spyOpts string
 	// recording: MixMonitor(...,b) ran; MixMonitorStart follows the bridge.
 	recording bool
+	// vars are the channel variables, most recently set first (the order
+	// of Asterisk's varshead), with their full names ("__CORR").
+	vars []chanVar
+	// held: the phone on this channel put the call on hold (Hold event
+	// sent, no Unhold yet). holdPeers are the channels that got the hold
+	// indication through the bridge; heldByPeer marks such a channel.
+	held       bool
+	holdPeers  []*channel
+	heldByPeer bool
 }
+
+// chanVar is one channel variable.
+type chanVar struct{ name, value string }
 
 // cdrRecord is one CDR as cdr_manager prints it.
 type cdrRecord struct {
@@ -140,21 +159,26 @@ func (ch *channel) snapshot(prefix string) []ami.Header {
 }
 
 // newChannel allocates a channel; Newchannel is published by the caller
-// once the name is complete. The caller holds s.mu.
-func (s *Server) newChannel(name string, state int, context, exten string, requestor *channel) *channel {
+// once the name is complete. id is the uniqueid assigned by Originate
+// ChannelId/OtherChannelId, "" for the usual <epoch>.<n> (the counter
+// advances either way, as in channel_internal_api.c). The caller holds s.mu.
+func (s *Server) newChannel(name string, state int, context, exten string, requestor *channel, id string) *channel {
 	s.seq.uniq++
+	if id == "" {
+		id = fmt.Sprintf("%d.%d", s.booted.Unix(), s.seq.uniq)
+	}
 	ch := &channel{
 		name:     name,
-		uniqueid: fmt.Sprintf("%d.%d", s.booted.Unix(), s.seq.uniq),
+		uniqueid: id,
 		state:    state,
 		context:  context,
 		exten:    exten,
 		prio:     1,
 		created:  time.Now(),
 	}
-	ch.linkedid = ch.uniqueid
+	ch.linkedid, ch.linkedSeq = ch.uniqueid, s.seq.uniq
 	if requestor != nil {
-		ch.linkedid = requestor.linkedid
+		ch.linkedid, ch.linkedSeq = requestor.linkedid, requestor.linkedSeq
 	}
 	ch.hangup = func(cause int, requested bool) { s.plainHangup(ch, cause, requested) }
 	s.pbx.channels = append(s.pbx.channels, ch)
@@ -184,8 +208,78 @@ func (ch *channel) gotoExten(context, exten string) {
 	ch.context, ch.exten, ch.prio = context, exten, 1
 }
 
+// setVar is pbx_builtin_setvar_helper: the variable replaces any of the
+// same name (leading "_"/"__" ignored for the comparison), goes first in
+// the list, and VarSet is published.
 func (s *Server) setVar(ch *channel, name, value string) {
+	tail := varTail(name)
+	for i, v := range ch.vars {
+		if varTail(v.name) == tail {
+			ch.vars = append(ch.vars[:i], ch.vars[i+1:]...)
+			break
+		}
+	}
+	ch.vars = append([]chanVar{{name, value}}, ch.vars...)
 	s.chanEvent(classDialplan, "VarSet", ch, hdrs("Variable", name, "Value", value)...)
+}
+
+// varTail is a variable name without its inheritance prefix ("_" or "__").
+func varTail(name string) string {
+	if strings.HasPrefix(name, "__") {
+		return name[2:]
+	}
+	return strings.TrimPrefix(name, "_")
+}
+
+// inheritVars is ast_channel_inherit_variables, run when parent dials
+// child: "_NAME" is copied as "NAME", "__NAME" as "__NAME" (VarSet each).
+func (s *Server) inheritVars(parent, child *channel) {
+	for _, v := range parent.vars {
+		switch {
+		case strings.HasPrefix(v.name, "__"):
+			s.setVarTail(child, v.name, v.value)
+		case strings.HasPrefix(v.name, "_"):
+			s.setVarTail(child, v.name[1:], v.value)
+		}
+	}
+}
+
+// copyLocalVars is the variable copy of ast_unreal_call_setup: every
+// variable of ;1 is appended to ;2, in ;1's order (VarSet each).
+func (s *Server) copyLocalVars(one, two *channel) {
+	for _, v := range one.vars {
+		s.setVarTail(two, v.name, v.value)
+	}
+}
+
+// setVarTail appends a variable at the end of the list, as the inherit and
+// Local copies do (AST_LIST_INSERT_TAIL), and publishes VarSet.
+func (s *Server) setVarTail(ch *channel, name, value string) {
+	ch.vars = append(ch.vars, chanVar{name, value})
+	s.chanEvent(classDialplan, "VarSet", ch, hdrs("Variable", name, "Value", value)...)
+}
+
+// uniqueidInUse is the conflict check of an assigned uniqueid
+// (do_ids_conflict, main/channel.c @ 20.20.1). Its lookup, get_by_uniqueid
+// of the default ao2_legacy channel storage, compares with strncasecmp over
+// the length of the id asked for: a live channel whose uniqueid merely
+// starts with id (any case) is a conflict too.
+func (s *Server) uniqueidInUse(id string, also ...string) bool {
+	if id == "" {
+		return false
+	}
+	hit := func(uid string) bool { return len(uid) >= len(id) && strings.EqualFold(uid[:len(id)], id) }
+	for _, ch := range s.pbx.channels {
+		if !ch.gone && hit(ch.uniqueid) {
+			return true
+		}
+	}
+	for _, uid := range also {
+		if hit(uid) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) setVars(ch *channel, kv ...string) {
@@ -251,6 +345,7 @@ func (s *Server) destroy(ch *channel, cause int) {
 		s.chanEvent(classCall, "NewCallerid", ch, hdrs("CID-CallingPres", "0 (Presentation Allowed, Not Screened)")...)
 	}
 	s.forget(ch)
+	s.releaseHoldPeers(ch)
 	s.spyStop(ch)
 	s.spiesGone(ch)
 	if ch.dev != nil {

@@ -23,6 +23,12 @@ type ChannelInfo struct {
 	Application, ApplicationData    string
 	BridgeID                        string
 	Created                         time.Time
+	// OnHold: the party on this channel put the call on hold (Hold).
+	OnHold bool
+	// Variables are the channel variables by full name ("__CORR"): those
+	// of Originate's Variable headers, inherited ones, and those the
+	// dialplan set (VarSet). Nil when there are none.
+	Variables map[string]string
 }
 
 // MemberInfo is a queue member.
@@ -80,7 +86,7 @@ func (s *Server) Dial(from, to string) (string, error) {
 	if !extenExists("internal", to) {
 		return "", fmt.Errorf("pbxsim: no extension %s@internal", to)
 	}
-	ch := s.newChannel(d.id()+"-"+s.nextSuffix(), stateRing, "internal", to, nil)
+	ch := s.newChannel(d.id()+"-"+s.nextSuffix(), stateRing, "internal", to, nil, "")
 	ch.dev = d
 	ch.cidNum, ch.cidName = d.name, d.callerName
 	s.newchannelEvent(ch)
@@ -143,6 +149,37 @@ func (s *Server) Hangup(channel string, cause int) error {
 	return nil
 }
 
+// Hold makes the party on channel (an answered call, e.g.
+// "SIP/801-0000000a") put the call on hold, as a phone's hold key does:
+// Event Hold on that channel, with MusicClass musicClass; "" means what the
+// channel driver would send: nothing for a SIP phone (no mohsuggest in
+// sip.conf), "default" for a PJSIP phone. A SIP phone on hold goes ONHOLD
+// (DeviceStateChange ONHOLD, ExtensionStatus 16 "Hold", QueueMemberStatus
+// 8); a PJSIP phone bridged with the holder goes ONHOLD unless it is busy
+// otherwise. It fails if the channel is not up or already on hold.
+func (s *Server) Hold(channel, musicClass string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := s.findChannel(channel)
+	if ch == nil {
+		return fmt.Errorf("pbxsim: no channel %q", channel)
+	}
+	return s.hold(ch, musicClass)
+}
+
+// Unhold takes the call held by Hold(channel) off hold: Event Unhold and
+// the device states back to what the calls make them. It fails if the
+// channel is not on hold.
+func (s *Server) Unhold(channel string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := s.findChannel(channel)
+	if ch == nil {
+		return fmt.Errorf("pbxsim: no channel %q", channel)
+	}
+	return s.unhold(ch)
+}
+
 // BlindTransfer transfers the party bridged with channel to exten@internal,
 // as a phone's transfer key does.
 func (s *Server) BlindTransfer(channel, exten string) error {
@@ -169,6 +206,13 @@ func (s *Server) Channels() []ChannelInfo {
 			Context: ch.context, Exten: ch.exten, Application: ch.app, ApplicationData: ch.appData, Created: ch.created}
 		if ch.bridge != nil {
 			ci.BridgeID = ch.bridge.id
+		}
+		ci.OnHold = ch.held
+		for _, v := range ch.vars {
+			if ci.Variables == nil {
+				ci.Variables = make(map[string]string, len(ch.vars))
+			}
+			ci.Variables[v.name] = v.value
 		}
 		out = append(out, ci)
 	}

@@ -110,30 +110,43 @@ func (s *Server) lookupDevice(name string) (*device, error) {
 }
 
 // deviceState computes a phone's device state from registration and its
-// channels.
+// channels. Hold (see hold.go): a chan_sip peer holding a call is ONHOLD
+// whatever else it does (notifyhold = yes); a chan_pjsip channel that
+// receives a hold counts as ONHOLD in the aggregate, which ranks it below
+// ringing and in use and makes ringing + held RINGINUSE
+// (ast_devstate_aggregate_add).
+//
+// pjsip.conf's device_state_busy_at = 1 is not modelled: Asterisk reports
+// a PJSIP endpoint with any channel past Down as BUSY.
 func (s *Server) deviceState(d *device) devState {
 	if !d.registered {
 		return devUnavailable
 	}
-	ringing, up := false, false
+	ringing, up, held := false, false, false
 	for _, ch := range s.pbx.channels {
 		if ch.dev != d || ch.gone {
 			continue
 		}
-		switch ch.state {
-		case stateDown, stateRinging: // being called
+		switch {
+		case false:
+			return devOnHold
+		case d.tech == "PJSIP" && ch.heldByPeer:
+			held = true
+		case ch.state == stateDown || ch.state == stateRinging: // being called
 			ringing = true
 		default: // up, or dialling out (Ring)
 			up = true
 		}
 	}
 	switch {
-	case ringing && up:
+	case ringing && (up || held):
 		return devRingInUse
 	case up:
 		return devInUse
 	case ringing:
 		return devRinging
+	case held:
+		return devOnHold
 	}
 	return devNotInUse
 }

@@ -98,12 +98,12 @@ func (s *Server) dialApp(caller *channel, dest string, timeout time.Duration, ne
 func (s *Server) dialCallee(caller *channel, t dialTarget, dest string) *channel {
 	dialString := strings.TrimPrefix(dest, t.tech+"/")
 	if t.dev != nil {
-		callee := s.newPhoneChannel(t.dev, caller)
+		callee := s.newPhoneChannel(t.dev, caller, "")
 		callee.connNum, callee.connName = caller.cidNum, caller.cidName
 		s.dialEvent("DialBegin", caller, callee, "DialString", dialString)
 		return callee
 	}
-	one, two := s.newLocalPair(t.exten, t.context, caller)
+	one, two := s.newLocalPair(t.exten, t.context, caller, assignedIDs{})
 	one.dialed = true
 	s.newexten(one, 1, "AppDial", "(Outgoing Line)")
 	s.setCallerID(one, caller.cidNum, caller.cidName)

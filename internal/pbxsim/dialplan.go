@@ -193,7 +193,7 @@ func (s *Server) planFakeBusy(ch *channel) {
 	if one := ch.other; one != nil && one.progress != nil {
 		one.progress(progBusy)
 	}
-	s.later(ch, 10*time.Second, func() { ch.epoch++; s.fakePhoneH(ch, 17) })
+	s.later(ch, s.opts.Timing.BusyHold, func() { ch.epoch++; s.fakePhoneH(ch, 17) })
 }
 
 // localRinging is ;2 indicating ringing to ;1's dialer.

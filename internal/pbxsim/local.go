@@ -46,18 +46,42 @@ func (s *Server) parseTarget(dest string) (dialTarget, error) {
 	return dialTarget{}, errNotFound
 }
 
-// newLocalPair creates Local/<exten>@<context>-XXXXXXXX;1 and ;2 and
-// publishes both Newchannel events.
-func (s *Server) newLocalPair(exten, context string, requestor *channel) (one, two *channel) {
+// assignedIDs are the uniqueids Originate asks for (ChannelId,
+// OtherChannelId); empty fields are generated.
+type assignedIDs struct{ one, two string }
+
+// localIDs are the uniqueids of a Local pair for ids (core_unreal.c):
+// OtherChannelId counts only with a ChannelId, and ;2 defaults to
+// "<ChannelId>;2".
+func localIDs(ids assignedIDs) assignedIDs {
+	if ids.one == "" {
+		return assignedIDs{}
+	}
+	if ids.two == "" {
+		ids.two = ""
+	}
+	return ids
+}
+
+// newLocalPair creates Local/<exten>@<context>-XXXXXXXX;1 and ;2 (with
+// the uniqueids of localIDs(ids)) and publishes both Newchannel events. A
+// pair dialled by requestor inherits its variables (;1 from the dial, ;2
+// through the copy of the Local call).
+func (s *Server) newLocalPair(exten, context string, requestor *channel, ids assignedIDs) (one, two *channel) {
+	ids = localIDs(ids)
 	base := "Local/" + exten + "@" + context + "-" + s.nextSuffix()
-	one = s.newChannel(base+";1", stateDown, context, exten, requestor)
-	two = s.newChannel(base+";2", stateRing, context, exten, one)
+	one = s.newChannel(base+";1", stateDown, context, exten, requestor, ids.one)
+	two = s.newChannel(base+";2", stateRing, context, exten, one, ids.two)
 	one.half, two.half = 1, 2
 	one.other, two.other = two, one
 	one.localDev = "Local/" + exten + "@" + context
 	two.localDev = one.localDev
 	s.newchannelEvent(one)
 	s.newchannelEvent(two)
+	if requestor != nil {
+		s.inheritVars(requestor, one)
+		s.copyLocalVars(one, two)
+	}
 	return one, two
 }
 
@@ -95,13 +119,18 @@ func (s *Server) continueAfterAnswer(one *channel) {
 	}
 }
 
-// newPhoneChannel creates the channel of a dialled phone (state Down).
-func (s *Server) newPhoneChannel(d *device, requestor *channel) *channel {
-	ch := s.newChannel(d.id()+"-"+s.nextSuffix(), stateDown, "internal", "s", requestor)
+// newPhoneChannel creates the channel of a dialled phone (state Down),
+// with uniqueid id ("" = generated). A phone dialled by requestor inherits
+// its variables.
+func (s *Server) newPhoneChannel(d *device, requestor *channel, id string) *channel {
+	ch := s.newChannel(d.id()+"-"+s.nextSuffix(), stateDown, "internal", "s", requestor, id)
 	ch.dev = d
 	ch.cidNum, ch.cidName = d.name, d.callerName
 	ch.dialed = true
 	s.newchannelEvent(ch)
+	if requestor != nil {
+		s.inheritVars(requestor, ch)
+	}
 	s.deviceChanged(d)
 	return ch
 }

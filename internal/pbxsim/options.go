@@ -42,6 +42,7 @@ type Timing struct {
 	IVRWait       time.Duration // Wait(1) between the two IVRStep events
 	SlowAnswer    time.Duration // slow-<x>@fake-phone rings this long, then answers
 	FakePhoneHold time.Duration // Wait(600): how long a fake phone stays up
+	BusyHold      time.Duration // Busy(10) of busy-<x>@fake-phone: how long it stays, busy, before hanging up
 	// WaitScale multiplies the seconds of an Originate "Application: Wait",
 	// so that "Data: 10" lasts 10 s × WaitScale. Default 1.
 	WaitScale float64
@@ -59,6 +60,7 @@ func DefaultTiming() Timing {
 		IVRWait:       time.Second,
 		SlowAnswer:    5 * time.Second,
 		FakePhoneHold: 600 * time.Second,
+		BusyHold:      10 * time.Second,
 		WaitScale:     1,
 	}
 }
@@ -76,6 +78,7 @@ func FastTiming() Timing {
 		IVRWait:       10 * time.Millisecond,
 		SlowAnswer:    50 * time.Millisecond,
 		FakePhoneHold: 6 * time.Second,
+		BusyHold:      100 * time.Millisecond,
 		WaitScale:     0.01,
 	}
 }
@@ -97,6 +100,7 @@ func (t Timing) withDefaults() Timing {
 	pick(&t.IVRWait, d.IVRWait)
 	pick(&t.SlowAnswer, d.SlowAnswer)
 	pick(&t.FakePhoneHold, d.FakePhoneHold)
+	pick(&t.BusyHold, d.BusyHold)
 	if t.WaitScale == 0 {
 		t.WaitScale = d.WaitScale
 	}

@@ -1,12 +1,17 @@
 package pbxsim
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/coocenter/coocenterd/internal/ami"
 )
+
+// maxPublicUniqueid is AST_MAX_PUBLIC_UNIQUEID (channel.h): the longest
+// ChannelId / OtherChannelId Originate accepts.
+const maxPublicUniqueid = 149
 
 // originate is one Originate request in flight.
 type originate struct {
@@ -17,6 +22,8 @@ type originate struct {
 	context, exten   string
 	prio             string
 	cidNum, cidName  string
+	ids              assignedIDs // ChannelId, OtherChannelId
+	vars             []chanVar   // Variable headers, in the order they are set
 	timeout          time.Duration
 	async, responded bool
 }
@@ -24,12 +31,19 @@ type originate struct {
 func (s *Server) actionOriginate(sess *session, req ami.Message) {
 	o := &originate{sess: sess, req: req, channel: req.Get("Channel"), app: req.Get("Application"),
 		data: req.Get("Data"), context: req.Get("Context"), exten: req.Get("Exten"), prio: req.Get("Priority"),
+		ids:   assignedIDs{req.Get("ChannelId"), req.Get("OtherChannelId")},
+		vars:  originateVars(req.Values("Variable")),
 		async: astTrue(req.Get("Async")), timeout: 30 * time.Second}
 	if ms, err := strconv.Atoi(req.Get("Timeout")); err == nil && ms > 0 {
 		o.timeout = time.Duration(ms) * time.Millisecond
 	}
 	o.cidName, o.cidNum = parseCallerID(req.Get("CallerID"))
 	switch {
+	case len(o.ids.one) > maxPublicUniqueid || len(o.ids.two) > maxPublicUniqueid:
+		// Asterisk's message ends in a stray "\n" inside the Message value
+		// (astman_send_error_va with "...%d\n"); it is left out here.
+		sess.send(response(req, "Error", "Uniqueid length exceeds maximum of "+itoa(maxPublicUniqueid))...)
+		return
 	case o.channel == "":
 		sess.send(response(req, "Error", "Channel not specified")...)
 		return
@@ -51,6 +65,67 @@ func (s *Server) actionOriginate(sess *session, req ami.Message) {
 	}
 }
 
+// originateVars reads the Variable headers as astman_get_variables does:
+// each value is a comma-separated list of NAME=value items (quotes and
+// backslashes as in dialplan arguments); items without "=" or with an
+// empty name are dropped. The list comes out reversed (every item is
+// prepended), and that is the order ast_set_variables sets them in.
+// Dialplan functions ("CALLERID(num)=...") are not evaluated: pbxsim drops
+// them.
+func originateVars(values []string) []chanVar {
+	var out []chanVar
+	for _, v := range values {
+		for _, item := range splitAppArgs(strings.TrimLeft(v, " \t")) {
+			name, value, ok := strings.Cut(item, "=")
+			if !ok || name == "" || strings.HasSuffix(name, ")") {
+				continue
+			}
+			out = append([]chanVar{{name, value}}, out...)
+		}
+	}
+	return out
+}
+
+// splitAppArgs is AST_STANDARD_APP_ARGS (__ast_app_separate_args): split
+// at commas outside quotes, parentheses and brackets; quotes and
+// backslashes are removed (a backslash keeps the next character).
+func splitAppArgs(s string) []string {
+	var (
+		out          []string
+		cur          strings.Builder
+		paren, brack int
+		quoted       bool
+	)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\\':
+			if i+1 < len(s) {
+				i++
+				cur.WriteByte(s[i])
+			}
+			continue
+		case c == '"':
+			quoted = !quoted
+			continue
+		case c == '(':
+			paren++
+		case c == ')' && paren > 0:
+			paren--
+		case c == '[':
+			brack++
+		case c == ']' && brack > 0:
+			brack--
+		case c == ',' && paren == 0 && brack == 0 && !quoted:
+			out = append(out, cur.String())
+			cur.Reset()
+			continue
+		}
+		cur.WriteByte(c)
+	}
+	return append(out, cur.String())
+}
+
 // parseCallerID splits `"Name" <num>` (or a bare number).
 func parseCallerID(v string) (name, num string) {
 	v = strings.TrimSpace(v)
@@ -60,6 +135,10 @@ func parseCallerID(v string) (name, num string) {
 	return "", v
 }
 
+// errIDInUse: an assigned uniqueid is taken; the channel cannot be
+// allocated and the originate fails (Reason 0).
+var errIDInUse = errors.New("uniqueid in use")
+
 // startOriginate places the call; it returns the originated channel.
 func (s *Server) startOriginate(o *originate) (*channel, error) {
 	t, err := s.parseTarget(o.channel)
@@ -67,10 +146,21 @@ func (s *Server) startOriginate(o *originate) (*channel, error) {
 		return nil, errNotFound
 	}
 	if t.tech == "Local" {
-		return s.originateLocal(o, t), nil
+		// core_unreal.c allocates ;1 and ;2 each with its own id.
+		ids := localIDs(o.ids)
+		if s.uniqueidInUse(ids.one) || s.uniqueidInUse(ids.two, ids.one) {
+			return nil, errIDInUse
+		}
+		return s.originateLocal(o, t, ids), nil
 	}
-	ch := s.newPhoneChannel(t.dev, nil)
+	// chan_sip and chan_pjsip hand both ids to the channel allocation,
+	// which checks both; OtherChannelId is otherwise unused.
+	if s.uniqueidInUse(o.ids.one) || s.uniqueidInUse(o.ids.two) {
+		return nil, errIDInUse
+	}
+	ch := s.newPhoneChannel(t.dev, nil, o.ids.one)
 	ch.dialed = false
+	s.originateVarsOn(ch, o)
 	if o.cidNum != "" || o.cidName != "" {
 		ch.cidNum, ch.cidName = o.cidNum, o.cidName
 	}
@@ -80,12 +170,25 @@ func (s *Server) startOriginate(o *originate) (*channel, error) {
 	return ch, nil
 }
 
-func (s *Server) originateLocal(o *originate, t dialTarget) *channel {
-	one, two := s.newLocalPair(t.exten, t.context, nil)
+// originateVarsOn sets the Variable headers on the originated channel
+// (ast_set_variables in pbx_outgoing_attempt, before the caller ID).
+func (s *Server) originateVarsOn(ch *channel, o *originate) {
+	for _, v := range o.vars {
+		s.setVar(ch, v.name, v.value)
+	}
+}
+
+func (s *Server) originateLocal(o *originate, t dialTarget, ids assignedIDs) *channel {
+	one, two := s.newLocalPair(t.exten, t.context, nil, ids)
 	s.newexten(one, 1, "AppDial2", "(Outgoing Line)")
-	if o.cidNum != "" || o.cidName != "" {
+	s.originateVarsOn(one, o)
+	cid := o.cidNum != "" || o.cidName != ""
+	if cid {
 		s.setCallerID(one, o.cidNum, o.cidName)
 		s.setConnected(one, o.cidNum, o.cidName)
+	}
+	s.copyLocalVars(one, two)
+	if cid {
 		two.connNum, two.connName = o.cidNum, o.cidName
 		s.setCallerID(two, o.cidNum, o.cidName)
 		s.setConnected(two, o.cidNum, o.cidName)
@@ -173,6 +276,8 @@ func (s *Server) originateDone(o *originate, ch *channel, reason int) {
 		}
 		return
 	}
+	// fast_originate: a failed originate reports the requested channel and
+	// the ChannelId asked for, else <unknown>.
 	status, name, uniq := "Failure", o.channel, "<unknown>"
 	if ch != nil {
 		status, name, uniq = "Success", ch.name, ch.uniqueid

@@ -107,7 +107,7 @@ func (s *Server) queueRing(qc *queueCaller, m *member) *queueLeg {
 		t = dialTarget{tech: "Local", exten: m.iface, context: "invalid"}
 	}
 	if t.tech == "Local" {
-		one, two := s.newLocalPair(t.exten, t.context, caller)
+		one, two := s.newLocalPair(t.exten, t.context, caller, assignedIDs{})
 		one.dialed = true
 		leg.ch = one
 		s.newexten(one, 1, "AppQueue", "(Outgoing Line)")
@@ -126,7 +126,7 @@ func (s *Server) queueRing(qc *queueCaller, m *member) *queueLeg {
 			s.dialEvent("DialBegin", caller, one, "DialString", m.iface)
 		}
 	} else {
-		ch := s.newPhoneChannel(t.dev, caller)
+		ch := s.newPhoneChannel(t.dev, caller, "")
 		leg.ch = ch
 		if t.dev.tech == "SIP" {
 			s.setVar(ch, "SIPCALLID", ch.uniqueid+"@127.0.0.1:5060")

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/coocenter/coocenterd/internal/ami"
+	"github.com/coocenter/coocenterd/internal/blacklist"
+	"github.com/coocenter/coocenterd/internal/config"
+	"github.com/coocenter/coocenterd/internal/httpapi"
+	"github.com/coocenter/coocenterd/internal/pbx"
+)
+
+// serve runs the daemon's parts until ctx ends, then stops them in reverse
+// order: HTTP first (no new commands), then the model, then AMI.
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	db, err := openDB(cfg.Storage.Dir)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	client := ami.Connect(ctx, amiConfig(cfg, log))
+	defer client.Close()
+	go logConnection(ctx, client, log)
+
+	model := pbx.New(client, pbx.Options{
+		OriginateContext: cfg.AMI.OriginateContext,
+		ChannelTech:      cfg.AMI.ChannelTech,
+		Logger:           log,
+	})
+	defer model.Close()
+
+	bl, err := blacklist.Open(db, cfg.Blacklist.Family, pbx.AstDB{P: model}, blacklist.Options{Logger: log})
+	if err != nil {
+		return fmt.Errorf("open blacklist: %w", err)
+	}
+	defer bl.Close()
+	go func() { _ = bl.Run(ctx) }() // retries the AstDB mirror, lifts expired entries
+	go reconcileOnConnect(ctx, client, bl, log)
+
+	handler := httpapi.New(httpapi.Options{
+		PBX:       model,
+		Blacklist: bl,
+		WebKey:    cfg.General.WebKey,
+		Logger:    log,
+		Version:   version,
+	})
+	return listenAndServe(ctx, cfg.HTTPAddr(), handler, log)
+}
+
+// listenAndServe serves HTTP until ctx ends, then shuts down gracefully.
+func listenAndServe(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("coocenter-api listening", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("coocenterd stopping")
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("http shutdown: %w", err)
+	}
+	return nil
+}
+
+func openDB(dir string) (*bbolt.DB, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("storage dir: %w", err)
+	}
+	path := filepath.Join(dir, "coocenterd.db")
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w (is another coocenterd running?)", path, err)
+	}
+	return db, nil
+}
+
+// logConnection logs the AMI connection's state changes.
+func logConnection(ctx context.Context, c *ami.Client, log *slog.Logger) {
+	sub := c.Subscribe(64)
+	defer sub.Unsubscribe()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e, ok := <-sub.C():
+			if !ok {
+				return
+			}
+			if e.Kind == ami.Booted {
+				log.Info("asterisk fully booted")
+			}
+		}
+	}
+}
+
+// reconcileOnConnect mirrors the blacklist into AstDB on every (re)connect.
+func reconcileOnConnect(ctx context.Context, c *ami.Client, bl *blacklist.Store, log *slog.Logger) {
+	sub := c.Subscribe(64)
+	defer sub.Unsubscribe()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e, ok := <-sub.C():
+			if !ok {
+				return
+			}
+			if e.Kind != ami.Connected {
+				continue
+			}
+			rctx, cancel := context.WithTimeout(ctx, time.Minute)
+			if err := bl.Reconcile(rctx); err != nil {
+				log.Warn("blacklist reconcile failed; retried on next connect", "err", err)
+			}
+			cancel()
+		}
+	}
+}

@@ -1,0 +1,106 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/coocenter/coocenterd/internal/pbx"
+)
+
+// clickData is the data of §3.8: the id of the new call, which the push
+// events of that call repeat.
+type clickData struct {
+	ID string `json:"id"`
+}
+
+// handleClickNumber is §3.8: ring src; when it answers, dial dst.
+func handleClickNumber(log *slog.Logger, px PBX) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		v := paramsOf(c).validate()
+		src := v.required("src", extension)
+		dst := v.required("dst", phoneNumber)
+		if v.err != nil {
+			failWith(c, v.err)
+			return
+		}
+		id, err := within(c.Request.Context(), func(ctx context.Context) (string, error) {
+			return px.ClickToCall(ctx, src, dst)
+		})
+		if err != nil {
+			failCall(c, log, px, err, subject{op: fmt.Sprintf("call %s from %s", dst, src),
+				exts: []string{src, dst}, busy: src})
+			return
+		}
+		succeed(c, "click number success", clickData{ID: id})
+	}
+}
+
+// handleHangup is §3.9: hang up the call(s) of extension.
+func handleHangup(log *slog.Logger, px PBX) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		v := paramsOf(c).validate()
+		exten := v.required("extension", extension)
+		if v.err != nil {
+			failWith(c, v.err)
+			return
+		}
+		err := run(c.Request.Context(), func(ctx context.Context) error {
+			return px.Hangup(ctx, exten)
+		})
+		if err != nil {
+			failCall(c, log, px, err, subject{op: "hang up extension " + exten,
+				exts: []string{exten}, busy: exten})
+			return
+		}
+		succeed(c, "hangup extension success", nil)
+	}
+}
+
+// handleTransfer is §3.10: blind-transfer the party src talks to, to dst.
+func handleTransfer(log *slog.Logger, px PBX) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		v := paramsOf(c).validate()
+		src := v.required("src", extension)
+		dst := v.required("dst", phoneNumber)
+		if v.err != nil {
+			failWith(c, v.err)
+			return
+		}
+		err := run(c.Request.Context(), func(ctx context.Context) error {
+			return px.Transfer(ctx, src, dst)
+		})
+		if err != nil {
+			failCall(c, log, px, err, subject{op: fmt.Sprintf("transfer the call of extension %s to %s", src, dst),
+				exts: []string{src, dst}, busy: src})
+			return
+		}
+		succeed(c, "tansfer extension success", nil) // sic: the original's spelling, clients match on it
+	}
+}
+
+// handleExtenSpy is §3.11: ring src; when it answers, it joins dst's call
+// as mode says (listen by default, whisper, barge).
+func handleExtenSpy(log *slog.Logger, px PBX) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		v := paramsOf(c).validate()
+		src := v.required("src", extension)
+		dst := v.required("dst", extension)
+		mode := pbx.SpyMode(v.optional("mode", spyMode, string(pbx.Listen)))
+		if v.err != nil {
+			failWith(c, v.err)
+			return
+		}
+		err := run(c.Request.Context(), func(ctx context.Context) error {
+			return px.Spy(ctx, src, dst, mode)
+		})
+		if err != nil {
+			failCall(c, log, px, err, subject{op: fmt.Sprintf("spy on extension %s from %s (%s)", dst, src, mode),
+				exts: []string{src, dst}, busy: dst})
+			return
+		}
+		succeed(c, "spy extension success", nil)
+	}
+}

@@ -1,0 +1,263 @@
+package httpapi
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/coocenter/coocenterd/internal/pbx"
+)
+
+// health is the data of GET /healthz.
+type health struct {
+	AMI     string `json:"ami"` // connected, disconnected
+	Version string `json:"version"`
+}
+
+// handleHealthz answers 200 when Asterisk is connected, 503 otherwise; it
+// needs no authentication.
+func handleHealthz(px PBX, version string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		h, status := health{AMI: "connected", Version: version}, http.StatusOK
+		if !px.Connected() {
+			h.AMI, status = "disconnected", http.StatusServiceUnavailable
+		}
+		writeJSON(c, status, envelope{Status: "success", Data: h})
+	}
+}
+
+// readModel reads the live model within the request's deadline; a model of
+// a disconnected Asterisk is stale, so it is not served.
+func readModel[T any](c *gin.Context, log *slog.Logger, px PBX, read func() T) (T, bool) {
+	v, err := within(c.Request.Context(), func(context.Context) (T, error) {
+		if !px.Connected() {
+			var zero T
+			return zero, pbx.ErrNotConnected
+		}
+		return read(), nil
+	})
+	if err != nil {
+		failCall(c, log, px, err, subject{op: "read the PBX state"})
+		return v, false
+	}
+	return v, true
+}
+
+// channelRow is one channel of §3.1, keys in the original's order.
+type channelRow struct {
+	CallerIDName      string `json:"calleridname"`
+	CallerIDNum       string `json:"calleridnum"`
+	Channel           string `json:"channel"`
+	ChannelState      string `json:"channelstate"`
+	ChannelStateDesc  string `json:"channelstatedesc"`
+	ConnectedLineName string `json:"connectedlinename"`
+	ConnectedLineNum  string `json:"connectedlinenum"`
+	Duration          string `json:"duration"`
+}
+
+// handleCurrentCalls is §3.1: every live channel (one row per leg, as
+// Asterisk's CoreShowChannels), oldest first.
+func handleCurrentCalls(log *slog.Logger, px PBX, now func() time.Time) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		chans, ok := readModel(c, log, px, px.Channels)
+		if !ok {
+			return
+		}
+		t := now()
+		rows := make([]channelRow, 0, len(chans))
+		for _, ch := range chans {
+			rows = append(rows, channelRow{
+				CallerIDName:      ch.CallerIDName,
+				CallerIDNum:       ch.CallerIDNum,
+				Channel:           ch.Name,
+				ChannelState:      strconv.Itoa(ch.State),
+				ChannelStateDesc:  ch.StateDesc,
+				ConnectedLineName: ch.ConnectedLineName,
+				ConnectedLineNum:  ch.ConnectedLineNum,
+				Duration:          since(ch.Created, t),
+			})
+		}
+		succeed(c, "Channels will follow", rows)
+	}
+}
+
+// since formats the time from created to now as Asterisk does: HH:MM:SS,
+// hours may exceed two digits; "" when the creation time is unknown.
+func since(created, now time.Time) string {
+	if created.IsZero() {
+		return ""
+	}
+	d := max(now.Sub(created), 0)
+	secs := int64(d / time.Second)
+	return fmt.Sprintf("%02d:%02d:%02d", secs/3600, secs/60%60, secs%60)
+}
+
+// peerRow is one phone of §3.2, keys capitalised as in the original.
+type peerRow struct {
+	Exten  string `json:"Exten"`
+	Type   string `json:"Type"`
+	IPAddr string `json:"IPAddr"`
+	Status string `json:"Status"`
+}
+
+// handleExtensionStatus is §3.2: registration of SIP peers and PJSIP endpoints.
+func handleExtensionStatus(log *slog.Logger, px PBX) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		peers, ok := readModel(c, log, px, px.Peers)
+		if !ok {
+			return
+		}
+		rows := make([]peerRow, 0, len(peers))
+		for _, p := range peers {
+			rows = append(rows, peerRow{
+				Exten:  p.Name,
+				Type:   string(p.Tech),
+				IPAddr: cmp.Or(p.Addr, "-none-"),
+				Status: cmp.Or(p.Status, "UNKNOWN"),
+			})
+		}
+		succeed(c, "Peer status list will follow", rows)
+	}
+}
+
+// hintRow is one extension of §3.3.
+type hintRow struct {
+	AgentName string `json:"agentName"`
+	Extension string `json:"extension"`
+	ExtenType string `json:"extenType"`
+	Status    string `json:"status"`
+}
+
+// handleExtensionHintsStatus is §3.3; the original answers a bare array.
+func handleExtensionHintsStatus(log *slog.Logger, px PBX) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		hints, ok := readModel(c, log, px, px.Hints)
+		if !ok {
+			return
+		}
+		hints = slices.Clone(hints)
+		slices.SortStableFunc(hints, func(a, b pbx.Hint) int { return compareExtens(a.Exten, b.Exten) })
+		rows := make([]hintRow, 0, len(hints))
+		for _, h := range hints {
+			rows = append(rows, hintRow{
+				AgentName: cmp.Or(h.Name, h.Exten),
+				Extension: h.Exten,
+				ExtenType: hintTech(h.Device),
+				Status:    strconv.Itoa(h.Status),
+			})
+		}
+		writeJSON(c, http.StatusOK, rows)
+	}
+}
+
+// hintTech is the technology of a hint's first device: "SIP/801&SIP/802"
+// gives SIP, "Custom:DND801" gives Custom.
+func hintTech(hint string) string {
+	first, _, _ := strings.Cut(hint, "&")
+	if tech, _, ok := strings.Cut(first, "/"); ok {
+		return tech
+	}
+	tech, _, _ := strings.Cut(first, ":")
+	return tech
+}
+
+// compareExtens orders extensions as a person reads them: numbers by value
+// (800 before 1000), anything else as text after them.
+func compareExtens(a, b string) int {
+	an, bn := isDigits(a), isDigits(b)
+	switch {
+	case an && bn && len(a) != len(b):
+		return len(a) - len(b)
+	case an != bn:
+		if an {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(a, b)
+}
+
+func isDigits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
+}
+
+// memberRow is one queue member of §3.4; numbers are strings, as in the original.
+type memberRow struct {
+	Name    string `json:"name"`
+	Paused  string `json:"paused"`
+	Penalty string `json:"penalty"`
+}
+
+// queueInfo is §3.4's data: an object keyed by queue name, in name order.
+type queueInfo []pbx.Queue
+
+// MarshalJSON writes the queues as one object, keys sorted by queue name.
+func (qs queueInfo) MarshalJSON() ([]byte, error) {
+	qs = slices.Clone(qs)
+	slices.SortStableFunc(qs, func(a, b pbx.Queue) int { return strings.Compare(a.Name, b.Name) })
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, q := range qs {
+		if i > 0 && q.Name == qs[i-1].Name {
+			continue // a duplicate would make the object ambiguous
+		}
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		key, err := marshal(q.Name)
+		if err != nil {
+			return nil, err
+		}
+		members, err := marshal(memberRows(q.Members))
+		if err != nil {
+			return nil, err
+		}
+		b.Write(key)
+		b.WriteByte(':')
+		b.Write(members)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+func memberRows(ms []pbx.Member) []memberRow {
+	rows := make([]memberRow, 0, len(ms))
+	for _, m := range ms {
+		paused := "0"
+		if m.Paused {
+			paused = "1"
+		}
+		rows = append(rows, memberRow{Name: memberName(m.Interface), Paused: paused, Penalty: strconv.Itoa(m.Penalty)})
+	}
+	return rows
+}
+
+// memberName is the interface with its technology in lower case, as the
+// original prints it: SIP/876 → sip/876, Local/800@fake-phone/n → local/800@fake-phone/n.
+func memberName(iface string) string {
+	tech, rest, ok := strings.Cut(iface, "/")
+	if !ok {
+		return iface
+	}
+	return strings.ToLower(tech) + "/" + rest
+}
+
+// handleQueueInfo is §3.4: queues and their members.
+func handleQueueInfo(log *slog.Logger, px PBX) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		queues, ok := readModel(c, log, px, px.Queues)
+		if !ok {
+			return
+		}
+		succeed(c, "Queue status will follow", queueInfo(queues))
+	}
+}

@@ -1,0 +1,156 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coocenter/coocenterd/internal/pbx"
+)
+
+// The success answers of the read endpoints, byte for byte.
+func TestReadEndpoints(t *testing.T) {
+	tests := []struct {
+		path string
+		want string
+	}{
+		{"/extensions/current-calls", `{"status":"success","message":"Channels will follow","data":[` +
+			`{"calleridname":"896","calleridnum":"896","channel":"SIP/896-0000000b","channelstate":"6",` +
+			`"channelstatedesc":"Up","connectedlinename":"897","connectedlinenum":"897","duration":"00:02:58"}]}`},
+		{"/extensions/extension-status", `{"status":"success","message":"Peer status list will follow","data":[` +
+			`{"Exten":"800","Type":"SIP","IPAddr":"-none-","Status":"UNKNOWN"},` +
+			`{"Exten":"801","Type":"SIP","IPAddr":"192.168.12.4","Status":"OK (45 ms)"},` +
+			`{"Exten":"802","Type":"SIP","IPAddr":"192.168.12.3","Status":"OK (42 ms)"},` +
+			`{"Exten":"806","Type":"PJSIP","IPAddr":"192.168.12.6","Status":"OK (3 ms)"},` +
+			`{"Exten":"808","Type":"SIP","IPAddr":"192.168.12.8","Status":"OK (5 ms)"},` +
+			`{"Exten":"809","Type":"SIP","IPAddr":"192.168.12.9","Status":"OK (5 ms)"}]}`},
+		{"/extensions/extension-hints-status", `[` +
+			`{"agentName":"800","extension":"800","extenType":"SIP","status":"0"},` +
+			`{"agentName":"801","extension":"801","extenType":"SIP","status":"0"}]`},
+		{"/queues/queue-info", `{"status":"success","message":"Queue status will follow","data":{` +
+			`"630":[{"name":"sip/876","paused":"0","penalty":"0"},{"name":"sip/805","paused":"0","penalty":"1"},` +
+			`{"name":"sip/893","paused":"1","penalty":"0"}],` +
+			`"631":[{"name":"sip/870","paused":"0","penalty":"0"},{"name":"local/800@fake-phone/n","paused":"0","penalty":"0"}],` +
+			`"632":[]}}`},
+		{"/blacklist/index", `{"status":"success","data":["123456"]}`},
+	}
+	for _, tt := range tests {
+		for _, method := range []string{http.MethodGet, http.MethodPost} {
+			t.Run(method+tt.path, func(t *testing.T) {
+				env := newEnv(t)
+				check(t, env.do(req{method: method, target: BasePath + tt.path}), http.StatusOK, tt.want)
+			})
+		}
+	}
+}
+
+// Empty lists read [] and {}, never null.
+func TestReadEndpointsEmpty(t *testing.T) {
+	tests := []struct{ path, want string }{
+		{"/extensions/current-calls", `{"status":"success","message":"Channels will follow","data":[]}`},
+		{"/extensions/extension-status", `{"status":"success","message":"Peer status list will follow","data":[]}`},
+		{"/extensions/extension-hints-status", `[]`},
+		{"/queues/queue-info", `{"status":"success","message":"Queue status will follow","data":{}}`},
+		{"/blacklist/index", `{"status":"success","data":[]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			env := newEnv(t)
+			env.pbx.channels, env.pbx.peers, env.pbx.hints, env.pbx.queues, env.bl.numbers = nil, nil, nil, nil, nil
+			check(t, env.do(req{method: http.MethodGet, target: BasePath + tt.path}), http.StatusOK, tt.want)
+		})
+	}
+}
+
+// The model of a disconnected Asterisk is stale: reads answer 503.
+func TestReadEndpointsNotConnected(t *testing.T) {
+	for _, path := range []string{"/extensions/current-calls", "/extensions/extension-status",
+		"/extensions/extension-hints-status", "/queues/queue-info"} {
+		t.Run(path, func(t *testing.T) {
+			env := newEnv(t)
+			env.pbx.connected = false
+			check(t, env.do(req{method: http.MethodGet, target: BasePath + path}),
+				http.StatusServiceUnavailable, errBody("Asterisk is not connected"))
+		})
+	}
+}
+
+func TestHealthz(t *testing.T) {
+	env := newEnv(t, func(o *Options) { o.WebKey = "secret" }) // no auth needed
+	check(t, env.do(req{method: http.MethodGet, target: "/healthz"}), http.StatusOK,
+		`{"status":"success","data":{"ami":"connected","version":"1.2.3"}}`)
+	env.pbx.connected = false
+	check(t, env.do(req{method: http.MethodGet, target: "/healthz"}), http.StatusServiceUnavailable,
+		`{"status":"success","data":{"ami":"disconnected","version":"1.2.3"}}`)
+}
+
+func TestMetrics(t *testing.T) {
+	metrics := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("up 1\n")) })
+	env := newEnv(t, func(o *Options) { o.WebKey = "secret"; o.Metrics = metrics })
+	check(t, env.do(req{method: http.MethodGet, target: "/metrics"}), http.StatusUnauthorized, errBody("authentication failed"))
+	w := env.do(req{method: http.MethodGet, target: "/metrics",
+		header: map[string]string{"Authorization": token("secret", noon)}})
+	if w.Code != http.StatusOK || w.Body.String() != "up 1\n" {
+		t.Errorf("got %d %q", w.Code, w.Body.String())
+	}
+	// Without a Metrics handler there is no such path.
+	env = newEnv(t)
+	check(t, env.do(req{method: http.MethodGet, target: "/metrics"}), http.StatusNotFound, errBody("no endpoint at /metrics"))
+}
+
+func TestSince(t *testing.T) {
+	now := noon
+	tests := []struct {
+		created time.Time
+		want    string
+	}{
+		{time.Time{}, ""},
+		{now, "00:00:00"},
+		{now.Add(-59 * time.Second), "00:00:59"},
+		{now.Add(-(2*time.Minute + 58*time.Second + 900*time.Millisecond)), "00:02:58"},
+		{now.Add(-(123*time.Hour + 4*time.Minute + 5*time.Second)), "123:04:05"},
+		{now.Add(time.Second), "00:00:00"}, // a clock that went back
+	}
+	for _, tt := range tests {
+		if got := since(tt.created, now); got != tt.want {
+			t.Errorf("since(%v) = %q, want %q", tt.created, got, tt.want)
+		}
+	}
+}
+
+func TestHintRows(t *testing.T) {
+	env := newEnv(t)
+	env.pbx.hints = []pbx.Hint{
+		{Exten: "1000", Device: "PJSIP/1000", Status: 9, Name: "Alice"},
+		{Exten: "*76", Device: "Custom:DND", Status: 0},
+		{Exten: "900", Device: "SIP/900&SIP/901", Status: 4},
+		{Exten: "800", Device: "Local/800@fake-phone", Status: 16},
+	}
+	check(t, env.do(req{method: http.MethodGet, target: BasePath + "/extensions/extension-hints-status"}), http.StatusOK, `[`+
+		`{"agentName":"800","extension":"800","extenType":"Local","status":"16"},`+
+		`{"agentName":"900","extension":"900","extenType":"SIP","status":"4"},`+
+		`{"agentName":"Alice","extension":"1000","extenType":"PJSIP","status":"9"},`+
+		`{"agentName":"*76","extension":"*76","extenType":"Custom","status":"0"}]`)
+}
+
+func TestQueueMemberName(t *testing.T) {
+	for iface, want := range map[string]string{
+		"SIP/876": "sip/876", "PJSIP/876": "pjsip/876", "Local/800@Fake-Phone/n": "local/800@Fake-Phone/n",
+		"DAHDI/i1/123": "dahdi/i1/123", "weird": "weird",
+	} {
+		if got := memberName(iface); got != want {
+			t.Errorf("memberName(%q) = %q, want %q", iface, got, want)
+		}
+	}
+}
+
+// Names with characters HTML would escape come out as they are.
+func TestNoHTMLEscaping(t *testing.T) {
+	env := newEnv(t)
+	env.pbx.channels[0].CallerIDName = `"Tom & <Jerry>"`
+	w := env.do(req{method: http.MethodGet, target: BasePath + "/extensions/current-calls"})
+	if want := `"calleridname":"\"Tom & <Jerry>\""`; !strings.Contains(w.Body.String(), want) {
+		t.Errorf("body %s lacks %s", w.Body.String(), want)
+	}
+}

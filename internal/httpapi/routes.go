@@ -1,0 +1,46 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// BasePath is the prefix of every endpoint of the contract.
+const BasePath = "/coocenter-api"
+
+var (
+	readMethods   = []string{http.MethodGet, http.MethodPost}
+	deleteMethods = []string{http.MethodDelete, http.MethodPost}
+)
+
+// addRoutes lists every endpoint. api.md section numbers are in the comments.
+func (s *server) addRoutes(r *gin.Engine) {
+	r.GET("/healthz", handleHealthz(s.pbx, s.version)) // no auth: for load balancers and systemd
+	if s.metrics != nil {
+		r.GET("/metrics", s.authenticate, gin.WrapH(s.metrics))
+	}
+
+	api := r.Group(BasePath, s.authenticate, s.deadline)
+	api.Match(readMethods, "/extensions/current-calls", handleCurrentCalls(s.log, s.pbx, s.now))           // §3.1
+	api.Match(readMethods, "/extensions/extension-status", handleExtensionStatus(s.log, s.pbx))            // §3.2
+	api.Match(readMethods, "/extensions/extension-hints-status", handleExtensionHintsStatus(s.log, s.pbx)) // §3.3
+	api.Match(readMethods, "/queues/queue-info", handleQueueInfo(s.log, s.pbx))                            // §3.4
+	api.Match(readMethods, "/blacklist/index", handleBlacklistIndex(s.log, s.blacklist))                   // §3.13
+
+	// Commands: parameters parsed once, before the handler validates them.
+	cmd := api.Group("", s.parseParams)
+	cmd.POST("/queues/agent-pause", handleAgentPause(s.log, s.pbx))                          // §3.5
+	cmd.POST("/queues/agent-login", handleAgentLogin(s.log, s.pbx))                          // §3.6
+	cmd.POST("/queues/agent-logout", handleAgentLogout(s.log, s.pbx))                        // §3.7
+	cmd.POST("/blacklist/create", handleBlacklistCreate(s.log, s.blacklist))                 // §3.14
+	cmd.Match(deleteMethods, "/blacklist/delete", handleBlacklistDelete(s.log, s.blacklist)) // §3.15
+
+	// Calls: a retry carrying the same Idempotency-Key is answered from memory.
+	once := cmd.Group("", s.idempotent)
+	once.POST("/extensions/click-number", handleClickNumber(s.log, s.pbx)) // §3.8
+	once.POST("/extensions/hangup", handleHangup(s.log, s.pbx))            // §3.9
+	once.POST("/extensions/transfer", handleTransfer(s.log, s.pbx))        // §3.10
+	once.POST("/extensions/extenSpy", handleExtenSpy(s.log, s.pbx))        // §3.11
+	// §3.12 monitor/{filePath} (recordings) comes with its own issue.
+}

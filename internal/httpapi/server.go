@@ -1,0 +1,130 @@
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/coocenter/coocenterd/internal/pbx"
+)
+
+// PBX is the PBX as the API needs it; internal/pbx implements it.
+// Queries read the live model; commands go to Asterisk and honour ctx.
+type PBX interface {
+	Connected() bool
+	Channels() []pbx.Channel // live channels, oldest first
+	Peers() []pbx.Peer       // SIP peers and PJSIP endpoints, by name
+	Hints() []pbx.Hint
+	Queues() []pbx.Queue // by name; members in Asterisk's order
+	// PauseMember pauses or unpauses exten; queue "" means every queue of that member.
+	PauseMember(ctx context.Context, queue, exten string, paused bool, reason string) error
+	AddMember(ctx context.Context, queue, exten string) error    // idempotent
+	RemoveMember(ctx context.Context, queue, exten string) error // idempotent
+	ClickToCall(ctx context.Context, src, dst string) (callID string, err error)
+	Hangup(ctx context.Context, exten string) error
+	Transfer(ctx context.Context, src, dst string) error
+	Spy(ctx context.Context, src, dst string, mode pbx.SpyMode) error
+}
+
+// Blacklist is the store of blocked caller numbers; internal/blacklist implements it.
+type Blacklist interface {
+	List(ctx context.Context) ([]string, error)
+	Add(ctx context.Context, number string) error // idempotent
+	Remove(ctx context.Context, number string) (found bool, err error)
+}
+
+// Options configures the API handler returned by New.
+type Options struct {
+	PBX       PBX       // required
+	Blacklist Blacklist // required
+	// WebKey is api.conf's WEBKEY; "" turns authentication off.
+	WebKey string
+	// Location is the box's time zone, used for the date in the auth token
+	// (default time.Local).
+	Location *time.Location
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Logger receives the access log (debug level) and errors (default: discard).
+	Logger *slog.Logger
+	// RequestTimeout bounds every request; PBX calls get a ctx with this
+	// deadline (default 10s).
+	RequestTimeout time.Duration
+	// Version is reported by GET /healthz.
+	Version string
+	// Metrics, if non-nil, is served at GET /metrics behind authentication.
+	Metrics http.Handler
+}
+
+// DefaultRequestTimeout is the request timeout when Options.RequestTimeout is 0.
+const DefaultRequestTimeout = 10 * time.Second
+
+// server holds the dependencies the handlers and middleware share.
+type server struct {
+	pbx       PBX
+	blacklist Blacklist
+	webKey    string
+	loc       *time.Location
+	now       func() time.Time
+	log       *slog.Logger
+	timeout   time.Duration
+	version   string
+	metrics   http.Handler
+	idem      *idempotencyStore
+}
+
+// New returns the HTTP handler of the whole API: /coocenter-api/…, /healthz
+// and, if Options.Metrics is set, /metrics. It panics if PBX or Blacklist is nil.
+func New(opts Options) http.Handler {
+	return newServer(opts).handler()
+}
+
+func newServer(opts Options) *server {
+	if opts.PBX == nil || opts.Blacklist == nil {
+		panic("httpapi.New: Options.PBX and Options.Blacklist are required")
+	}
+	s := &server{
+		pbx:       opts.PBX,
+		blacklist: opts.Blacklist,
+		webKey:    opts.WebKey,
+		loc:       opts.Location,
+		now:       opts.Now,
+		log:       opts.Logger,
+		timeout:   opts.RequestTimeout,
+		version:   opts.Version,
+		metrics:   opts.Metrics,
+	}
+	if s.loc == nil {
+		s.loc = time.Local
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.timeout <= 0 {
+		s.timeout = DefaultRequestTimeout
+	}
+	s.idem = newIdempotencyStore(s.now)
+	return s
+}
+
+// handler builds the gin engine: release mode, no redirects, JSON 404/405,
+// our own recovery and access log.
+func (s *server) handler() http.Handler {
+	gin.SetMode(gin.ReleaseMode) // atomic; silences gin's debug output
+	r := gin.New()
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
+	r.HandleMethodNotAllowed = true
+	r.ForwardedByClientIP = false
+	_ = r.SetTrustedProxies(nil) // never believe X-Forwarded-For; cannot fail for nil
+	r.Use(s.recoverPanics, s.accessLog)
+	r.NoRoute(handleNoRoute)
+	r.NoMethod(handleNoMethod)
+	s.addRoutes(r)
+	return r
+}
