@@ -96,11 +96,13 @@ func (s *Server) Dial(from, to string) (string, error) {
 }
 
 // InboundCall simulates an external caller with number calling through the
-// trunk into queue ("630", "631", "632"; "" = 630), exactly as the
-// recorded tests did: Originate Local/in-<number>@from-trunk (or
-// inq-<queue>-<number>) to MusicOnHold. The blacklist and IVR steps of the
-// dialplan apply. It returns the caller's channel inside the PBX (the ;2
-// half, which joins the queue); hanging it up is the caller abandoning.
+// trunk into queue "630", "631" or "632"; "" means the default queue 630,
+// the one of the plain in-<number> route (any other queue is an error).
+// It does what the recorded tests did: Originate
+// Local/in-<number>@from-trunk (or inq-<queue>-<number>) to MusicOnHold.
+// The blacklist and IVR steps of the dialplan apply. It returns the
+// caller's channel inside the PBX (the ;2 half, which joins the queue);
+// hanging it up is the caller abandoning.
 func (s *Server) InboundCall(number, queue string) (string, error) {
 	exten := "in-" + number
 	switch queue {

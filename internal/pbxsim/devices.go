@@ -128,7 +128,7 @@ func (s *Server) deviceState(d *device) devState {
 			continue
 		}
 		switch {
-		case false:
+		case d.tech == "SIP" && ch.held:
 			return devOnHold
 		case d.tech == "PJSIP" && ch.heldByPeer:
 			held = true

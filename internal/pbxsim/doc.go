@@ -50,7 +50,13 @@
 //     QueuePause, QueueAdd, QueueRemove, DBPut, DBGet, DBDel (errors on a
 //     missing key, as 20.x), DBGetTree, Command (core show version / uptime,
 //     database show), UserEvent, Originate (async and sync; to a Local
-//     channel or a phone; to an extension or to Wait, ChanSpy, any app),
+//     channel or a phone; to an extension or to Wait, ChanSpy, any app;
+//     ChannelId / OtherChannelId as the uniqueids of the new channel(s) —
+//     a Local ;2 defaults to "<ChannelId>;2", an id over 149 characters is
+//     refused, an id already in use fails the originate ("Originate
+//     failed", or OriginateResponse Failure when async, with the id as
+//     Uniqueid); Variable headers set on the originated channel, copied to
+//     a Local ;2, and "_"/"__" ones inherited by the channels it dials),
 //     Hangup (name, uniqueid, /regex/), Redirect (also dual), BlindTransfer,
 //     ListCommands.
 //   - Calls, with the events of the recordings: Newchannel, Newstate,
@@ -62,9 +68,10 @@
 //     events (QueueCallerJoin/Leave/Abandon, AgentCalled, AgentRingNoAnswer,
 //     AgentConnect, AgentComplete with Reason caller/agent/transfer,
 //     QueueMemberStatus/Pause/Added/Removed), BlindTransfer,
-//     ChanSpyStart/Stop, OriginateResponse. Uniqueids <epoch>.<n>, channel
-//     suffixes 8 hex digits, linkedid inherited from the requestor and
-//     merged to the oldest on bridging.
+//     ChanSpyStart/Stop, OriginateResponse, Hold/Unhold. Uniqueids
+//     <epoch>.<n> (or Originate's ChannelId), channel suffixes 8 hex
+//     digits, linkedid inherited from the requestor and merged to the
+//     oldest (by creation, not by text) on bridging.
 //   - Phones ring until Answer/Hangup, or answer after AutoAnswer; a phone
 //     that answers by itself also answers qualify (PeerStatus Reachable).
 //     Local fake phones answer by themselves. Ringall rings every available
@@ -72,6 +79,10 @@
 //     gives up a member after QueueTimeout and the caller after QueueMaxWait;
 //     when several members answer at once the last one rung gets the call,
 //     as in the recording.
+//   - Hold/Unhold (Server.Hold, Server.Unhold): a phone holding its call;
+//     Event Hold (MusicClass as the driver sends it) and Unhold; a SIP
+//     phone that holds goes ONHOLD (notifyhold = yes: hint 16, "Hold"), a
+//     PJSIP phone that is held counts ONHOLD in its aggregate (see hold.go).
 //   - Faults: Restart (connections dropped and refused while down; channels,
 //     registrations, dynamic members and pauses forgotten; AstDB kept),
 //     DropConnections, SetResponseDelay, Stall, InjectRaw, Emit.
@@ -83,17 +94,21 @@
 //   - Event filters (Filter action, eventfilter), per-user read/write
 //     permissions (the one user has all), allowmultiplelogin, writetimeout
 //     by time (the bound is a queue length), timestampevents.
-//   - Hold/Unhold, attended transfer, parking, call pickup, DTMF, music on
-//     hold events, MixMonitorStop, Newexten for every internal step of
-//     Local/Dial originates (AppDial2 etc. are emitted where recorded),
-//     DialState PROGRESS/PROCEEDING, early media.
+//   - Attended transfer, parking, call pickup, DTMF, music on hold events
+//     (MusicOnHoldStart/Stop on the held party), MixMonitorStop, Newexten
+//     for every internal step of Local/Dial originates (AppDial2 etc. are
+//     emitted where recorded), DialState PROGRESS/PROCEEDING, early media.
 //   - Queue strategies other than ringall, penalties in ring order,
 //     wrapuptime, autopause, announcements, joinempty/leavewhenempty
 //     variants, queue_log, persistent members.
-//   - Originate ChannelId/OtherChannelId/Variable/Account/Codecs, the
-//     "failed" extension; Redirect to a priority other than 1; ChanSpy
-//     options other than q, u, E, S (whisper and barge are accepted but have
+//   - Originate Account/Codecs/EarlyMedia/PreDialGoSub, dialplan functions
+//     in Variable (NAME(args)=value is dropped, not evaluated), the "failed"
+//     extension; Redirect to a priority other than 1; ChanSpy options other
+//     than q, u, E, S (whisper and barge are accepted but have
 //     no effect on events); ChanSpy waiting for a target that appears later.
+//   - pjsip.conf device_state_busy_at = 1: Asterisk reports a PJSIP
+//     endpoint with any channel past Down as BUSY (hint 2); pbxsim reports
+//     RINGING / INUSE / ONHOLD as for a SIP peer.
 //   - CLI commands other than the three listed; Command's 13.x format.
 //   - The AMI keys of chan_sip's SIPshowpeer contain blanks ("Named
 //     Callgroup"), which ami.AppendMessage refuses; that one response is

@@ -58,7 +58,7 @@ func localIDs(ids assignedIDs) assignedIDs {
 		return assignedIDs{}
 	}
 	if ids.two == "" {
-		ids.two = ""
+		ids.two = ids.one + ";2"
 	}
 	return ids
 }
