@@ -107,6 +107,11 @@ func TestClickToCallHangup(t *testing.T) {
 	b.Eventually("both legs up", func() bool {
 		return upCount(b.ChannelsOf("SIP/801-")) == 1 && upCount(b.ChannelsOf("SIP/802-")) == 1
 	})
+	// The id is the first leg's Uniqueid and the whole call's Linkedid, so
+	// pushes of the call carry it.
+	if src, dst := b.ChannelsOf("SIP/801-")[0], b.ChannelsOf("SIP/802-")[0]; src.Uniqueid != id || src.Linkedid != id || dst.Linkedid != id {
+		t.Fatalf("call id %s: src %s/%s, dst linkedid %s", id, src.Uniqueid, src.Linkedid, dst.Linkedid)
+	}
 	if err := b.Model.Hangup(testbed.Ctx(t), "801"); err != nil {
 		t.Fatal(err)
 	}
