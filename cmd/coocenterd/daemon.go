@@ -31,7 +31,6 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 
 	client := ami.Connect(ctx, amiConfig(cfg, log))
 	defer client.Close()
-	go logConnection(ctx, client, log)
 
 	model := pbx.New(client, pbx.Options{
 		OriginateContext: cfg.AMI.OriginateContext,
@@ -92,25 +91,6 @@ func openDB(dir string) (*bbolt.DB, error) {
 		return nil, fmt.Errorf("open %s: %w (is another coocenterd running?)", path, err)
 	}
 	return db, nil
-}
-
-// logConnection logs the AMI connection's state changes.
-func logConnection(ctx context.Context, c *ami.Client, log *slog.Logger) {
-	sub := c.Subscribe(64)
-	defer sub.Unsubscribe()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case e, ok := <-sub.C():
-			if !ok {
-				return
-			}
-			if e.Kind == ami.Booted {
-				log.Info("asterisk fully booted")
-			}
-		}
-	}
 }
 
 // reconcileOnConnect mirrors the blacklist into AstDB on every (re)connect.

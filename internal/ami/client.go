@@ -262,6 +262,7 @@ func (c *Client) booted(s *session) {
 	if c.sess == s && !c.status.Booted {
 		c.status.Booted = true
 		c.broadcastLocked(Event{Kind: Booted})
+		c.log.Info("asterisk fully booted")
 	}
 }
 
