@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -96,9 +95,7 @@ func since(created, now time.Time) string {
 	if created.IsZero() {
 		return ""
 	}
-	d := max(now.Sub(created), 0)
-	secs := int64(d / time.Second)
-	return fmt.Sprintf("%02d:%02d:%02d", secs/3600, secs/60%60, secs%60)
+	return pbx.FormatDuration(now.Sub(created))
 }
 
 // peerRow is one phone of §3.2, keys capitalised as in the original.
@@ -145,7 +142,7 @@ func handleExtensionHintsStatus(log *slog.Logger, px PBX) gin.HandlerFunc {
 			return
 		}
 		hints = slices.Clone(hints)
-		slices.SortStableFunc(hints, func(a, b pbx.Hint) int { return compareExtens(a.Exten, b.Exten) })
+		slices.SortStableFunc(hints, func(a, b pbx.Hint) int { return pbx.CompareNames(a.Exten, b.Exten) })
 		rows := make([]hintRow, 0, len(hints))
 		for _, h := range hints {
 			rows = append(rows, hintRow{
@@ -168,26 +165,6 @@ func hintTech(hint string) string {
 	}
 	tech, _, _ := strings.Cut(first, ":")
 	return tech
-}
-
-// compareExtens orders extensions as a person reads them: numbers by value
-// (800 before 1000), anything else as text after them.
-func compareExtens(a, b string) int {
-	an, bn := isDigits(a), isDigits(b)
-	switch {
-	case an && bn && len(a) != len(b):
-		return len(a) - len(b)
-	case an != bn:
-		if an {
-			return -1
-		}
-		return 1
-	}
-	return strings.Compare(a, b)
-}
-
-func isDigits(s string) bool {
-	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
 // memberRow is one queue member of §3.4; numbers are strings, as in the original.

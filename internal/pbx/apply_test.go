@@ -108,6 +108,11 @@ func TestNames(t *testing.T) {
 	if _, _, ok := deviceOf("Local/800@fake-phone-00000001;1"); ok {
 		t.Error("a Local channel taken for a phone")
 	}
+	for _, c := range [][2]string{{"800", "1000"}, {"801", "0801"}, {"999", "abc"}, {"a", "b"}} {
+		if CompareNames(c[0], c[1]) >= 0 || CompareNames(c[1], c[0]) <= 0 {
+			t.Errorf("CompareNames(%q, %q) does not put the first first", c[0], c[1])
+		}
+	}
 	if d := parseDuration("123:04:05"); d != 123*time.Hour+4*time.Minute+5*time.Second {
 		t.Errorf("parseDuration: %v", d)
 	}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -34,7 +35,6 @@ type PBX struct {
 	mu        sync.RWMutex
 	st        *state
 	connected bool
-	synced    time.Time
 
 	refresh   chan struct{} // a debounced partial resync (phones) is wanted
 	resyncReq chan struct{} // a full resync is wanted (retry after a failure)
@@ -83,9 +83,6 @@ func (p *PBX) Connected() bool {
 	return p.connected
 }
 
-// Version is the AMI version of the connected Asterisk.
-func (p *PBX) Version() string { return p.ami.Status().Version }
-
 // Channels returns the live channels, oldest first.
 func (p *PBX) Channels() []Channel {
 	p.mu.RLock()
@@ -105,7 +102,7 @@ func (p *PBX) Peers() []Peer {
 		if out[i].Tech != out[j].Tech {
 			return out[i].Tech > out[j].Tech // SIP before PJSIP, as the original listed chan_sip
 		}
-		return lessName(out[i].Name, out[j].Name)
+		return CompareNames(out[i].Name, out[j].Name) < 0
 	})
 	return out
 }
@@ -130,8 +127,8 @@ func (p *PBX) Hints() []Hint {
 	}
 	p.mu.RUnlock()
 	sort.Slice(out, func(i, j int) bool {
-		if out[i].Exten != out[j].Exten {
-			return lessName(out[i].Exten, out[j].Exten)
+		if c := CompareNames(out[i].Exten, out[j].Exten); c != 0 {
+			return c < 0
 		}
 		return out[i].Context < out[j].Context
 	})
@@ -146,18 +143,28 @@ func (p *PBX) Queues() []Queue {
 		out = append(out, Queue{Name: q.Name, Members: append([]Member(nil), q.Members...)})
 	}
 	p.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool { return lessName(out[i].Name, out[j].Name) })
+	sort.Slice(out, func(i, j int) bool { return CompareNames(out[i].Name, out[j].Name) < 0 })
 	return out
 }
 
-// lessName orders numeric names numerically, others as strings.
-func lessName(a, b string) bool {
-	na, ea := strconv.Atoi(a)
-	nb, eb := strconv.Atoi(b)
-	if ea == nil && eb == nil && na != nb {
-		return na < nb
+// CompareNames orders extensions and queues as a person reads them:
+// numbers by value (800 before 1000), then other names as strings.
+func CompareNames(a, b string) int {
+	an, bn := isDigits(a), isDigits(b)
+	switch {
+	case an && bn && len(a) != len(b):
+		return len(a) - len(b)
+	case an != bn:
+		if an {
+			return -1
+		}
+		return 1
 	}
-	return a < b
+	return strings.Compare(a, b)
+}
+
+func isDigits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
