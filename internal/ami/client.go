@@ -96,6 +96,7 @@ type Client struct {
 	mu     sync.Mutex
 	sess   *session // the logged-in connection, nil while down
 	status Status
+	logins uint64 // successful logins so far
 	subs   map[*Subscription]struct{}
 	closed bool
 
@@ -226,12 +227,9 @@ func (c *Client) serve(ctx context.Context) error {
 // sees Connected before the events of the new connection.
 func (c *Client) publish(s *session, booted bool) {
 	c.mu.Lock()
-	reconnect := !c.status.Since.IsZero() && c.status.LastError != ""
 	c.sess = s
-	c.status = Status{Connected: true, Booted: booted, Version: s.version, Since: time.Now(), Reconnects: c.status.Reconnects}
-	if reconnect {
-		c.status.Reconnects++
-	}
+	c.logins++
+	c.status = Status{Connected: true, Booted: booted, Version: s.version, Since: time.Now(), Reconnects: c.logins - 1}
 	c.broadcastLocked(Event{Kind: Connected, Version: s.version, Booted: booted})
 	c.mu.Unlock()
 	s.release()

@@ -467,3 +467,26 @@ func TestLateSubscriberLearnsConnected(t *testing.T) {
 		t.Fatal("late subscriber got nothing")
 	}
 }
+
+// TestFirstLoginAfterFailedAttemptsIsNotAReconnect: attempts that fail
+// before the first login do not count as reconnects.
+func TestFirstLoginAfterFailedAttemptsIsNotAReconnect(t *testing.T) {
+	f := newFakeAMI(t)
+	f.close() // Asterisk not up yet
+	cfg := f.config()
+	c := ami.Connect(context.Background(), cfg)
+	defer c.Close()
+	sub := c.Subscribe(0)
+	deadline := time.Now().Add(5 * time.Second)
+	for c.Status().LastError == "" {
+		if time.Now().After(deadline) {
+			t.Fatal("no failed attempt recorded")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	f.restart(0)
+	waitKind(t, sub, ami.Connected)
+	if st := c.Status(); st.Reconnects != 0 {
+		t.Fatalf("first login counted as reconnect: %+v", st)
+	}
+}
