@@ -14,13 +14,13 @@ import (
 // reconstructed events, what changed while the model was not looking: a
 // channel that ended while we were disconnected gets its hangup, so nothing
 // downstream waits forever for an event that was lost.
-func (p *PBX) resync(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+func (p *PBX) resync(parent context.Context) {
+	ctx, cancel := context.WithTimeout(parent, 30*time.Second)
 	defer cancel()
 	started := time.Now()
 	next, err := p.load(ctx)
 	if err != nil {
-		if ctx.Err() == nil || errors.Is(err, context.DeadlineExceeded) {
+		if parent.Err() == nil { // not shutting down: try again soon
 			p.log.Warn("resync failed; will retry", "err", err)
 			time.AfterFunc(2*time.Second, p.wantResync)
 		}
