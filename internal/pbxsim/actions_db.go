@@ -6,6 +6,21 @@ import "github.com/coocenter/coocenterd/internal/ami"
 
 func dbPath(family, key string) string { return "/" + family + "/" + key }
 
+// dbArgs reads Family and Key as DBGet and DBDel do, answering the error
+// (with its trailing period, unlike DBPut's) when one is missing.
+func dbArgs(sess *session, req ami.Message) (family, key string, ok bool) {
+	family, key = req.Get("Family"), req.Get("Key")
+	switch {
+	case family == "":
+		sess.send(response(req, "Error", "No family specified.")...)
+	case key == "":
+		sess.send(response(req, "Error", "No key specified.")...)
+	default:
+		return family, key, true
+	}
+	return "", "", false
+}
+
 func (s *Server) actionDBPut(sess *session, req ami.Message) {
 	family, key := req.Get("Family"), req.Get("Key")
 	switch {
@@ -20,13 +35,8 @@ func (s *Server) actionDBPut(sess *session, req ami.Message) {
 }
 
 func (s *Server) actionDBGet(sess *session, req ami.Message) {
-	family, key := req.Get("Family"), req.Get("Key")
-	switch {
-	case family == "":
-		sess.send(response(req, "Error", "No family specified.")...)
-		return
-	case key == "":
-		sess.send(response(req, "Error", "No key specified.")...)
+	family, key, ok := dbArgs(sess, req)
+	if !ok {
 		return
 	}
 	val, ok := s.db[dbPath(family, key)]
@@ -40,13 +50,8 @@ func (s *Server) actionDBGet(sess *session, req ami.Message) {
 }
 
 func (s *Server) actionDBDel(sess *session, req ami.Message) {
-	family, key := req.Get("Family"), req.Get("Key")
-	switch {
-	case family == "":
-		sess.send(response(req, "Error", "No family specified.")...)
-		return
-	case key == "":
-		sess.send(response(req, "Error", "No key specified.")...)
+	family, key, ok := dbArgs(sess, req)
+	if !ok {
 		return
 	}
 	p := dbPath(family, key)

@@ -132,27 +132,13 @@ func (s *Server) dialConnected(caller, callee *channel, next func()) {
 		s.chanEvent(classCall, "MixMonitorStart", caller)
 	}
 	s.continueAfterAnswer(callee)
-	callee.hangup = func(cause int, requested bool) {
-		if requested {
-			s.chanEvent(classCall, "HangupRequest", callee, hdrs("Cause", itoa(cause))...)
-		}
-		s.leaveBridge(callee)
-		s.rtpQoSVars(callee)
-		s.destroy(callee, cmpCause(cause))
-	}
+	callee.hangup = s.bridgedHangup(callee)
 	callee.kicked = func() {
 		s.rtpQoSVars(callee)
 		callee.epoch++
 		s.destroy(callee, 16)
 	}
-	caller.hangup = func(cause int, requested bool) {
-		if requested {
-			s.chanEvent(classCall, "HangupRequest", caller, hdrs("Cause", itoa(cause))...)
-		}
-		s.leaveBridge(caller)
-		s.rtpQoSVars(caller)
-		s.destroy(caller, cmpCause(cause))
-	}
+	caller.hangup = s.bridgedHangup(caller)
 	caller.kicked = func() {
 		caller.epoch++
 		s.rtpQoSVars(caller)
@@ -165,4 +151,17 @@ func (s *Server) dialConnected(caller, callee *channel, next func()) {
 func (s *Server) dialplanHangupAfterBridge(caller *channel, next func()) {
 	caller.hangup = func(c int, requested bool) { s.plainHangup(caller, c, requested) }
 	next()
+}
+
+// bridgedHangup is how a bridged party of a dialled call hangs up: the
+// request (when asked for), leaving the bridge, RTP stats, then Hangup.
+func (s *Server) bridgedHangup(ch *channel) func(cause int, requested bool) {
+	return func(cause int, requested bool) {
+		if requested {
+			s.chanEvent(classCall, "HangupRequest", ch, hdrs("Cause", itoa(cause))...)
+		}
+		s.leaveBridge(ch)
+		s.rtpQoSVars(ch)
+		s.destroy(ch, cmpCause(cause))
+	}
 }
