@@ -10,12 +10,12 @@ import (
 // apply folds one AMI event into the model. Events are applied in the order
 // Asterisk sent them; channel state is keyed by Uniqueid (names change).
 func (p *PBX) apply(m ami.Message) {
-	now := p.opts.Now()
+	at := eventAt(m, p.opts.Now())
 	var out []Event
 	p.mu.Lock()
 	switch strings.ToLower(m.Event()) {
 	case "newchannel":
-		c := &Channel{Created: now}
+		c := &Channel{Created: at}
 		snapshotChannel(c, m, "")
 		if c.Uniqueid != "" {
 			p.st.channels[c.Uniqueid] = c
@@ -23,9 +23,17 @@ func (p *PBX) apply(m ami.Message) {
 	case "hangup":
 		if c, ok := p.st.channels[m.Get("Uniqueid")]; ok {
 			snapshotChannel(c, m, "")
-			delete(p.st.channels, c.Uniqueid)
-			out = append(out, ChannelHangup{At: now, Channel: *c, Cause: atoi(m.Get("Cause")), CauseText: m.Get("Cause-txt")})
+			p.st.forget(c)
+			out = append(out, ChannelHangup{At: at, Channel: *c, Cause: atoi(m.Get("Cause")), CauseText: m.Get("Cause-txt")})
 		}
+	case "dialbegin":
+		out = append(out, p.dialBegin(m, at))
+	case "dialend":
+		out = append(out, p.dialEnd(m, at))
+	case "cdr":
+		out = append(out, p.cdr(m, at))
+	case "userevent":
+		out = append(out, p.userEvent(m, at))
 	case "rename":
 		if c, ok := p.st.channels[m.Get("Uniqueid")]; ok {
 			c.Name = m.Get("Newname")
@@ -56,7 +64,7 @@ func (p *PBX) apply(m ami.Message) {
 			old, ok := p.st.hints[h.Exten+"@"+h.Context]
 			p.st.hints[h.Exten+"@"+h.Context] = &h
 			if !ok || old.Status != h.Status {
-				out = append(out, HintChanged{At: now, Hint: h})
+				out = append(out, HintChanged{At: at, Hint: h})
 			}
 		}
 	case "peerstatus":

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coocenter/coocenterd/internal/ami"
 	"github.com/coocenter/coocenterd/internal/ami/transcript"
 )
 
@@ -125,4 +126,110 @@ func TestNames(t *testing.T) {
 	if uriHost("sip:900@127.0.0.1:5090;ob") != "127.0.0.1" || uriHost("sip:[::1]:5060") != "::1" {
 		t.Error("uriHost")
 	}
+}
+
+func TestApplyCallEvents(t *testing.T) {
+	p := bareModel()
+	// The lab's hints, as a resync would have loaded them.
+	p.st.hints["800@internal"] = &Hint{Exten: "800", Context: "internal", Device: "SIP/800"}
+	events := replay(t, "ami-03-inbound-trunk-queue-630.txt", p)
+	var begins, ends, cdrs int
+	var ivr []UserEvent
+	for _, e := range events {
+		switch e := e.(type) {
+		case DialBegin:
+			begins++
+			if e.Dest.Uniqueid == "" || e.Dest.Linkedid == "" || e.DialString == "" {
+				t.Errorf("dial begin without its destination: %+v", e)
+			}
+		case DialEnd:
+			ends++
+			if e.DialStatus == "" {
+				t.Errorf("dial end without status: %+v", e)
+			}
+		case CDR:
+			cdrs++
+			if e.Linkedid != "1795280762.35" || e.Direction != Inbound || e.UniqueID == "" || e.Extra != nil {
+				t.Errorf("cdr: %+v", e)
+			}
+		case UserEvent:
+			ivr = append(ivr, e)
+		}
+	}
+	if begins != 3 || ends != 4 || cdrs != 5 {
+		t.Errorf("%d DialBegin, %d DialEnd, %d Cdr; the transcript has 3, 4, 5", begins, ends, cdrs)
+	}
+	if len(ivr) != 2 {
+		t.Fatalf("%d user events, want 2", len(ivr))
+	}
+	first, second := ivr[0], ivr[1]
+	want := map[string]string{"Step": "welcome", "CallerIDNum": "0501234567", "Queue": "630", "Uniq": "1795280762.36"}
+	if first.Name != "IVRStep" || first.Channel.Uniqueid != "1795280762.36" || first.Direction != Inbound || len(first.Fields) != len(want) {
+		t.Fatalf("first user event: %+v", first)
+	}
+	for k, v := range want {
+		if first.Fields[k] != v {
+			t.Errorf("field %s = %q, want %q", k, first.Fields[k], v)
+		}
+	}
+	if first.Since != first.Channel.Created || second.Since != first.At {
+		t.Errorf("since: first %v (channel created %v), second %v (first at %v)", first.Since, first.Channel.Created, second.Since, first.At)
+	}
+}
+
+func TestEventAt(t *testing.T) {
+	now := time.Unix(100, 0)
+	for _, tc := range []struct {
+		ts   string
+		want time.Time
+	}{
+		{"1534993059.785012", time.Unix(1534993059, 785012000)},
+		{"1534993059.7", time.Unix(1534993059, 700000000)},
+		{"1534993059", time.Unix(1534993059, 0)},
+		{"", now},
+		{"x.1", now},
+		{"-5.0", now},
+	} {
+		m := msg("Event", "Newstate")
+		if tc.ts != "" {
+			m = msg("Event", "Newstate", "Timestamp", tc.ts)
+		}
+		if got := eventAt(m, now); !got.Equal(tc.want) {
+			t.Errorf("Timestamp %q: %v, want %v", tc.ts, got, tc.want)
+		}
+	}
+}
+
+func TestIsPhone(t *testing.T) {
+	st := newState()
+	st.hints["801@internal"] = &Hint{Exten: "801", Context: "internal", Device: "SIP/801&Custom:DND801"}
+	st.hints["900@internal"] = &Hint{Exten: "900", Context: "internal", Device: "PJSIP/900"}
+	for ch, want := range map[string]bool{
+		"SIP/801-0000000a":                          true,
+		"sip/801-0000000a":                          true,
+		"PJSIP/900-00000001":                        true,
+		"SIP/trunk-00000003":                        false,
+		"DAHDI/i1/18782985586-51":                   false,
+		"Local/801@internal-00000012;2":             true,
+		"Local/800@fake-phone-00000012;2":           false,
+		"Local/in-0501234567@from-trunk-00000011;1": false,
+		"": false,
+	} {
+		if got := st.isPhone(ch); got != want {
+			t.Errorf("isPhone(%q) = %v", ch, got)
+		}
+	}
+}
+
+// msg builds an AMI message from key, value pairs.
+func msg(kv ...string) ami.Message {
+	var hs []ami.Header
+	for i := 0; i+1 < len(kv); i += 2 {
+		hs = append(hs, ami.Header{Key: kv[i], Value: kv[i+1]})
+	}
+	m, err := ami.NewMessage(hs...)
+	if err != nil {
+		panic(err)
+	}
+	return m
 }

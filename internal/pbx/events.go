@@ -2,7 +2,10 @@ package pbx
 
 import "time"
 
-// Event is a domain event of the PBX, delivered to Options.OnEvent.
+// Event is a domain event of the PBX, delivered to Options.OnEvent in the
+// order Asterisk reported what happened. At is the event's Timestamp header
+// when Asterisk sends one (manager.conf timestampevents = yes), else the
+// time the model received it.
 type Event interface{ eventTime() time.Time }
 
 // ChannelHangup: a channel ended. Reconstructed is set when the model did
@@ -23,5 +26,90 @@ type HintChanged struct {
 	Reconstructed bool
 }
 
+// DialBegin: a channel started ringing a destination. Caller is the zero
+// Channel when nothing dials it (an AMI Originate's first leg, async dials).
+type DialBegin struct {
+	At         time.Time
+	Caller     Channel
+	Dest       Channel
+	DialString string // as given to Dial: "801"; a queue member's interface "SIP/801"
+}
+
+// DialEnd: that dial ended with DialStatus (ANSWER, BUSY, NOANSWER, CANCEL,
+// CONGESTION, CHANUNAVAIL, ...). Forward is a call-forward target, if any.
+type DialEnd struct {
+	At         time.Time
+	Caller     Channel
+	Dest       Channel
+	DialStatus string
+	Forward    string
+}
+
+// CDR is a call detail record as cdr_manager reports it (ami-mapping §5.6).
+type CDR struct {
+	At                 time.Time
+	Linkedid           string // the call of the source channel, when the model knew it
+	AccountCode        string
+	Source             string
+	Destination        string
+	DestinationContext string
+	CallerID           string // "name" <num>
+	Channel            string
+	DestinationChannel string
+	LastApplication    string
+	LastData           string
+	// StartTime, AnswerTime and EndTime are as Asterisk prints them: local
+	// time, "2006-01-02 15:04:05"; AnswerTime is empty when never answered.
+	StartTime, AnswerTime, EndTime string
+	Duration                       int // seconds
+	BillableSeconds                int
+	Disposition                    string // ANSWERED, NO ANSWER, BUSY, FAILED, CONGESTION
+	AMAFlags                       string
+	UniqueID                       string
+	UserField                      string
+	Direction                      Direction
+	// Extra holds the headers cdr_manager.conf [mappings] add, e.g.
+	// "RecordFile" or "CallType", by the header's name.
+	Extra map[string]string
+}
+
+// UserEvent: the dialplan ran UserEvent(Name,key: value,...). Channel is the
+// calling channel (zero when an AMI client sent it). Since is when the same
+// channel last sent a UserEvent of this Name, else when the channel was
+// created; zero when unknown.
+type UserEvent struct {
+	At        time.Time
+	Name      string
+	Channel   Channel
+	Direction Direction // of Channel
+	Since     time.Time
+	Fields    map[string]string // the body, by key as written
+}
+
+// Direction tells who placed a call, from the extensions' point of view.
+type Direction int
+
+// Internal: phone to phone (or to the PBX itself); Inbound: from outside
+// (a trunk); Outbound: a phone calling out through a trunk.
+const (
+	Internal Direction = iota
+	Inbound
+	Outbound
+)
+
+func (d Direction) String() string {
+	switch d {
+	case Inbound:
+		return "inbound"
+	case Outbound:
+		return "outbound"
+	}
+	return "internal"
+}
+
 func (e ChannelHangup) eventTime() time.Time { return e.At }
 func (e HintChanged) eventTime() time.Time   { return e.At }
+func (e DialBegin) eventTime() time.Time     { return e.At }
+func (e DialEnd) eventTime() time.Time       { return e.At }
+func (e CDR) eventTime() time.Time           { return e.At }
+func (e UserEvent) eventTime() time.Time     { return e.At }

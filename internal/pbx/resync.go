@@ -30,11 +30,16 @@ func (p *PBX) resync(parent context.Context) {
 	var out []Event
 	p.mu.Lock()
 	old := p.st
+	next.ended = old.ended
 	for id, c := range old.channels {
 		if nc, ok := next.channels[id]; ok {
 			nc.Created = c.Created // ours is more precise than HH:MM:SS
+			if u, ok := old.userEvents[id]; ok {
+				next.userEvents[id] = u
+			}
 			continue
 		}
+		next.ended.add(c.Uniqueid, c.Linkedid)
 		out = append(out, ChannelHangup{At: now, Channel: *c, Reconstructed: true})
 	}
 	for key, h := range next.hints {

@@ -14,6 +14,16 @@ type state struct {
 	peers    map[string]*Peer    // by "TECH/name"
 	hints    map[string]*Hint    // by "exten@context"
 	queues   map[string]*Queue   // by name
+
+	ended      ended                           // calls of channels that hung up
+	userEvents map[string]map[string]time.Time // by Uniqueid, by UserEvent name: when last sent
+}
+
+// forget removes a channel that hung up, remembering its call.
+func (s *state) forget(c *Channel) {
+	delete(s.channels, c.Uniqueid)
+	delete(s.userEvents, c.Uniqueid)
+	s.ended.add(c.Uniqueid, c.Linkedid)
 }
 
 func newState() *state {
@@ -22,6 +32,8 @@ func newState() *state {
 		peers:    map[string]*Peer{},
 		hints:    map[string]*Hint{},
 		queues:   map[string]*Queue{},
+
+		userEvents: map[string]map[string]time.Time{},
 	}
 }
 
