@@ -29,7 +29,9 @@ func (p *PBX) apply(m ami.Message) {
 	case "dialbegin":
 		out = append(out, p.dialBegin(m, at))
 	case "dialend":
-		out = append(out, p.dialEnd(m, at))
+		if e, ok := p.dialEnd(m, at); ok {
+			out = append(out, e)
+		}
 	case "cdr":
 		out = append(out, p.cdr(m, at))
 	case "userevent":

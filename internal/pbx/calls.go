@@ -72,8 +72,18 @@ func (p *PBX) dialBegin(m ami.Message, at time.Time) Event {
 	return DialBegin{At: at, Caller: p.party(m, ""), Dest: p.party(m, "Dest"), DialString: unknown(m.Get("DialString"))}
 }
 
-func (p *PBX) dialEnd(m ami.Message, at time.Time) Event {
-	return DialEnd{At: at, Caller: p.party(m, ""), Dest: p.party(m, "Dest"), DialStatus: m.Get("DialStatus"), Forward: m.Get("Forward")}
+// dialEnd reports the end of a dial once: app_queue publishes a second
+// DialEnd (CANCEL) for a member that lost the race to another member
+// (transcript ami-03); it is dropped. p.mu is held.
+func (p *PBX) dialEnd(m ami.Message, at time.Time) (Event, bool) {
+	e := DialEnd{At: at, Caller: p.party(m, ""), Dest: p.party(m, "Dest"), DialStatus: m.Get("DialStatus"), Forward: m.Get("Forward")}
+	if id := e.Dest.Uniqueid; id != "" {
+		if p.st.dialEnded[id] {
+			return nil, false
+		}
+		p.st.dialEnded[id] = true
+	}
+	return e, true
 }
 
 // cdrFields are the headers of cdr_manager's fixed part; any other header

@@ -17,12 +17,14 @@ type state struct {
 
 	ended      ended                           // calls of channels that hung up
 	userEvents map[string]map[string]time.Time // by Uniqueid, by UserEvent name: when last sent
+	dialEnded  map[string]bool                 // by the dialled channel's Uniqueid: its DialEnd was seen
 }
 
 // forget removes a channel that hung up, remembering its call.
 func (s *state) forget(c *Channel) {
 	delete(s.channels, c.Uniqueid)
 	delete(s.userEvents, c.Uniqueid)
+	delete(s.dialEnded, c.Uniqueid)
 	s.ended.add(c.Uniqueid, c.Linkedid)
 }
 
@@ -34,6 +36,7 @@ func newState() *state {
 		queues:   map[string]*Queue{},
 
 		userEvents: map[string]map[string]time.Time{},
+		dialEnded:  map[string]bool{},
 	}
 }
 
