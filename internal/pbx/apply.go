@@ -23,8 +23,9 @@ func (p *PBX) apply(m ami.Message) {
 	case "hangup":
 		if c, ok := p.st.channels[m.Get("Uniqueid")]; ok {
 			snapshotChannel(c, m, "")
+			_, blacklisted := p.st.userEvents[c.Uniqueid][blacklistedEvent]
 			p.st.forget(c)
-			out = append(out, ChannelHangup{At: at, Channel: *c, Cause: atoi(m.Get("Cause")), CauseText: m.Get("Cause-txt")})
+			out = append(out, ChannelHangup{At: at, Channel: *c, Cause: atoi(m.Get("Cause")), CauseText: m.Get("Cause-txt"), Blacklisted: blacklisted})
 		}
 	case "dialbegin":
 		out = append(out, p.dialBegin(m, at))

@@ -233,3 +233,16 @@ func msg(kv ...string) ami.Message {
 	}
 	return m
 }
+
+func TestApplyBlacklistedHangup(t *testing.T) {
+	p := bareModel()
+	var blocked []string
+	for _, e := range replay(t, "ami-04-inbound-blacklisted.txt", p) {
+		if h, ok := e.(ChannelHangup); ok && h.Blacklisted {
+			blocked = append(blocked, h.Channel.Name)
+		}
+	}
+	if len(blocked) != 1 || blocked[0] != "Local/in-0509999999@from-trunk-00000009;2" {
+		t.Fatalf("hangups marked blacklisted: %v", blocked)
+	}
+}

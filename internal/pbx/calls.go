@@ -8,6 +8,10 @@ import (
 	"github.com/coocenter/coocenterd/internal/ami"
 )
 
+// blacklistedEvent is the UserEvent the shipped blacklist check sends
+// before it hangs up a listed caller; names are kept in lower case.
+const blacklistedEvent = "blacklisted"
+
 // goneMemory is how many hung-up channels the model remembers the call
 // (Linkedid) of: a Cdr arrives after its channel's Hangup.
 const goneMemory = 4096
@@ -168,11 +172,12 @@ func (p *PBX) userEvent(m ami.Message, at time.Time) Event {
 			last = map[string]time.Time{}
 			p.st.userEvents[id] = last
 		}
-		e.Since = last[e.Name]
+		name := strings.ToLower(e.Name)
+		e.Since = last[name]
 		if e.Since.IsZero() {
 			e.Since = e.Channel.Created
 		}
-		last[e.Name] = at
+		last[name] = at
 	}
 	return e
 }

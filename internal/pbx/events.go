@@ -10,13 +10,16 @@ type Event interface{ eventTime() time.Time }
 
 // ChannelHangup: a channel ended. Reconstructed is set when the model did
 // not see the Hangup (Asterisk was disconnected or restarted) and learnt of
-// it by comparing a resync with what it held; Cause is then 0.
+// it by comparing a resync with what it held; Cause is then 0. Blacklisted
+// is set when the channel sent the blacklist check's UserEvent (Blacklisted,
+// asterisk/extensions_coocenter.conf) before it ended.
 type ChannelHangup struct {
 	At            time.Time
 	Channel       Channel
 	Cause         int
 	CauseText     string
 	Reconstructed bool
+	Blacklisted   bool
 }
 
 // HintChanged: an extension's hint state changed.

@@ -16,7 +16,7 @@ type state struct {
 	queues   map[string]*Queue   // by name
 
 	ended      ended                           // calls of channels that hung up
-	userEvents map[string]map[string]time.Time // by Uniqueid, by UserEvent name: when last sent
+	userEvents map[string]map[string]time.Time // by Uniqueid, by UserEvent name in lower case: when last sent
 	dialEnded  map[string]bool                 // by the dialled channel's Uniqueid: its DialEnd was seen
 }
 
