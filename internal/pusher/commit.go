@@ -1,0 +1,173 @@
+package pusher
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+type opKind int
+
+const (
+	opAppend opKind = iota // a new event for every receiver
+	opDone                 // delivered: delete
+	opRetry                // failed: store attempts, next and the error
+	opDead                 // failed past MaxAge: move to the dead letters
+	opReplay               // dead letters back into the outbox
+)
+
+// op is one change for the committer. The dispatchers send done, retry and
+// dead; Append sends append; Replay sends replay and waits on reply.
+type op struct {
+	kind   opKind
+	ev     Event
+	r      *receiver
+	seq    uint64
+	rec    record
+	filter Filter
+	reply  chan replayResult
+}
+
+type replayResult struct {
+	n   int
+	err error
+}
+
+const maxBatch = 2048
+
+// commit writes queued ops to disk, one transaction per batch, and then
+// hands new events to the receivers. It runs until ops is closed and
+// drained. A failed transaction is retried: accepted events are kept in
+// memory, not dropped.
+func (p *Pusher) commit() {
+	defer p.commitWG.Done()
+	batch := make([]op, 0, maxBatch)
+	for first := range p.ops {
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case o, ok := <-p.ops:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, o)
+			default:
+				break fill
+			}
+		}
+		p.apply(batch)
+	}
+}
+
+func (p *Pusher) apply(batch []op) {
+	now := p.opts.Now()
+	fresh := make([][]*item, len(p.receivers))
+	replayed := make([]int, len(batch))
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 10*time.Second) {
+		for i := range fresh {
+			fresh[i] = fresh[i][:0]
+		}
+		var died, revived int64
+		err := p.db.Update(func(tx *bbolt.Tx) error {
+			died, revived = 0, 0
+			out, dead := tx.Bucket(outboxBucket), tx.Bucket(deadBucket)
+			for i, o := range batch {
+				switch o.kind {
+				case opAppend:
+					rec := record{ID: o.ev.ID, Name: o.ev.Name, Keys: o.ev.Keys, At: micro(o.ev.At), Queued: micro(now), Body: o.ev.Body}
+					for ri, r := range p.receivers {
+						it, err := put(out, r.url, rec)
+						if err != nil {
+							return err
+						}
+						fresh[ri] = append(fresh[ri], it)
+					}
+				case opDone:
+					if err := out.Bucket([]byte(o.r.url)).Delete(seqKey(o.seq)); err != nil {
+						return err
+					}
+				case opRetry:
+					v, err := json.Marshal(o.rec)
+					if err != nil {
+						return err
+					}
+					b := out.Bucket([]byte(o.r.url))
+					if b.Get(seqKey(o.seq)) != nil { // not already delivered by an earlier attempt
+						if err := b.Put(seqKey(o.seq), v); err != nil {
+							return err
+						}
+					}
+				case opDead:
+					if err := out.Bucket([]byte(o.r.url)).Delete(seqKey(o.seq)); err != nil {
+						return err
+					}
+					o.rec.Died = micro(now)
+					if _, err := put(dead, o.r.url, o.rec); err != nil {
+						return err
+					}
+					died++
+				case opReplay:
+					n, err := p.replayIn(tx, o.filter, now, fresh)
+					if err != nil {
+						return err
+					}
+					replayed[i] = n
+					revived += int64(n)
+				}
+			}
+			return nil
+		})
+		if err == nil {
+			p.deadLetters.Add(died - revived)
+			break
+		}
+		p.log.Error("push outbox write failed; retrying", "err", err, "ops", len(batch), "in", wait)
+		time.Sleep(wait)
+	}
+	p.batches.Add(1)
+	for i, o := range batch {
+		switch o.kind {
+		case opAppend:
+			p.appended.Add(1)
+		case opReplay:
+			o.reply <- replayResult{n: replayed[i]}
+		}
+	}
+	for ri, r := range p.receivers {
+		if len(fresh[ri]) > 0 {
+			r.give(fresh[ri])
+		}
+	}
+	for _, o := range batch {
+		if o.kind == opReplay {
+			for _, r := range p.receivers {
+				if o.filter.receiver(r.url) { // as configured or as listed (redacted)
+					r.resume()
+				}
+			}
+		}
+	}
+}
+
+// put stores rec under the next sequence of parent's bucket for url.
+func put(parent *bbolt.Bucket, url string, rec record) (*item, error) {
+	b, err := parent.CreateBucketIfNotExists([]byte(url))
+	if err != nil {
+		return nil, fmt.Errorf("bucket for %s: %w", redact(url), err)
+	}
+	seq, err := b.NextSequence()
+	if err != nil {
+		return nil, err
+	}
+	v, err := json.Marshal(rec)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.Put(seqKey(seq), v); err != nil {
+		return nil, err
+	}
+	return &item{seq: seq, rec: rec, index: -1}, nil
+}

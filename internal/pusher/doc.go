@@ -1,0 +1,16 @@
+// Package pusher delivers the PBX's events to the business systems' URLs
+// (api.md §4): it turns pbx domain events into the MyComm push JSON, keeps
+// them in a durable outbox (bbolt) before anything else happens, and POSTs
+// them to every receiver with retries, per-call ordering and Standard
+// Webhooks signatures.
+//
+// Flow: Handle (on the model's goroutine) translates an event and queues it
+// for the committer, which writes queued events to disk in one transaction
+// per batch (group commit) and only then hands them to each receiver's
+// dispatcher. A dispatcher keeps, per ordering key (the call's Linkedid, or
+// the extension for extensionstatus), the events in the order they happened
+// and sends only the oldest of each key, at most InFlight at a time; so a
+// call whose events keep failing holds up only itself. A delivered event is
+// deleted; one that fails past MaxAge moves to the dead letters, which can be
+// listed and queued again.
+package pusher

@@ -1,0 +1,257 @@
+package pusher
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/coocenter/coocenterd/internal/pbx"
+)
+
+// ErrClosed is returned by Append after Close.
+var ErrClosed = errors.New("pusher is closed")
+
+// StandardSchedule is the Standard Webhooks retry schedule: the delay
+// before each attempt, the first being immediate; the last repeats.
+var StandardSchedule = []time.Duration{0, 5 * time.Second, 5 * time.Minute, 30 * time.Minute,
+	2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
+
+// Options configure the pusher; zero values take the defaults shown.
+type Options struct {
+	URLs        []string      // receivers; every event goes to each
+	Translator  Translator    // MAC, time zone, legacy event name
+	Secrets     []Secret      // signing keys; none = no webhook-signature header
+	InFlight    int           // concurrent requests per receiver (4)
+	Timeout     time.Duration // one request (15 s)
+	MaxAge      time.Duration // an event failing this long becomes a dead letter (72 h)
+	MaxInterval time.Duration // ceiling of the backoff and of Retry-After (2 h)
+	Schedule    []time.Duration
+	Jitter      float64 // ± share of each backoff delay picked at random (0.2); < 0 none
+	UserAgent   string  // "coocenterd/<version>"
+	Client      *http.Client
+	Logger      *slog.Logger
+	Now         func() time.Time
+	// QueueSize bounds events accepted but not yet on disk; Handle blocks
+	// when it is full (the disk is stalled). 8192.
+	QueueSize int
+}
+
+// Pusher owns the outbox and the receivers' dispatchers.
+type Pusher struct {
+	db        *bbolt.DB
+	opts      Options
+	log       *slog.Logger
+	receivers []*receiver
+
+	ops      chan op
+	mu       sync.RWMutex // guards closed against concurrent Append
+	closed   bool
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	commitWG sync.WaitGroup
+
+	appended     atomic.Uint64
+	batches      atomic.Uint64
+	deadLetters  atomic.Int64
+}
+
+// Open loads the undelivered events of every configured receiver and starts
+// delivering them and whatever Handle adds.
+func Open(db *bbolt.DB, opts Options) (*Pusher, error) {
+	if opts.InFlight <= 0 {
+		opts.InFlight = 4
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 15 * time.Second
+	}
+	if opts.MaxAge <= 0 {
+		opts.MaxAge = 72 * time.Hour
+	}
+	if opts.MaxInterval <= 0 {
+		opts.MaxInterval = 2 * time.Hour
+	}
+	if len(opts.Schedule) == 0 {
+		opts.Schedule = StandardSchedule
+	}
+	if opts.Jitter == 0 {
+		opts.Jitter = 0.2
+	}
+	if opts.UserAgent == "" {
+		opts.UserAgent = "coocenterd/dev"
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = 8192
+	}
+	if opts.Client == nil {
+		opts.Client = &http.Client{
+			Transport: &http.Transport{
+				Proxy:               nil, // a receiver on the LAN is not reached through a proxy
+				MaxIdleConnsPerHost: opts.InFlight,
+				IdleConnTimeout:     90 * time.Second,
+				TLSHandshakeTimeout: 10 * time.Second,
+			},
+		}
+	}
+	client := *opts.Client
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	opts.Client = &client
+
+	p := &Pusher{db: db, opts: opts, log: opts.Logger.With("component", "pusher"), ops: make(chan op, opts.QueueSize)}
+	seen := map[string]bool{}
+	for _, u := range opts.URLs {
+		if seen[u] {
+			continue
+		}
+		seen[u] = true
+		p.receivers = append(p.receivers, newReceiver(p, u))
+	}
+	if err := p.load(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p.cancel = cancel
+	p.commitWG.Add(1)
+	go p.commit()
+	for _, r := range p.receivers {
+		p.wg.Add(1)
+		go r.run(ctx)
+	}
+	return p, nil
+}
+
+// load creates the buckets and gives each receiver its stored events.
+func (p *Pusher) load() error {
+	return p.db.Update(func(tx *bbolt.Tx) error {
+		out, err := tx.CreateBucketIfNotExists(outboxBucket)
+		if err != nil {
+			return fmt.Errorf("push outbox: %w", err)
+		}
+		dead, err := tx.CreateBucketIfNotExists(deadBucket)
+		if err != nil {
+			return fmt.Errorf("push dead letters: %w", err)
+		}
+		for _, r := range p.receivers {
+			b, err := out.CreateBucketIfNotExists([]byte(r.url))
+			if err != nil {
+				return fmt.Errorf("push outbox of %s: %w", r.label, err)
+			}
+			var items []*item
+			err = b.ForEach(func(k, v []byte) error {
+				var rec record
+				if err := json.Unmarshal(v, &rec); err != nil {
+					p.log.Error("unreadable push record skipped", "receiver", r.label, "seq", keySeq(k), "err", err)
+					return nil
+				}
+				items = append(items, &item{seq: keySeq(k), rec: rec, index: -1})
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			r.give(items)
+			if len(items) > 0 {
+				p.log.Info("push outbox resumed", "receiver", r.label, "events", len(items))
+			}
+		}
+		// Events for receivers no longer configured stay where they are and
+		// are delivered if that URL is configured again.
+		_ = out.ForEachBucket(func(name []byte) error {
+			if !seen(p.receivers, string(name)) {
+				if n := out.Bucket(name).Stats().KeyN; n > 0 {
+					p.log.Warn("undelivered pushes kept for a receiver no longer configured", "receiver", redact(string(name)), "events", n)
+				}
+			}
+			return nil
+		})
+		var n int64
+		_ = dead.ForEachBucket(func(name []byte) error {
+			n += int64(dead.Bucket(name).Stats().KeyN)
+			return nil
+		})
+		p.deadLetters.Store(n)
+		return nil
+	})
+}
+
+func seen(rs []*receiver, u string) bool {
+	for _, r := range rs {
+		if r.url == u {
+			return true
+		}
+	}
+	return false
+}
+
+// Handle translates a pbx event and appends it; it is pbx.Options.OnEvent.
+// It returns at once unless QueueSize events are waiting for the disk.
+func (p *Pusher) Handle(e pbx.Event) {
+	ev, ok := p.opts.Translator.Translate(e)
+	if !ok {
+		return
+	}
+	if err := p.Append(ev); err != nil && !errors.Is(err, ErrClosed) {
+		p.log.Error("push event not queued", "event", ev.Name, "err", err)
+	}
+}
+
+// Append queues ev for every receiver. It is written to disk (in a batch
+// with whatever else is waiting) before any delivery. ev.ID is set here
+// when empty.
+func (p *Pusher) Append(ev Event) error {
+	if len(p.receivers) == 0 {
+		return nil
+	}
+	if ev.ID == "" {
+		ev.ID = newID(p.opts.Now())
+	}
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.closed {
+		return ErrClosed
+	}
+	p.ops <- op{kind: opAppend, ev: ev}
+	return nil
+}
+
+// Close stops delivery at once (requests in flight are abandoned and sent
+// again after the next Open) and writes every accepted event to disk.
+func (p *Pusher) Close() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	p.mu.Unlock()
+	p.cancel()
+	p.wg.Wait()
+	close(p.ops)
+	p.commitWG.Wait()
+	return nil
+}
+
+// redact is a receiver URL fit for logs and metrics: no credentials, no
+// query (either may carry a token).
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	u.User, u.RawQuery, u.Fragment = nil, "", ""
+	return u.String()
+}

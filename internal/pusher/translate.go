@@ -1,0 +1,287 @@
+package pusher
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/coocenter/coocenterd/internal/pbx"
+)
+
+// Event is one push: a JSON object for every receiver.
+type Event struct {
+	ID   string    // webhook-id: stable across retries and restarts; set by the outbox
+	Name string    // dialbegin, dialend, hangup, extensionstatus, cdr, ivr, cc_cdr
+	Keys []string  // ordering keys: events sharing one are delivered in order
+	At   time.Time // when it happened
+	Body []byte    // the JSON object
+}
+
+// Translator turns pbx domain events into pushes (api.md §4).
+type Translator struct {
+	MAC             string         // the box's MAC, on every event
+	Location        *time.Location // for the "YYYY-MM-DD HH:MM:SS" times we write; nil = local
+	LegacyDialBegin bool           // name dialbegin "dialbegein", as the original did
+}
+
+// IVRUserEvents are the UserEvent names that become ivr pushes: ours
+// (asterisk/extensions_coocenter.conf) and the lab dialplan's IVRStep.
+var IVRUserEvents = []string{"CoocenterIVR", "IVRStep"}
+
+// Translate returns the push for e, or false when e is not pushed.
+//
+// The keys of each event follow api.md §4 in its order; what we add comes
+// after them: timestamp and mac on every event; channel, cause, causetxt,
+// linkedid on hangup; linkedid on cdr.
+func (t *Translator) Translate(e pbx.Event) (Event, bool) {
+	switch e := e.(type) {
+	case pbx.DialBegin:
+		name := "dialbegin"
+		if t.LegacyDialBegin {
+			name = "dialbegein"
+		}
+		o := newObject().
+			add("event", name).
+			add("timestamp", timestamp(e.At)).
+			add("channel", e.Caller.Name).
+			add("calleridnum", e.Caller.CallerIDNum).
+			add("destchannel", e.Dest.Name).
+			add("destcalleridnum", e.Dest.CallerIDNum).
+			add("destuniqueid", e.Dest.Uniqueid).
+			add("dialstring", dialString(e.DialString, e.Dest.Name)).
+			add("uniqueid", callerUniqueid(e.Caller, e.Dest)).
+			add("mac", t.MAC)
+		return Event{Name: name, Keys: callKeys(e.Caller, e.Dest), At: e.At, Body: o.bytes()}, true
+	case pbx.DialEnd:
+		o := newObject().
+			add("event", "dialend").
+			add("timestamp", timestamp(e.At)).
+			add("channel", e.Caller.Name).
+			add("calleridnum", e.Caller.CallerIDNum).
+			add("destchannel", e.Dest.Name).
+			add("destcalleridnum", e.Dest.CallerIDNum).
+			add("uniqueid", callerUniqueid(e.Caller, e.Dest)).
+			add("dialstatus", e.DialStatus).
+			add("destuniqueid", e.Dest.Uniqueid).
+			add("mac", t.MAC)
+		return Event{Name: "dialend", Keys: callKeys(e.Caller, e.Dest), At: e.At, Body: o.bytes()}, true
+	case pbx.ChannelHangup:
+		c := e.Channel
+		causeText := e.CauseText
+		if e.Blacklisted { // refused by the shipped blacklist check (cause 21)
+			causeText = "blacklisted"
+		}
+		o := newObject().
+			add("event", "hangup").
+			add("calleridnum", c.CallerIDNum).
+			add("calleridname", c.CallerIDName).
+			add("connectedlinenum", c.ConnectedLineNum).
+			add("connectedlinename", c.ConnectedLineName).
+			add("uniqueid", c.Uniqueid).
+			add("channel", c.Name).
+			add("cause", strconv.Itoa(e.Cause)).
+			add("causetxt", causeText).
+			add("linkedid", c.Linkedid).
+			add("timestamp", timestamp(e.At)).
+			add("mac", t.MAC)
+		if e.Reconstructed { // missed while Asterisk was away; learnt at resync
+			o.add("reconstructed", "yes")
+		}
+		return Event{Name: "hangup", Keys: callKeys(c), At: e.At, Body: o.bytes()}, true
+	case pbx.HintChanged:
+		h := e.Hint
+		o := newObject().
+			add("event", "extensionstatus").
+			add("exten", h.Exten).
+			add("status", strconv.Itoa(h.Status)).
+			add("statustext", h.StatusText).
+			add("context", h.Context).
+			add("timestamp", timestamp(e.At)).
+			add("mac", t.MAC)
+		return Event{Name: "extensionstatus", Keys: []string{"exten:" + h.Exten}, At: e.At, Body: o.bytes()}, true
+	case pbx.CDR:
+		o := newObject().
+			add("event", "cdr").
+			add("callerid", e.CallerID).
+			add("source", e.Source).
+			add("destination", e.Destination).
+			add("starttime", e.StartTime).
+			add("answertime", e.AnswerTime).
+			add("endtime", e.EndTime).
+			add("disposition", e.Disposition).
+			add("duration", strconv.Itoa(e.Duration)).
+			add("billableseconds", strconv.Itoa(e.BillableSeconds)).
+			add("calltype", callType(e)).
+			add("recordfile", extra(e.Extra, "RecordFile")).
+			add("uniqueid", e.UniqueID).
+			add("linkedid", e.Linkedid).
+			add("timestamp", timestamp(e.At)).
+			add("mac", t.MAC)
+		call := e.Linkedid
+		if call == "" {
+			call = e.UniqueID
+		}
+		return Event{Name: "cdr", Keys: []string{"call:" + call}, At: e.At, Body: o.bytes()}, true
+	case pbx.UserEvent:
+		if !isIVR(e.Name) {
+			return Event{}, false
+		}
+		return t.ivr(e), true
+	}
+	return Event{}, false
+}
+
+// ivr builds the ivr push from a dialplan UserEvent. Body keys are matched
+// without regard to case; the lab's IVRStep names (Step, Queue, Uniq,
+// CallerIDNum) stand in for ours (asterisk/extensions_coocenter.conf).
+func (t *Translator) ivr(e pbx.UserEvent) Event {
+	f := func(keys ...string) string { return field(e.Fields, keys...) }
+	start := e.Since
+	if s := f("startTime"); s != "" {
+		if at, ok := parseTime(s, t.loc()); ok {
+			start = at
+		}
+	}
+	if start.IsZero() || start.After(e.At) {
+		start = e.At
+	}
+	callType := f("callType")
+	if callType == "" && e.Direction == pbx.Inbound {
+		callType = "IN"
+	}
+	uuid := or(f("uuid", "Uniq"), e.Channel.Uniqueid)
+	o := newObject().
+		add("event", "ivr").
+		add("uuid", uuid).
+		add("caller", or(f("caller", "CallerIDNum"), e.Channel.CallerIDNum)).
+		add("called", f("called")).
+		add("callType", callType).
+		add("queueCode", f("queueCode", "Queue")).
+		add("startTime", t.clock(start)).
+		add("endTime", t.clock(e.At)).
+		add("duration", strconv.Itoa(int(e.At.Sub(start)/time.Second))).
+		add("ivrId", f("ivrId", "Step")).
+		add("ivrName", f("ivrName", "Step")).
+		add("ivrDtmf", f("ivrDtmf", "Dtmf")).
+		add("trunkNumber", f("trunkNumber", "Did")).
+		add("mac", t.MAC).
+		add("timestamp", timestamp(e.At))
+	call := or(e.Channel.Linkedid, uuid)
+	return Event{Name: "ivr", Keys: []string{"call:" + call}, At: e.At, Body: o.bytes()}
+}
+
+func (t *Translator) loc() *time.Location {
+	if t.Location == nil {
+		return time.Local
+	}
+	return t.Location
+}
+
+func (t *Translator) clock(at time.Time) string { return at.In(t.loc()).Format(time.DateTime) }
+
+func isIVR(name string) bool {
+	for _, n := range IVRUserEvents {
+		if strings.EqualFold(n, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// timestamp writes unix seconds with microseconds: "1534993059.785012".
+func timestamp(at time.Time) string {
+	us := at.UnixMicro()
+	b := strconv.AppendInt(make([]byte, 0, 24), us/1e6, 10)
+	frac := strconv.FormatInt(1e6+us%1e6, 10) // 1xxxxxx: six digits with zeros
+	b = append(b, '.')
+	return string(append(b, frac[1:]...))
+}
+
+// parseTime reads a dialplan time: unix seconds (${EPOCH}) or local
+// "YYYY-MM-DD HH:MM:SS".
+func parseTime(s string, loc *time.Location) (time.Time, bool) {
+	if sec, err := strconv.ParseFloat(s, 64); err == nil && sec > 0 {
+		return time.UnixMicro(int64(sec * 1e6)), true
+	}
+	at, err := time.ParseInLocation(time.DateTime, s, loc)
+	return at, err == nil
+}
+
+// dialString writes what was dialled as TECH/resource, as the original box
+// did ("SIP/886"); Asterisk's DialString omits the technology of Dial().
+func dialString(ds, destChannel string) string {
+	if ds == "" || strings.Contains(ds, "/") {
+		return ds
+	}
+	if tech, _, ok := strings.Cut(destChannel, "/"); ok {
+		return tech + "/" + ds
+	}
+	return ds
+}
+
+// callerUniqueid is the dialling channel's Uniqueid; an Originate's dial
+// has no calling channel, so the call's id stands in.
+func callerUniqueid(caller, dest pbx.Channel) string {
+	if caller.Uniqueid != "" {
+		return caller.Uniqueid
+	}
+	return dest.Linkedid
+}
+
+// callKeys orders an event with the other events of its call.
+func callKeys(chans ...pbx.Channel) []string {
+	for _, c := range chans {
+		if c.Linkedid != "" {
+			return []string{"call:" + c.Linkedid}
+		}
+		if c.Uniqueid != "" {
+			return []string{"call:" + c.Uniqueid}
+		}
+	}
+	return nil
+}
+
+// callType is the cdr's calltype: the dialplan's CDR(calltype), when
+// cdr_manager.conf maps it (calltype => CallType) to a known value, else
+// the direction the model sees: "inbound" when the source channel is not an
+// extension, "outbound" when an extension called a channel that is not one,
+// "" between extensions.
+func callType(e pbx.CDR) string {
+	switch v := strings.ToLower(extra(e.Extra, "CallType")); v {
+	case "inbound", "outbound":
+		return v
+	case "internal":
+		return ""
+	}
+	switch e.Direction {
+	case pbx.Inbound:
+		return "inbound"
+	case pbx.Outbound:
+		return "outbound"
+	}
+	return ""
+}
+
+func extra(m map[string]string, key string) string { return field(m, key) }
+
+// field returns the first of keys present in m, matched without regard to case.
+func field(m map[string]string, keys ...string) string {
+	for _, key := range keys {
+		if v, ok := m[key]; ok {
+			return v
+		}
+		for k, v := range m {
+			if strings.EqualFold(k, key) {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,308 @@
+package pusher_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coocenter/coocenterd/internal/pbx"
+	"github.com/coocenter/coocenterd/internal/pusher"
+	"github.com/coocenter/coocenterd/internal/testbed"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+const testMAC = "68:69:2e:05:0f:9a"
+
+// The golden files hold every push of a pbxsim scenario, in the order the
+// model emitted them, with what changes from run to run replaced:
+// Uniqueids and Linkedids by <id1>, <id2>, ... in order of appearance,
+// times by <time>, second counts by <secs>.
+var (
+	idPattern   = regexp.MustCompile(`^\d{9,}\.[0-9a-z]+$`)
+	timeKeys    = map[string]bool{"timestamp": true, "starttime": true, "answertime": true, "endtime": true, "startTime": true, "endTime": true}
+	secondsKeys = map[string]bool{"duration": true, "billableseconds": true}
+)
+
+func TestGoldenInternalCall(t *testing.T) {
+	b := testbed.Start(t, testbed.Options{Registered: []string{"801", "802"}})
+	sim := b.NeedSim()
+	caller, err := sim.Dial("801", "802")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Eventually("802 ringing", func() bool { return len(b.ChannelsOf("SIP/802-")) == 1 })
+	if err := sim.Answer(b.ChannelsOf("SIP/802-")[0].Name); err != nil {
+		t.Fatal(err)
+	}
+	b.Eventually("answered", func() bool { return b.ChannelsOf("SIP/802-")[0].State == 6 })
+	if err := sim.Hangup(caller, 16); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, b, "internal-call")
+}
+
+func TestGoldenInboundQueueCall(t *testing.T) {
+	b := testbed.Start(t, testbed.Options{})
+	sim := b.NeedSim()
+	caller, err := sim.InboundCall("0501234567", "630") // members are Local fake phones: they answer
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Eventually("agent connected", func() bool {
+		for _, c := range b.Model.Channels() {
+			if c.Name == caller && c.BridgeID != "" {
+				return true
+			}
+		}
+		return false
+	})
+	if err := sim.Hangup(caller, 16); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, b, "inbound-queue")
+}
+
+func TestGoldenClickToCall(t *testing.T) {
+	b := testbed.Start(t, testbed.Options{Registered: []string{"801", "802"}})
+	sim := b.NeedSim()
+	if _, err := b.Model.ClickToCall(testbed.Ctx(t), "801", "802"); err != nil {
+		t.Fatal(err)
+	}
+	b.Eventually("801 ringing", func() bool { return len(b.ChannelsOf("SIP/801-")) == 1 })
+	if err := sim.Answer(b.ChannelsOf("SIP/801-")[0].Name); err != nil {
+		t.Fatal(err)
+	}
+	b.Eventually("802 ringing", func() bool { return len(b.ChannelsOf("SIP/802-")) == 1 })
+	if err := sim.Answer(b.ChannelsOf("SIP/802-")[0].Name); err != nil {
+		t.Fatal(err)
+	}
+	b.Eventually("802 answered", func() bool { return b.ChannelsOf("SIP/802-")[0].State == 6 })
+	if err := sim.Hangup(b.ChannelsOf("SIP/802-")[0].Name, 16); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, b, "click-to-call")
+}
+
+// golden collects the pushes of the model's events until every channel is
+// gone and, the model having gone quiet, compares them with the golden file.
+func golden(t *testing.T, b *testbed.Bed, name string) {
+	t.Helper()
+	tr := pusher.Translator{MAC: testMAC, Location: time.UTC}
+	var got []map[string]string
+	quietSince := time.Now()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case e := <-b.Events:
+			quietSince = time.Now()
+			if ev, ok := tr.Translate(e); ok {
+				got = append(got, decode(t, ev))
+			}
+			continue
+		case <-time.After(10 * time.Millisecond):
+		}
+		if len(b.Model.Channels()) == 0 && time.Since(quietSince) > 300*time.Millisecond {
+			break
+		}
+	}
+	normalise(got)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(got); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.Bytes()
+	path := filepath.Join("testdata", "golden", name+".json")
+	if *update {
+		if err := os.WriteFile(path, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(out, want) {
+		t.Errorf("pushes differ from %s (run with -update after checking):\n%s", path, out)
+	}
+}
+
+// decode reads a push body back and checks it is one flat JSON object of
+// strings carrying mac and a well-formed timestamp.
+func decode(t *testing.T, ev pusher.Event) map[string]string {
+	t.Helper()
+	var m map[string]string
+	if err := json.Unmarshal(ev.Body, &m); err != nil {
+		t.Fatalf("%s: %v: %s", ev.Name, err, ev.Body)
+	}
+	if m["event"] != ev.Name || m["mac"] != testMAC {
+		t.Fatalf("%s: event or mac wrong: %s", ev.Name, ev.Body)
+	}
+	if !regexp.MustCompile(`^\d{10}\.\d{6}$`).MatchString(m["timestamp"]) {
+		t.Fatalf("%s: timestamp %q is not unix seconds with microseconds", ev.Name, m["timestamp"])
+	}
+	if len(ev.Keys) == 0 {
+		t.Fatalf("%s: no ordering key", ev.Name)
+	}
+	m["(keys)"] = strings.Join(ev.Keys, " ")
+	return m
+}
+
+func normalise(events []map[string]string) {
+	ids := map[string]string{}
+	id := func(v string) string {
+		if _, ok := ids[v]; !ok {
+			ids[v] = fmt.Sprintf("<id%d>", len(ids)+1)
+		}
+		return ids[v]
+	}
+	for _, m := range events {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			v := m[k]
+			switch {
+			case timeKeys[k] && v != "":
+				m[k] = "<time>"
+			case secondsKeys[k]:
+				m[k] = "<secs>"
+			case idPattern.MatchString(v):
+				m[k] = id(v)
+			case k == "(keys)":
+				m[k] = regexp.MustCompile(`\d{9,}\.[0-9a-z]+`).ReplaceAllStringFunc(v, id)
+			}
+		}
+	}
+}
+
+func TestTranslateKeysInContractOrder(t *testing.T) {
+	tr := pusher.Translator{MAC: testMAC, Location: time.UTC}
+	at := time.Unix(1534993059, 785012000)
+	caller := pbx.Channel{Name: "DAHDI/i1/18782985586-51", Uniqueid: "1534993030.626", Linkedid: "1534993030.626", CallerIDNum: "18782985586"}
+	dest := pbx.Channel{Name: "SIP/886-00000065", Uniqueid: "1534993059.630", Linkedid: "1534993030.626", CallerIDNum: "886"}
+	for _, tc := range []struct {
+		e    pbx.Event
+		want string
+	}{
+		{pbx.DialBegin{At: at, Caller: caller, Dest: dest, DialString: "886"},
+			`{"event":"dialbegin","timestamp":"1534993059.785012","channel":"DAHDI/i1/18782985586-51","calleridnum":"18782985586","destchannel":"SIP/886-00000065","destcalleridnum":"886","destuniqueid":"1534993059.630","dialstring":"SIP/886","uniqueid":"1534993030.626","mac":"68:69:2e:05:0f:9a"}`},
+		{pbx.DialEnd{At: at, Caller: caller, Dest: dest, DialStatus: "ANSWER"},
+			`{"event":"dialend","timestamp":"1534993059.785012","channel":"DAHDI/i1/18782985586-51","calleridnum":"18782985586","destchannel":"SIP/886-00000065","destcalleridnum":"886","uniqueid":"1534993030.626","dialstatus":"ANSWER","destuniqueid":"1534993059.630","mac":"68:69:2e:05:0f:9a"}`},
+		{pbx.ChannelHangup{At: at, Channel: pbx.Channel{Name: "SIP/808-0000000c", Uniqueid: "1325747409.260", Linkedid: "1325747409.259", CallerIDNum: "808", CallerIDName: `Li "Lei"`, ConnectedLineNum: "809", ConnectedLineName: "809"}, Cause: 16, CauseText: "Normal Clearing"},
+			`{"event":"hangup","calleridnum":"808","calleridname":"Li \"Lei\"","connectedlinenum":"809","connectedlinename":"809","uniqueid":"1325747409.260","channel":"SIP/808-0000000c","cause":"16","causetxt":"Normal Clearing","linkedid":"1325747409.259","timestamp":"1534993059.785012","mac":"68:69:2e:05:0f:9a"}`},
+		{pbx.HintChanged{At: at, Hint: pbx.Hint{Exten: "808", Context: "internal", Status: 0, StatusText: "Idle"}},
+			`{"event":"extensionstatus","exten":"808","status":"0","statustext":"Idle","context":"internal","timestamp":"1534993059.785012","mac":"68:69:2e:05:0f:9a"}`},
+		{pbx.CDR{At: at, CallerID: `"808" <808>`, Source: "808", Destination: "809", StartTime: "2012-01-05 15:10:09", AnswerTime: "2012-01-05 15:10:10", EndTime: "2012-01-05 15:10:11", Disposition: "ANSWERED", Duration: 2, BillableSeconds: 1, UniqueID: "1325747409.260", Linkedid: "1325747409.260", Extra: map[string]string{"RecordFile": "x.wav"}},
+			`{"event":"cdr","callerid":"\"808\" <808>","source":"808","destination":"809","starttime":"2012-01-05 15:10:09","answertime":"2012-01-05 15:10:10","endtime":"2012-01-05 15:10:11","disposition":"ANSWERED","duration":"2","billableseconds":"1","calltype":"","recordfile":"x.wav","uniqueid":"1325747409.260","linkedid":"1325747409.260","timestamp":"1534993059.785012","mac":"68:69:2e:05:0f:9a"}`},
+		{pbx.UserEvent{At: at, Name: "CoocenterIVR", Direction: pbx.Inbound, Channel: pbx.Channel{Uniqueid: "1541643689.15", Linkedid: "1541643689.15", CallerIDNum: "810"},
+			Fields: map[string]string{"ivrId": "610", "ivrName": "workingtime", "ivrDtmf": "0", "queueCode": "630", "startTime": "1534993056", "trunkNumber": "123456"}},
+			`{"event":"ivr","uuid":"1541643689.15","caller":"810","called":"","callType":"IN","queueCode":"630","startTime":"2018-08-23 02:57:36","endTime":"2018-08-23 02:57:39","duration":"3","ivrId":"610","ivrName":"workingtime","ivrDtmf":"0","trunkNumber":"123456","mac":"68:69:2e:05:0f:9a","timestamp":"1534993059.785012"}`},
+	} {
+		ev, ok := tr.Translate(tc.e)
+		if !ok || string(ev.Body) != tc.want {
+			t.Errorf("%T:\n got %s\nwant %s", tc.e, ev.Body, tc.want)
+		}
+	}
+	if ev, _ := tr.Translate(pbx.ChannelHangup{At: at, Cause: 21, CauseText: "Call Rejected", Blacklisted: true}); !bytes.Contains(ev.Body, []byte(`"cause":"21","causetxt":"blacklisted"`)) {
+		t.Errorf("blacklisted hangup: %s", ev.Body)
+	}
+	legacy := pusher.Translator{LegacyDialBegin: true}
+	if ev, _ := legacy.Translate(pbx.DialBegin{At: at}); ev.Name != "dialbegein" || !bytes.Contains(ev.Body, []byte(`"event":"dialbegein"`)) {
+		t.Errorf("legacy name: %s", ev.Body)
+	}
+	if _, ok := tr.Translate(pbx.UserEvent{Name: "Blacklisted"}); ok {
+		t.Error("a UserEvent other than the IVR ones was pushed")
+	}
+}
+
+func TestCallType(t *testing.T) {
+	tr := pusher.Translator{}
+	for _, tc := range []struct {
+		dir   pbx.Direction
+		extra map[string]string
+		want  string
+	}{
+		{pbx.Internal, nil, ""},
+		{pbx.Inbound, nil, "inbound"},
+		{pbx.Outbound, nil, "outbound"},
+		{pbx.Internal, map[string]string{"CallType": "outbound"}, "outbound"},
+		{pbx.Outbound, map[string]string{"calltype": "Internal"}, ""},
+		{pbx.Inbound, map[string]string{"CallType": "bogus"}, "inbound"},
+	} {
+		ev, _ := tr.Translate(pbx.CDR{Direction: tc.dir, Extra: tc.extra, UniqueID: "1.1"})
+		var m map[string]string
+		if err := json.Unmarshal(ev.Body, &m); err != nil || m["calltype"] != tc.want {
+			t.Errorf("%v %v: calltype %q, want %q", tc.dir, tc.extra, m["calltype"], tc.want)
+		}
+	}
+}
+
+func FuzzObjectIsJSON(f *testing.F) {
+	f.Add("plain", "\"quoted\" \\ \n\t\x01 \u2028 \xff")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		ev, _ := (&pusher.Translator{MAC: a}).Translate(pbx.HintChanged{Hint: pbx.Hint{Exten: b, StatusText: a + b}})
+		var m map[string]string
+		if err := json.Unmarshal(ev.Body, &m); err != nil {
+			t.Fatalf("%v: %q", err, ev.Body)
+		}
+		if !strings.ContainsRune(a, 0xfffd) && !strings.ContainsRune(b, 0xfffd) && isValid(a) && isValid(b) && (m["mac"] != a || m["exten"] != b) {
+			t.Fatalf("round trip: %q %q → %q", a, b, ev.Body)
+		}
+	})
+}
+
+func isValid(s string) bool { return strings.ToValidUTF8(s, "") == s }
+
+// TestShippedIVRSnippet checks that every field the shipped dialplan puts
+// into its CoocenterIVR UserEvent lands in the ivr push under its own name.
+func TestShippedIVRSnippet(t *testing.T) {
+	conf, err := os.ReadFile("../../asterisk/extensions_coocenter.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^ same => n,UserEvent\(CoocenterIVR,(.*)\)$`).FindSubmatch(conf)
+	if m == nil {
+		t.Fatal("no UserEvent(CoocenterIVR,...) in [coocenter-ivr]")
+	}
+	fields := map[string]string{}
+	for item := range strings.SplitSeq(string(m[1]), ",") {
+		k, _, ok := strings.Cut(item, ":")
+		if !ok {
+			t.Fatalf("item %q has no key", item)
+		}
+		fields[k] = "v-" + k
+	}
+	fields["startTime"] = "1534993050"
+	at := time.Unix(1534993059, 0)
+	ev, _ := (&pusher.Translator{Location: time.UTC}).Translate(pbx.UserEvent{At: at, Name: "CoocenterIVR", Fields: fields,
+		Channel: pbx.Channel{Uniqueid: "1534993000.1", Linkedid: "1534993000.1", CallerIDNum: "0501234567"}, Direction: pbx.Inbound})
+	var got map[string]string
+	if err := json.Unmarshal(ev.Body, &got); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range fields {
+		if k == "startTime" {
+			if got[k] != "2018-08-23 02:57:30" || got["duration"] != "9" {
+				t.Errorf("startTime %q, duration %q", got[k], got["duration"])
+			}
+			continue
+		}
+		if got[k] != v {
+			t.Errorf("field %s: push has %q, want %q", k, got[k], v)
+		}
+	}
+	if len(fields) != 7 || got["uuid"] != "1534993000.1" || got["caller"] != "0501234567" || got["callType"] != "IN" {
+		t.Errorf("fields %v, push %s", fields, ev.Body)
+	}
+}
