@@ -35,6 +35,10 @@ func (s *server) addRoutes(r *gin.Engine) {
 	cmd.POST("/queues/agent-logout", handleAgentLogout(s.log, s.pbx))                        // §3.7
 	cmd.POST("/blacklist/create", handleBlacklistCreate(s.log, s.blacklist))                 // §3.14
 	cmd.Match(deleteMethods, "/blacklist/delete", handleBlacklistDelete(s.log, s.blacklist)) // §3.15
+	if s.push != nil {                                                                       // ours: pushes no receiver accepted
+		cmd.Match(readMethods, "/push/dead-letters", s.handleDeadLetters(s.log, s.push))
+		cmd.POST("/push/replay", s.handleReplay(s.log, s.push))
+	}
 
 	// Calls: a retry carrying the same Idempotency-Key is answered from memory.
 	once := cmd.Group("", s.idempotent)

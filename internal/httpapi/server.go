@@ -56,6 +56,9 @@ type Options struct {
 	Version string
 	// Metrics, if non-nil, is served at GET /metrics behind authentication.
 	Metrics http.Handler
+	// Push, if non-nil, serves the push dead letters: GET push/dead-letters
+	// and POST push/replay.
+	Push Push
 }
 
 // DefaultRequestTimeout is the request timeout when Options.RequestTimeout is 0.
@@ -72,6 +75,7 @@ type server struct {
 	timeout   time.Duration
 	version   string
 	metrics   http.Handler
+	push      Push
 	idem      *idempotencyStore
 }
 
@@ -95,6 +99,7 @@ func newServer(opts Options) *server {
 		timeout:   opts.RequestTimeout,
 		version:   opts.Version,
 		metrics:   opts.Metrics,
+		push:      opts.Push,
 	}
 	if s.loc == nil {
 		s.loc = time.Local
