@@ -18,6 +18,7 @@ import (
 	"github.com/coocenter/coocenterd/internal/config"
 	"github.com/coocenter/coocenterd/internal/httpapi"
 	"github.com/coocenter/coocenterd/internal/pbx"
+	"github.com/coocenter/coocenterd/internal/pusher"
 )
 
 // serve runs the daemon's parts until ctx ends, then stops them in reverse
@@ -29,6 +30,12 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	defer db.Close()
 
+	push, err := pusher.Open(db, pushOptions(cfg, log))
+	if err != nil {
+		return fmt.Errorf("open push outbox: %w", err)
+	}
+	defer push.Close() // after the model: every event it emitted is on disk
+
 	client := ami.Connect(ctx, amiConfig(cfg, log))
 	defer client.Close()
 
@@ -36,6 +43,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		OriginateContext: cfg.AMI.OriginateContext,
 		ChannelTech:      cfg.AMI.ChannelTech,
 		Logger:           log,
+		OnEvent:          push.Handle,
 	})
 	defer model.Close()
 
@@ -53,8 +61,51 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		WebKey:    cfg.General.WebKey,
 		Logger:    log,
 		Version:   version,
+		Metrics:   metricsHandler(push),
+		Push:      push,
 	})
 	return listenAndServe(ctx, cfg.HTTPAddr(), handler, log)
+}
+
+func pushOptions(cfg *config.Config, log *slog.Logger) pusher.Options {
+	if len(cfg.General.URLs) == 0 {
+		log.Info("no push URL configured: events are not pushed")
+	}
+	return pusher.Options{
+		URLs:        cfg.General.URLs,
+		Translator:  pusher.Translator{MAC: cfg.General.MAC, LegacyDialBegin: cfg.Push.LegacyDialBegin},
+		Secrets:     pushSecrets(cfg),
+		InFlight:    cfg.Push.InFlight,
+		Timeout:     cfg.Push.Timeout,
+		MaxAge:      cfg.Push.MaxAge,
+		MaxInterval: cfg.Push.MaxInterval,
+		UserAgent:   "coocenterd/" + version,
+		Logger:      log,
+	}
+}
+
+// pushSecrets are the signing keys: [push] secrets, else one derived from
+// WEBKEY, else none (pushes go unsigned).
+func pushSecrets(cfg *config.Config) []pusher.Secret {
+	var out []pusher.Secret
+	for _, s := range cfg.Push.Secrets {
+		if k, err := pusher.ParseSecret(s); err == nil { // config has checked them
+			out = append(out, k)
+		}
+	}
+	if len(out) == 0 {
+		if k := pusher.DefaultSecret(cfg.General.WebKey); k != nil {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func metricsHandler(push *pusher.Pusher) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		push.WriteMetrics(w)
+	})
 }
 
 // listenAndServe serves HTTP until ctx ends, then shuts down gracefully.

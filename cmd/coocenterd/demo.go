@@ -8,18 +8,23 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/coocenter/coocenterd/internal/config"
 	"github.com/coocenter/coocenterd/internal/pbxsim"
 )
 
+// demoPushURL is where the demo pushes unless -push says otherwise: the
+// address `coocenterd -receiver 127.0.0.1:8090` listens on.
+const demoPushURL = "http://127.0.0.1:8090/"
+
 // demoPhones are registered in the simulated PBX and answer by themselves.
 var demoPhones = []string{"801", "802", "803", "804", "805", "900", "901", "904"}
 
 // runDemo runs the daemon against an in-process simulated PBX with a little
 // synthetic traffic: no Asterisk, no config file.
-func runDemo(ctx context.Context, log *slog.Logger, addr string) error {
+func runDemo(ctx context.Context, log *slog.Logger, addr, pushTo string) error {
 	timing := pbxsim.DefaultTiming()
 	timing.FakePhoneHold = 45 * time.Second
 	sim, err := pbxsim.Start(pbxsim.Options{Registered: demoPhones, AutoAnswer: 3 * time.Second, Timing: timing,
@@ -42,6 +47,11 @@ func runDemo(ctx context.Context, log *slog.Logger, addr string) error {
 	if addr != "" {
 		h, p := splitHostPort(addr)
 		cfg.General.BindAddr, cfg.General.BindPort = h, p
+	}
+	if pushTo != "" {
+		cfg.General.URLs = []string{pushTo}
+		log.Info("demo mode: pushing events to "+pushTo+"; to see them, run in another terminal:",
+			"command", "go run ./cmd/coocenterd -receiver "+strings.TrimPrefix(strings.TrimSuffix(pushTo, "/"), "http://"))
 	}
 	log.Info("demo mode: simulated PBX with phones 801-805, 900, 901, 904 and queues 630-632; try:")
 	base := fmt.Sprintf("http://%s/coocenter-api", cfg.HTTPAddr())

@@ -28,6 +28,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	demo := fs.Bool("demo", false, "run against a built-in simulated PBX (no Asterisk, no config file)")
 	listen := fs.String("listen", "", "with -demo: address of the API (default 127.0.0.1:8000)")
+	pushTo := fs.String("push", demoPushURL, "with -demo: push events to this URL (\"\" = none)")
+	receiverAddr := fs.String("receiver", "", "run a push receiver on this address (e.g. 127.0.0.1:8090) that prints what arrives")
+	secret := fs.String("secret", "", "with -receiver: verify signatures with this whsec_ key (several: space-separated)")
+	showSecret := fs.Bool("push-secret", false, "print the push signing secrets the config puts in effect, and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -42,10 +46,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "coocenterd", version)
 		return nil
 	}
+	if *receiverAddr != "" {
+		return runReceiver(ctx, *receiverAddr, *secret, stdout, stderr)
+	}
 	if *demo {
 		log := newLogger(stderr, "info")
 		log.Info("coocenterd starting in demo mode", "version", version)
-		return runDemo(ctx, log, *listen)
+		return runDemo(ctx, log, *listen, *pushTo)
 	}
 	cfg, err := config.Load(*configPath)
 	if err != nil {
@@ -53,6 +60,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *check {
 		fmt.Fprintf(stdout, "%s: ok\n", *configPath)
+		return nil
+	}
+	if *showSecret {
+		secrets := pushSecrets(cfg)
+		if len(secrets) == 0 {
+			return errors.New("pushes are not signed: set WEBKEY or [push] secrets")
+		}
+		for _, s := range secrets {
+			fmt.Fprintln(stdout, s)
+		}
 		return nil
 	}
 	log := newLogger(stderr, cfg.General.LogLevel)

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coocenter/coocenterd/internal/config"
+	"github.com/coocenter/coocenterd/internal/pbxsim"
+	"github.com/coocenter/coocenterd/internal/pusher"
+)
+
+// TestDaemonPushesToTheReceiver runs `coocenterd -receiver` and the daemon
+// against pbxsim: a call's events arrive at the receiver, signed with the
+// key derived from WEBKEY, and verify there.
+func TestDaemonPushesToTheReceiver(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	var out, errOut logBuffer
+	secret := pusher.DefaultSecret("asjdfjklkasdf").String()
+	recvDone := make(chan error, 1)
+	go func() { recvDone <- run(ctx, []string{"-receiver", "127.0.0.1:0", "-secret", secret}, &out, &errOut) }()
+	urlRe := regexp.MustCompile(`receiving pushes on (http://\S+)`)
+	waitFor(t, "the receiver to listen", func() bool { return urlRe.MatchString(errOut.String()) })
+	receiverURL := urlRe.FindStringSubmatch(errOut.String())[1]
+
+	sim, err := pbxsim.Start(pbxsim.Options{Registered: []string{"801", "802"}, Timing: pbxsim.FastTiming()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	cfg := config.Demo()
+	cfg.Storage.Dir = t.TempDir()
+	cfg.General.BindPort = 0
+	cfg.General.WebKey = "asjdfjklkasdf"
+	cfg.General.URLs = []string{receiverURL}
+	cfg.AMI.Host, cfg.AMI.Port = splitHostPort(sim.Addr())
+	cfg.AMI.Username, cfg.AMI.Secret = "coocenter", "coocenter-secret"
+	var logs logBuffer
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(&logs, nil))) }()
+	waitFor(t, "the daemon to connect", func() bool { return strings.Contains(logs.String(), "model synced") })
+
+	caller, err := sim.Dial("801", "802")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var callee string
+	waitFor(t, "802 to ring", func() bool {
+		for _, c := range sim.Channels() {
+			if strings.HasPrefix(c.Name, "SIP/802-") {
+				callee = c.Name
+			}
+		}
+		return callee != ""
+	})
+	if err := sim.Answer(callee); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // talk a little
+	if err := sim.Hangup(caller, 16); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the call's pushes", func() bool {
+		s := out.String()
+		return strings.Count(s, `"event":"hangup"`) == 2 && strings.Contains(s, `"event":"cdr"`)
+	})
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		if !regexp.MustCompile(`^\S+ msg_[0-9a-v]{26} signed \{"event":"`).MatchString(line) {
+			t.Errorf("receiver printed %q", line)
+		}
+	}
+	for _, ev := range []string{"dialbegin", "dialend", "extensionstatus"} {
+		if !strings.Contains(out.String(), `"event":"`+ev+`"`) {
+			t.Errorf("no %s push:\n%s", ev, out.String())
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("daemon: %v", err)
+	}
+	if err := <-recvDone; err != nil {
+		t.Fatalf("receiver: %v", err)
+	}
+	if strings.Contains(logs.String(), secret) || strings.Contains(logs.String(), "asjdfjklkasdf") {
+		t.Error("a secret reached the log")
+	}
+}
