@@ -59,9 +59,9 @@ type Pusher struct {
 	wg       sync.WaitGroup
 	commitWG sync.WaitGroup
 
-	appended     atomic.Uint64
-	batches      atomic.Uint64
-	deadLetters  atomic.Int64
+	appended    atomic.Uint64
+	batches     atomic.Uint64
+	deadLetters atomic.Int64
 }
 
 // Open loads the undelivered events of every configured receiver and starts
