@@ -116,3 +116,78 @@ func (e DialBegin) eventTime() time.Time     { return e.At }
 func (e DialEnd) eventTime() time.Time       { return e.At }
 func (e CDR) eventTime() time.Time           { return e.At }
 func (e UserEvent) eventTime() time.Time     { return e.At }
+
+// AgentCompleted: a queue member's call ended (AgentComplete): the moment
+// the after-call pause starts.
+type AgentCompleted struct {
+	At        time.Time
+	Queue     string
+	Interface string // the member's interface, e.g. SIP/801
+	Member    string // MemberName
+	Exten     string // the extension of Interface
+	Uniqueid  string // the caller's channel: which queue call ended
+	Reason    string // who ended it: caller, agent or transfer
+}
+
+// MemberPaused: a queue member was paused or unpaused (QueueMemberPause),
+// by anyone: the agent's phone, the API, or coocenterd's after-call pause.
+type MemberPaused struct {
+	At        time.Time
+	Queue     string
+	Interface string
+	Exten     string
+	Paused    bool
+	Reason    string // PausedReason, when Asterisk reports it
+}
+
+// Synced: the model was loaded from Asterisk afresh: after every
+// (re)connect, Asterisk restart and event overflow. Pause state and other
+// things Asterisk may have lost are re-applied on it.
+type Synced struct {
+	At time.Time
+}
+
+// QueueCall is a call that entered a queue, from its first channel to its
+// end (api.md §4 cc_cdr, ami-mapping §5.7). Times are zero and durations 0
+// when the step did not happen.
+type QueueCall struct {
+	Uniqueid       string // the caller's channel, which joined the queue (cc_cdr uuid)
+	Linkedid       string
+	Caller         string // CallerIDNum
+	Called         string // the number dialled: the dialplan's "called", else the DID, else the first extension
+	TrunkNumber    string // the DID, when the dialplan reports it
+	Direction      Direction
+	Queue          string
+	Agent          string // the extension that answered, "" if none
+	AgentInterface string
+	AgentName      string
+	State          string // bridged, feedback, queue or ivr: where the call was when it ended
+	HangupSide     string // caller or agent ("" when no agent answered)
+	HangupCause    string // the caller's Hangup Cause-txt
+	MissCause      string // NO_ASSIGN, NO_AGENT_ANSWER, NO_AGENT_LOGIN, MEMBER_CANCEL or ""
+	Start          time.Time
+	End            time.Time
+	QueueTime      time.Duration // waiting in the queue
+	RingTime       time.Duration // agents ringing
+	TalkTime       time.Duration
+	HoldTime       time.Duration
+	IVRTime        time.Duration
+	FeedbackTime   time.Duration
+	IVRID          string
+	IVRName        string
+	IVRDtmf        string
+	Score          string // satisfaction survey score, "" if none
+	ForwardNumber  string // where the agent transferred the caller
+	RecordFile     string
+}
+
+// QueueCallEnded: a queue call is over.
+type QueueCallEnded struct {
+	At   time.Time
+	Call QueueCall
+}
+
+func (e AgentCompleted) eventTime() time.Time { return e.At }
+func (e MemberPaused) eventTime() time.Time   { return e.At }
+func (e Synced) eventTime() time.Time         { return e.At }
+func (e QueueCallEnded) eventTime() time.Time { return e.At }
