@@ -13,7 +13,8 @@ func (p *PBX) apply(m ami.Message) {
 	at := eventAt(m, p.opts.Now())
 	var out []Event
 	p.mu.Lock()
-	switch strings.ToLower(m.Event()) {
+	name := strings.ToLower(m.Event())
+	switch name {
 	case "newchannel":
 		c := &Channel{Created: at}
 		snapshotChannel(c, m, "")
@@ -26,6 +27,9 @@ func (p *PBX) apply(m ami.Message) {
 			_, blacklisted := p.st.userEvents[c.Uniqueid][blacklistedEvent]
 			p.st.forget(c)
 			out = append(out, ChannelHangup{At: at, Channel: *c, Cause: atoi(m.Get("Cause")), CauseText: m.Get("Cause-txt"), Blacklisted: blacklisted})
+			if e, ok := p.endQueueCall(c, at, m.Get("Cause-txt")); ok {
+				out = append(out, e)
+			}
 		}
 	case "dialbegin":
 		out = append(out, p.dialBegin(m, at))
@@ -36,7 +40,14 @@ func (p *PBX) apply(m ami.Message) {
 	case "cdr":
 		out = append(out, p.cdr(m, at))
 	case "userevent":
-		out = append(out, p.userEvent(m, at))
+		e := p.userEvent(m, at)
+		p.noteUserEvent(e)
+		out = append(out, e)
+	case "queuecallerjoin", "queuecallerleave", "queuecallerabandon", "agentcalled", "agentringnoanswer",
+		"agentconnect", "agentcomplete", "hold", "unhold", "blindtransfer", "varset":
+		p.known(m, "")
+		p.known(m, "Dest")
+		out = append(out, p.applyQueue(name, m, at)...)
 	case "rename":
 		if c, ok := p.st.channels[m.Get("Uniqueid")]; ok {
 			c.Name = m.Get("Newname")
@@ -78,6 +89,7 @@ func (p *PBX) apply(m ami.Message) {
 		mem := memberFrom(m)
 		q := p.queue(mem.Queue)
 		q.setMember(mem)
+		out = append(out, p.applyQueue(name, m, at)...)
 	case "queuememberremoved":
 		p.queue(m.Get("Queue")).removeMember(first(m, "Interface", "Location"))
 	default:

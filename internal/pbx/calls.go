@@ -149,7 +149,7 @@ var (
 	}
 )
 
-func (p *PBX) userEvent(m ami.Message, at time.Time) Event {
+func (p *PBX) userEvent(m ami.Message, at time.Time) UserEvent {
 	e := UserEvent{At: at, Name: m.Get("UserEvent"), Channel: p.party(m, ""), Fields: map[string]string{}}
 	snapshot := e.Channel.Uniqueid != ""
 	// The body may repeat a header's name (the lab's IVRStep sends its own

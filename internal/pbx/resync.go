@@ -42,6 +42,18 @@ func (p *PBX) resync(parent context.Context) {
 		next.ended.add(c.Uniqueid, c.Linkedid)
 		out = append(out, ChannelHangup{At: now, Channel: *c, Reconstructed: true})
 	}
+	// Queue calls go on while their channels live; one whose caller is gone
+	// ended while Asterisk was away.
+	for id, t := range old.queueCalls {
+		if _, ok := next.channels[id]; ok {
+			next.queueCalls[id] = t
+			if _, ok := next.channels[t.agentChan]; ok {
+				next.agentOf[t.agentChan] = id
+			}
+			continue
+		}
+		out = append(out, QueueCallEnded{At: now, Call: t.finish(now)})
+	}
 	for key, h := range next.hints {
 		if oh, ok := old.hints[key]; ok && oh.Status != h.Status {
 			out = append(out, HintChanged{At: now, Hint: *h, Reconstructed: true})
@@ -54,6 +66,7 @@ func (p *PBX) resync(parent context.Context) {
 	for _, e := range out {
 		p.emit(e)
 	}
+	p.emit(Synced{At: now})
 }
 
 func (p *PBX) wantResync() {

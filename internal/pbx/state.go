@@ -18,6 +18,8 @@ type state struct {
 	ended      ended                           // calls of channels that hung up
 	userEvents map[string]map[string]time.Time // by Uniqueid, by UserEvent name in lower case: when last sent
 	dialEnded  map[string]bool                 // by the dialled channel's Uniqueid: its DialEnd was seen
+	queueCalls map[string]*queueTrack          // by the caller's Uniqueid
+	agentOf    map[string]string               // answering agent's channel → the caller's Uniqueid
 }
 
 // forget removes a channel that hung up, remembering its call.
@@ -37,6 +39,8 @@ func newState() *state {
 
 		userEvents: map[string]map[string]time.Time{},
 		dialEnded:  map[string]bool{},
+		queueCalls: map[string]*queueTrack{},
+		agentOf:    map[string]string{},
 	}
 }
 

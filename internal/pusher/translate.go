@@ -24,10 +24,6 @@ type Translator struct {
 	LegacyDialBegin bool           // name dialbegin "dialbegein", as the original did
 }
 
-// IVRUserEvents are the UserEvent names that become ivr pushes: ours
-// (asterisk/extensions_coocenter.conf) and the lab dialplan's IVRStep.
-var IVRUserEvents = []string{"CoocenterIVR", "IVRStep"}
-
 // Translate returns the push for e, or false when e is not pushed.
 //
 // The keys of each event follow api.md §4 in its order; what we add comes
@@ -179,8 +175,9 @@ func (t *Translator) loc() *time.Location {
 
 func (t *Translator) clock(at time.Time) string { return at.In(t.loc()).Format(time.DateTime) }
 
+// isIVR: the UserEvent names that become ivr pushes (pbx.IVRUserEvents).
 func isIVR(name string) bool {
-	for _, n := range IVRUserEvents {
+	for _, n := range pbx.IVRUserEvents {
 		if strings.EqualFold(n, name) {
 			return true
 		}

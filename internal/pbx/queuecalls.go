@@ -1,0 +1,304 @@
+package pbx
+
+import (
+	"strings"
+	"time"
+
+	"github.com/coocenter/coocenterd/internal/ami"
+)
+
+// SurveyUserEvent is the UserEvent the shipped satisfaction survey
+// (asterisk/extensions_coocenter.conf) sends with the caller's Score.
+const SurveyUserEvent = "CoocenterSurvey"
+
+// abandonGrace: a caller who gives up within it is MEMBER_CANCEL (api.md §4).
+const abandonGrace = 10 * time.Second
+
+// queueTrack follows one call from its first IVR step or its queue entry
+// to the caller's hangup (ami-mapping §5.7).
+type queueTrack struct {
+	call       QueueCall
+	created    time.Time
+	joined     time.Time
+	left       time.Time
+	connected  bool
+	completed  time.Time // AgentComplete
+	abandoned  bool
+	abandonFor time.Duration
+	rang       bool // AgentCalled: some member was offered the call
+	ringMs     int  // AgentRingNoAnswer RingTime, summed
+	nobody     bool // nobody logged in to the queue when the caller joined
+	reason     string
+	agentChan  string // the answering member's channel (Uniqueid)
+	holds      map[string]time.Time
+	ivrFirst   time.Time
+	ivrLast    time.Time
+	survey     time.Time
+}
+
+// track returns the queue call whose caller is the channel c, creating it;
+// p.mu is held.
+func (p *PBX) track(c Channel) *queueTrack {
+	t, ok := p.st.queueCalls[c.Uniqueid]
+	if !ok {
+		t = &queueTrack{created: c.Created, holds: map[string]time.Time{}}
+		t.call.Uniqueid, t.call.Linkedid = c.Uniqueid, c.Linkedid
+		if !p.st.isPhone(c.Name) {
+			t.call.Direction = Inbound
+		}
+		p.st.queueCalls[c.Uniqueid] = t
+	}
+	if c.CallerIDNum != "" {
+		t.call.Caller = c.CallerIDNum
+	}
+	if c.Linkedid != "" {
+		t.call.Linkedid = c.Linkedid
+	}
+	return t
+}
+
+// trackOf returns the queue call a channel takes part in, as caller or as
+// answering agent; p.mu is held.
+func (p *PBX) trackOf(uniqueid string) *queueTrack {
+	if t, ok := p.st.queueCalls[uniqueid]; ok {
+		return t
+	}
+	return p.st.queueCalls[p.st.agentOf[uniqueid]]
+}
+
+// applyQueue follows the queue events of a call; it returns the domain
+// events they make. p.mu is held.
+func (p *PBX) applyQueue(name string, m ami.Message, at time.Time) []Event {
+	switch name {
+	case "queuecallerjoin":
+		t := p.track(p.party(m, ""))
+		t.call.Queue, t.joined = m.Get("Queue"), at
+		t.nobody = !p.st.anyoneLoggedIn(t.call.Queue)
+	case "queuecallerleave":
+		if t, ok := p.st.queueCalls[m.Get("Uniqueid")]; ok {
+			t.left = at
+		}
+	case "queuecallerabandon":
+		if t, ok := p.st.queueCalls[m.Get("Uniqueid")]; ok {
+			t.abandoned, t.abandonFor = true, seconds(m.Get("HoldTime"))
+		}
+	case "agentcalled":
+		if t, ok := p.st.queueCalls[m.Get("Uniqueid")]; ok {
+			t.rang = true
+		}
+	case "agentringnoanswer":
+		if t, ok := p.st.queueCalls[m.Get("Uniqueid")]; ok {
+			t.ringMs += atoi(m.Get("RingTime"))
+		}
+	case "agentconnect":
+		if t, ok := p.st.queueCalls[m.Get("Uniqueid")]; ok {
+			t.connected = true
+			t.call.QueueTime, t.call.RingTime = seconds(m.Get("HoldTime")), seconds(m.Get("RingTime"))
+			t.call.AgentInterface, t.call.AgentName = m.Get("Interface"), m.Get("MemberName")
+			t.call.Agent = ifaceExten(t.call.AgentInterface)
+			if t.agentChan = m.Get("DestUniqueid"); t.agentChan != "" {
+				p.st.agentOf[t.agentChan] = t.call.Uniqueid
+			}
+		}
+	case "agentcomplete":
+		iface := m.Get("Interface")
+		done := AgentCompleted{At: at, Queue: m.Get("Queue"), Interface: iface, Member: m.Get("MemberName"),
+			Exten: ifaceExten(iface), Uniqueid: m.Get("Uniqueid"), Reason: m.Get("Reason")}
+		if t, ok := p.st.queueCalls[done.Uniqueid]; ok {
+			t.completed, t.reason = at, done.Reason
+			t.call.TalkTime = seconds(m.Get("TalkTime"))
+		}
+		return []Event{done}
+	case "hold":
+		if t := p.trackOf(m.Get("Uniqueid")); t != nil {
+			if _, on := t.holds[m.Get("Uniqueid")]; !on {
+				t.holds[m.Get("Uniqueid")] = at
+			}
+		}
+	case "unhold":
+		if t := p.trackOf(m.Get("Uniqueid")); t != nil {
+			t.unhold(m.Get("Uniqueid"), at)
+		}
+	case "blindtransfer":
+		if t := p.trackOf(m.Get("TransfererUniqueid")); t != nil {
+			t.call.ForwardNumber = m.Get("Extension")
+		}
+	case "varset":
+		if strings.EqualFold(m.Get("Variable"), "MIXMONITOR_FILENAME") {
+			// The queue call's own recording; a transfer's is another's.
+			if t := p.trackOf(m.Get("Uniqueid")); t != nil && t.call.RecordFile == "" {
+				t.call.RecordFile = m.Get("Value")
+			}
+		}
+	case "queuememberpause":
+		iface := first(m, "Interface", "Location")
+		reason := m.Get("PausedReason")
+		if reason == "" {
+			reason = m.Get("Reason")
+		}
+		return []Event{MemberPaused{At: at, Queue: m.Get("Queue"), Interface: iface, Exten: ifaceExten(iface),
+			Paused: truthy(m.Get("Paused")), Reason: reason}}
+	}
+	return nil
+}
+
+// noteUserEvent lets the IVR and survey UserEvents of a channel shape its
+// queue call; p.mu is held.
+func (p *PBX) noteUserEvent(e UserEvent) {
+	if e.Channel.Uniqueid == "" {
+		return
+	}
+	switch {
+	case isIVREvent(e.Name):
+		t := p.track(e.Channel)
+		if t.ivrFirst.IsZero() {
+			t.ivrFirst = e.Since
+		}
+		t.ivrLast = e.At
+		f := func(keys ...string) string { return fieldOf(e.Fields, keys...) }
+		t.call.IVRID = orElse(f("ivrId", "Step"), t.call.IVRID)
+		t.call.IVRName = orElse(f("ivrName", "Step"), t.call.IVRName)
+		t.call.IVRDtmf = orElse(f("ivrDtmf", "Dtmf"), t.call.IVRDtmf)
+		t.call.TrunkNumber = orElse(f("trunkNumber", "Did"), t.call.TrunkNumber)
+	case strings.EqualFold(e.Name, SurveyUserEvent):
+		if t, ok := p.st.queueCalls[e.Channel.Uniqueid]; ok {
+			t.survey = e.At
+			t.call.Score = fieldOf(e.Fields, "score")
+		}
+	}
+}
+
+// endQueueCall finishes the queue call of a caller that hung up; p.mu is held.
+func (p *PBX) endQueueCall(c *Channel, at time.Time, cause string) (Event, bool) {
+	t, ok := p.st.queueCalls[c.Uniqueid]
+	if !ok {
+		if caller, ok := p.st.agentOf[c.Uniqueid]; ok { // the agent's leg ended first
+			delete(p.st.agentOf, c.Uniqueid)
+			if t := p.st.queueCalls[caller]; t != nil {
+				t.unhold(c.Uniqueid, at)
+			}
+		}
+		return nil, false
+	}
+	delete(p.st.queueCalls, c.Uniqueid)
+	delete(p.st.agentOf, t.agentChan)
+	t.call.HangupCause = cause
+	return QueueCallEnded{At: at, Call: t.finish(at)}, true
+}
+
+func (t *queueTrack) unhold(uniqueid string, at time.Time) {
+	if since, ok := t.holds[uniqueid]; ok {
+		t.call.HoldTime += at.Sub(since)
+		delete(t.holds, uniqueid)
+	}
+}
+
+// finish fills the derived fields by the rules in README ("cc_cdr").
+func (t *queueTrack) finish(at time.Time) QueueCall {
+	c := t.call
+	for id := range t.holds {
+		t.unhold(id, at)
+	}
+	c.HoldTime = t.call.HoldTime
+	c.Start, c.End = t.created, at
+	if c.Start.IsZero() || c.Start.After(at) {
+		c.Start = at
+	}
+	if !t.ivrFirst.IsZero() {
+		c.IVRTime = t.ivrLast.Sub(t.ivrFirst)
+	}
+	switch {
+	case !t.survey.IsZero() && t.connected: // a survey of an unanswered call rates nobody
+		c.State = "feedback"
+		if !t.completed.IsZero() {
+			c.FeedbackTime = at.Sub(t.completed)
+		}
+	case t.connected:
+		c.State = "bridged"
+	case !t.joined.IsZero():
+		c.State = "queue"
+	default:
+		c.State = "ivr"
+	}
+	if t.connected {
+		c.Called = c.Agent
+		c.HangupSide = "agent"
+		if t.reason == "caller" {
+			c.HangupSide = "caller"
+		}
+		return c
+	}
+	c.HangupSide = "caller"
+	if t.joined.IsZero() {
+		return c
+	}
+	switch {
+	case t.abandoned:
+		c.QueueTime = t.abandonFor
+	case !t.left.IsZero():
+		c.QueueTime = t.left.Sub(t.joined)
+	default:
+		c.QueueTime = at.Sub(t.joined)
+	}
+	c.RingTime = time.Duration(t.ringMs) * time.Millisecond
+	switch {
+	case t.nobody:
+		c.MissCause = "NO_AGENT_LOGIN"
+	case t.abandoned && t.abandonFor < abandonGrace:
+		c.MissCause = "MEMBER_CANCEL"
+	case t.rang:
+		c.MissCause = "NO_AGENT_ANSWER"
+	default:
+		c.MissCause = "NO_ASSIGN"
+	}
+	return c
+}
+
+// anyoneLoggedIn: the queue has a member whose device is usable (not
+// invalid, not unavailable).
+func (s *state) anyoneLoggedIn(queue string) bool {
+	q, ok := s.queues[queue]
+	if !ok {
+		return false
+	}
+	for _, m := range q.Members {
+		if m.Status != 4 && m.Status != 5 {
+			return true
+		}
+	}
+	return false
+}
+
+func seconds(s string) time.Duration { return time.Duration(atoi(s)) * time.Second }
+
+// IVRUserEvents are the UserEvent names of IVR steps: ours
+// (asterisk/extensions_coocenter.conf) and the lab dialplan's IVRStep.
+var IVRUserEvents = []string{"CoocenterIVR", "IVRStep"}
+
+func isIVREvent(name string) bool {
+	for _, n := range IVRUserEvents {
+		if strings.EqualFold(n, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// fieldOf returns the first of keys present in m, matched without regard to case.
+func fieldOf(m map[string]string, keys ...string) string {
+	for _, key := range keys {
+		for k, v := range m {
+			if strings.EqualFold(k, key) {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+func orElse(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,87 @@
+package pbx
+
+import (
+	"testing"
+	"time"
+)
+
+func TestQueueCallFromTranscripts(t *testing.T) {
+	for _, tc := range []struct {
+		file              string
+		agent, iface      string
+		caller, queue, id string
+	}{
+		{"ami-03-inbound-trunk-queue-630.txt", "801", "Local/801@fake-phone/n", "0501234567", "630", "1795280762.36"},
+		{"ami-06-inbound-queue-632-sip-phone-804.txt", "804", "SIP/804", "", "632", ""},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			p := bareModel()
+			var ended []QueueCall
+			var completed []AgentCompleted
+			for _, e := range replay(t, tc.file, p) {
+				switch e := e.(type) {
+				case QueueCallEnded:
+					ended = append(ended, e.Call)
+				case AgentCompleted:
+					completed = append(completed, e)
+				}
+			}
+			if len(ended) != 1 || len(completed) != 1 {
+				t.Fatalf("%d queue calls ended, %d agents completed; want 1 and 1", len(ended), len(completed))
+			}
+			c := ended[0]
+			t.Logf("%+v", c)
+			if c.State != "bridged" || c.Agent != tc.agent || c.AgentInterface != tc.iface || c.Queue != tc.queue ||
+				c.MissCause != "" || c.HangupSide == "" || c.Called != tc.agent || c.Direction != Inbound {
+				t.Errorf("queue call: %+v", c)
+			}
+			if tc.caller != "" && (c.Caller != tc.caller || c.Uniqueid != tc.id) {
+				t.Errorf("caller %q uniqueid %q", c.Caller, c.Uniqueid)
+			}
+			if completed[0].Uniqueid != c.Uniqueid || completed[0].Exten != tc.agent {
+				t.Errorf("agent completed: %+v", completed[0])
+			}
+			if len(p.st.queueCalls) != 0 || len(p.st.agentOf) != 0 {
+				t.Errorf("tracks left: %v %v", p.st.queueCalls, p.st.agentOf)
+			}
+		})
+	}
+}
+
+func TestQueueCallRules(t *testing.T) {
+	t0 := time.Unix(1795280000, 0)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	for _, tc := range []struct {
+		name    string
+		track   queueTrack
+		end     int
+		state   string
+		miss    string
+		side    string
+		queue   time.Duration
+		feedbck time.Duration
+	}{
+		{"ivr only", queueTrack{ivrFirst: at(0), ivrLast: at(5)}, 8, "ivr", "", "caller", 0, 0},
+		{"nobody logged in", queueTrack{joined: at(2), nobody: true, abandoned: true, abandonFor: 3 * time.Second}, 5, "queue", "NO_AGENT_LOGIN", "caller", 3 * time.Second, 0},
+		{"gave up within 10 s", queueTrack{joined: at(2), rang: true, abandoned: true, abandonFor: 9 * time.Second}, 11, "queue", "MEMBER_CANCEL", "caller", 9 * time.Second, 0},
+		{"gave up after 10 s, agents rang", queueTrack{joined: at(2), rang: true, ringMs: 15000, abandoned: true, abandonFor: 10 * time.Second}, 12, "queue", "NO_AGENT_ANSWER", "caller", 10 * time.Second, 0},
+		{"gave up after 10 s, nobody free", queueTrack{joined: at(2), abandoned: true, abandonFor: 30 * time.Second}, 32, "queue", "NO_ASSIGN", "caller", 30 * time.Second, 0},
+		{"queue timed out", queueTrack{joined: at(2), left: at(62), rang: true}, 63, "queue", "NO_AGENT_ANSWER", "caller", 60 * time.Second, 0},
+		{"answered, agent hung up", queueTrack{joined: at(2), connected: true, completed: at(40), reason: "agent"}, 40, "bridged", "", "agent", 0, 0},
+		{"answered, caller hung up", queueTrack{joined: at(2), connected: true, completed: at(40), reason: "caller"}, 40, "bridged", "", "caller", 0, 0},
+		{"answered, transferred", queueTrack{joined: at(2), connected: true, completed: at(40), reason: "transfer"}, 40, "bridged", "", "agent", 0, 0},
+		{"survey", queueTrack{joined: at(2), connected: true, completed: at(40), reason: "agent", survey: at(52)}, 55, "feedback", "", "agent", 0, 15 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := tc.track
+			tr.created, tr.holds = t0, map[string]time.Time{}
+			c := tr.finish(at(tc.end))
+			if c.State != tc.state || c.MissCause != tc.miss || c.HangupSide != tc.side || c.QueueTime != tc.queue || c.FeedbackTime != tc.feedbck {
+				t.Errorf("state %q miss %q side %q queue %v feedback %v", c.State, c.MissCause, c.HangupSide, c.QueueTime, c.FeedbackTime)
+			}
+			if c.End.Sub(c.Start) != time.Duration(tc.end)*time.Second {
+				t.Errorf("duration %v", c.End.Sub(c.Start))
+			}
+		})
+	}
+}

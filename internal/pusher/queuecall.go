@@ -1,0 +1,72 @@
+package pusher
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/coocenter/coocenterd/internal/pbx"
+)
+
+// QueueCall is the cc_cdr push of a finished queue call (api.md §4), keys in
+// the contract's order; pause is the agent's after-call pause, known once it
+// ended. Every value is a string, as in the original; durations are whole
+// seconds.
+func (t *Translator) QueueCall(c pbx.QueueCall, pause time.Duration) Event {
+	callType := "internal"
+	if c.Direction == pbx.Inbound {
+		callType = "incoming" // the original's word
+	}
+	fwType := ""
+	if c.ForwardNumber != "" {
+		fwType = "transfer"
+	}
+	ivrTime := ""
+	if c.IVRID != "" || c.IVRTime > 0 {
+		ivrTime = secs(c.IVRTime)
+	}
+	o := newObject().
+		add("event", "cc_cdr").
+		add("uuid", c.Uniqueid).
+		add("caller", c.Caller).
+		add("called", c.Called).
+		add("queueCode", c.Queue).
+		add("agentCode", c.Agent).
+		add("callType", callType).
+		add("cdrState", c.State).
+		add("hangupSide", c.HangupSide).
+		add("hangupCause", c.HangupCause).
+		add("startTime", t.clock(c.Start)).
+		add("endTime", t.clock(c.End)).
+		add("duration", secs(c.End.Sub(c.Start))).
+		add("queueTime", secs(c.QueueTime)).
+		add("feedbackTime", secs(c.FeedbackTime)).
+		add("ivrTime", ivrTime).
+		add("ringTime", secs(c.RingTime)).
+		add("holdTime", secs(c.HoldTime)).
+		add("pauseTime", secs(pause)).
+		add("talkingTime", secs(c.TalkTime)).
+		add("voicemailState", "0").
+		add("ivrId", c.IVRID).
+		add("ivrName", c.IVRName).
+		add("ivrDtmf", c.IVRDtmf).
+		add("fwType", fwType).
+		add("score", or(c.Score, "0")).
+		add("trunkNumber", c.TrunkNumber).
+		add("forwardNumber", c.ForwardNumber).
+		add("filePath", c.RecordFile).
+		add("missCause", c.MissCause).
+		add("mac", t.MAC).
+		add("agentName", c.AgentName).
+		add("linkedid", c.Linkedid).
+		add("timestamp", timestamp(c.End))
+	call := or(c.Linkedid, c.Uniqueid)
+	return Event{Name: "cc_cdr", Keys: []string{"call:" + call}, At: c.End, Body: o.bytes()}
+}
+
+// secs writes a duration as whole seconds, rounded down, never negative.
+func secs(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	return strconv.FormatInt(int64(d/time.Second), 10)
+}

@@ -1,0 +1,215 @@
+package pusher_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coocenter/coocenterd/internal/ami"
+	"github.com/coocenter/coocenterd/internal/pbx"
+	"github.com/coocenter/coocenterd/internal/pbxsim"
+	"github.com/coocenter/coocenterd/internal/pusher"
+	"github.com/coocenter/coocenterd/internal/testbed"
+)
+
+// The cc_cdr golden files hold the record of one queue call per pbxsim
+// scenario (pauseTime 0: the after-call pause is the pause timer's).
+
+func TestGoldenQueueCallAnswered(t *testing.T) {
+	b := testbed.Start(t, testbed.Options{})
+	sim := b.NeedSim()
+	caller, err := sim.InboundCall("0501234567", "630") // Local fake phones answer at once
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitBridged(b, caller)
+	if err := sim.Hangup(caller, 16); err != nil {
+		t.Fatal(err)
+	}
+	goldenQueueCall(t, b, "cc_cdr-answered")
+}
+
+func TestGoldenQueueCallAbandonedQuickly(t *testing.T) {
+	b := testbed.Start(t, testbed.Options{Registered: []string{"804"}}) // 804 rings and never answers
+	sim := b.NeedSim()
+	caller, err := sim.InboundCall("0501234567", "632")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Eventually("804 ringing", func() bool { return len(b.ChannelsOf("SIP/804-")) == 1 })
+	if err := sim.Hangup(caller, 16); err != nil {
+		t.Fatal(err)
+	}
+	goldenQueueCall(t, b, "cc_cdr-abandoned")
+}
+
+func TestGoldenQueueCallNobodyLoggedIn(t *testing.T) {
+	b := testbed.Start(t, testbed.Options{}) // 632's members SIP/804 and PJSIP/904 are not registered
+	sim := b.NeedSim()
+	caller, err := sim.InboundCall("0501234567", "632")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Eventually("caller in the queue", func() bool {
+		for _, c := range sim.Channels() {
+			if c.Name == caller && c.Application == "Queue" {
+				return true
+			}
+		}
+		return false
+	})
+	if err := sim.Hangup(caller, 16); err != nil {
+		t.Fatal(err)
+	}
+	goldenQueueCall(t, b, "cc_cdr-nobody-logged-in")
+}
+
+func TestGoldenQueueCallNoAnswer(t *testing.T) {
+	b := testbed.Start(t, testbed.Options{Registered: []string{"804"}})
+	b.NeedSim()
+	if _, err := b.Sim.InboundCall("0501234567", "632"); err != nil {
+		t.Fatal(err)
+	}
+	// 804 rings, times out, is rung again ... until the queue gives the
+	// caller up (QueueMaxWait) and the dialplan hangs up.
+	goldenQueueCall(t, b, "cc_cdr-no-answer")
+}
+
+func TestGoldenQueueCallTransferred(t *testing.T) {
+	b := testbed.Start(t, testbed.Options{Registered: []string{"804", "802"}})
+	sim := b.NeedSim()
+	caller, err := sim.InboundCall("0501234567", "632")
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent := answer804(b)
+	waitBridged(b, caller)
+	if err := sim.BlindTransfer(agent, "802"); err != nil {
+		t.Fatal(err)
+	}
+	b.Eventually("802 ringing", func() bool { return len(b.ChannelsOf("SIP/802-")) == 1 })
+	if err := sim.Hangup(caller, 16); err != nil {
+		t.Fatal(err)
+	}
+	goldenQueueCall(t, b, "cc_cdr-transferred")
+}
+
+func TestGoldenQueueCallHold(t *testing.T) {
+	b := testbed.Start(t, testbed.Options{Registered: []string{"804"}})
+	sim := b.NeedSim()
+	caller, err := sim.InboundCall("0501234567", "632")
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent := answer804(b)
+	waitBridged(b, caller)
+	if err := sim.Hold(agent, ""); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond) // holdTime counts whole seconds
+	if err := sim.Unhold(agent); err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.Hangup(agent, 16); err != nil { // the agent hangs up
+		t.Fatal(err)
+	}
+	goldenQueueCall(t, b, "cc_cdr-hold")
+}
+
+func TestGoldenQueueCallSurvey(t *testing.T) {
+	b := testbed.Start(t, testbed.Options{Registered: []string{"804"}})
+	sim := b.NeedSim()
+	caller, err := sim.InboundCall("0501234567", "632")
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent := answer804(b)
+	waitBridged(b, caller)
+	// The shipped survey sends its UserEvent from the caller's channel.
+	var c pbx.Channel
+	for _, ch := range b.Model.Channels() {
+		if ch.Name == caller {
+			c = ch
+		}
+	}
+	if err := sim.Emit("user", "UserEvent", ami.Header{Key: "Channel", Value: c.Name}, ami.Header{Key: "Uniqueid", Value: c.Uniqueid},
+		ami.Header{Key: "Linkedid", Value: c.Linkedid}, ami.Header{Key: "CallerIDNum", Value: c.CallerIDNum},
+		ami.Header{Key: "UserEvent", Value: pbx.SurveyUserEvent}, ami.Header{Key: "score", Value: "5"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.Hangup(agent, 16); err != nil {
+		t.Fatal(err)
+	}
+	goldenQueueCall(t, b, "cc_cdr-survey")
+}
+
+func answer804(b *testbed.Bed) string {
+	b.T.Helper()
+	b.Eventually("804 ringing", func() bool { return len(b.ChannelsOf("SIP/804-")) == 1 })
+	agent := b.ChannelsOf("SIP/804-")[0].Name
+	if err := b.Sim.Answer(agent); err != nil {
+		b.T.Fatal(err)
+	}
+	return agent
+}
+
+func waitBridged(b *testbed.Bed, caller string) {
+	b.T.Helper()
+	b.Eventually("caller bridged to an agent", func() bool {
+		for _, c := range b.Model.Channels() {
+			if c.Name == caller && c.BridgeID != "" {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// goldenQueueCall waits for the scenario's QueueCallEnded and compares its
+// cc_cdr with the golden file.
+func goldenQueueCall(t *testing.T, b *testbed.Bed, name string) {
+	t.Helper()
+	tr := pusher.Translator{MAC: testMAC, Location: time.UTC}
+	var got []map[string]string
+	deadline := time.After(2 * pbxsim.FastTiming().QueueMaxWait)
+	for len(got) == 0 {
+		select {
+		case e := <-b.Events:
+			if q, ok := e.(pbx.QueueCallEnded); ok {
+				got = append(got, decode(t, tr.QueueCall(q.Call, 0)))
+			}
+		case <-deadline:
+			t.Fatal("no queue call ended")
+		}
+	}
+	normalise(got)
+	// pbxsim's recordings are named like the lab's: date, time, uniqueid.
+	got[0]["filePath"] = regexp.MustCompile(`\d{8}-\d{6}`).ReplaceAllString(got[0]["filePath"], "<date>")
+	got[0]["filePath"] = regexp.MustCompile(`\d{9,}\.\d+`).ReplaceAllString(got[0]["filePath"], "<id>")
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(got[0]); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", "golden", name+".json")
+	if *update {
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(buf.Bytes(), want) {
+		t.Errorf("cc_cdr differs from %s (run with -update after checking):\n%s", path, strings.TrimSpace(buf.String()))
+	}
+}
