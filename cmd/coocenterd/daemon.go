@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -17,6 +18,7 @@ import (
 	"github.com/coocenter/coocenterd/internal/blacklist"
 	"github.com/coocenter/coocenterd/internal/config"
 	"github.com/coocenter/coocenterd/internal/httpapi"
+	"github.com/coocenter/coocenterd/internal/pausetimer"
 	"github.com/coocenter/coocenterd/internal/pbx"
 	"github.com/coocenter/coocenterd/internal/pusher"
 )
@@ -36,6 +38,23 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	defer push.Close() // after the model: every event it emitted is on disk
 
+	// The pause timer commands the model, and the model feeds it events:
+	// it gets the model once that exists (until then Asterisk is "not
+	// connected", and the timer retries).
+	late := &lateModel{}
+	timer, err := pausetimer.Open(db, late, pausetimer.Options{
+		Enabled:  cfg.Enable.PauseTime,
+		Length:   time.Duration(cfg.PauseTime.Seconds) * time.Second,
+		Reason:   cfg.PauseTime.Reason,
+		Logger:   log,
+		OnRecord: push.HandleQueueCall,
+		OnWrapUp: push.HandleWrapUp,
+	})
+	if err != nil {
+		return fmt.Errorf("open after-call pause timers: %w", err)
+	}
+	defer timer.Close() // after the model, before the pusher
+
 	client := ami.Connect(ctx, amiConfig(cfg, log))
 	defer client.Close()
 
@@ -43,9 +62,13 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		OriginateContext: cfg.AMI.OriginateContext,
 		ChannelTech:      cfg.AMI.ChannelTech,
 		Logger:           log,
-		OnEvent:          push.Handle,
+		OnEvent: func(e pbx.Event) {
+			push.Handle(e)
+			timer.Handle(e)
+		},
 	})
 	defer model.Close()
+	late.set(model)
 
 	bl, err := blacklist.Open(db, cfg.Blacklist.Family, pbx.AstDB{P: model}, blacklist.Options{Logger: log})
 	if err != nil {
@@ -63,8 +86,37 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		Version:   version,
 		Metrics:   metricsHandler(push),
 		Push:      push,
+		WrapUps:   timer,
 	})
 	return listenAndServe(ctx, cfg.HTTPAddr(), handler, log)
+}
+
+// lateModel is the PBX for the pause timer, which is opened before the
+// model exists.
+type lateModel struct{ p atomic.Pointer[pbx.PBX] }
+
+func (l *lateModel) set(p *pbx.PBX) { l.p.Store(p) }
+
+func (l *lateModel) PauseMember(ctx context.Context, queue, exten string, paused bool, reason string) error {
+	p := l.p.Load()
+	if p == nil {
+		return pbx.ErrNotConnected
+	}
+	return p.PauseMember(ctx, queue, exten, paused, reason)
+}
+
+func (l *lateModel) Queues() []pbx.Queue {
+	if p := l.p.Load(); p != nil {
+		return p.Queues()
+	}
+	return nil
+}
+
+func (l *lateModel) Hints() []pbx.Hint {
+	if p := l.p.Load(); p != nil {
+		return p.Hints()
+	}
+	return nil
 }
 
 func pushOptions(cfg *config.Config, log *slog.Logger) pusher.Options {

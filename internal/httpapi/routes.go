@@ -35,7 +35,14 @@ func (s *server) addRoutes(r *gin.Engine) {
 	cmd.POST("/queues/agent-logout", handleAgentLogout(s.log, s.pbx))                        // §3.7
 	cmd.POST("/blacklist/create", handleBlacklistCreate(s.log, s.blacklist))                 // §3.14
 	cmd.Match(deleteMethods, "/blacklist/delete", handleBlacklistDelete(s.log, s.blacklist)) // §3.15
-	if s.push != nil {                                                                       // ours: pushes no receiver accepted
+
+	// Ours, beyond the original.
+	if s.wrapUps != nil { // ours: the after-call pauses (api.md §5)
+		cmd.Match(readMethods, "/queues/wrapups", s.handleWrapUps(s.wrapUps))
+		cmd.POST("/queues/wrapup-end", s.handleWrapUpEnd(s.log, s.wrapUps))
+		cmd.POST("/queues/wrapup-extend", s.handleWrapUpExtend(s.log, s.wrapUps))
+	}
+	if s.push != nil { // ours: pushes no receiver accepted
 		cmd.Match(readMethods, "/push/dead-letters", s.handleDeadLetters(s.log, s.push))
 		cmd.POST("/push/replay", s.handleReplay(s.log, s.push))
 	}

@@ -59,6 +59,9 @@ type Options struct {
 	// Push, if non-nil, serves the push dead letters: GET push/dead-letters
 	// and POST push/replay.
 	Push Push
+	// WrapUps, if non-nil, serves the after-call pauses: queues/wrapups,
+	// queues/wrapup-end and queues/wrapup-extend.
+	WrapUps WrapUps
 }
 
 // DefaultRequestTimeout is the request timeout when Options.RequestTimeout is 0.
@@ -76,6 +79,7 @@ type server struct {
 	version   string
 	metrics   http.Handler
 	push      Push
+	wrapUps   WrapUps
 	idem      *idempotencyStore
 }
 
@@ -100,6 +104,7 @@ func newServer(opts Options) *server {
 		version:   opts.Version,
 		metrics:   opts.Metrics,
 		push:      opts.Push,
+		wrapUps:   opts.WrapUps,
 	}
 	if s.loc == nil {
 		s.loc = time.Local

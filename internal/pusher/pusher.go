@@ -14,6 +14,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/coocenter/coocenterd/internal/pausetimer"
 	"github.com/coocenter/coocenterd/internal/pbx"
 )
 
@@ -200,12 +201,29 @@ func seen(rs []*receiver, u string) bool {
 // Handle translates a pbx event and appends it; it is pbx.Options.OnEvent.
 // It returns at once unless QueueSize events are waiting for the disk.
 func (p *Pusher) Handle(e pbx.Event) {
-	ev, ok := p.opts.Translator.Translate(e)
-	if !ok {
-		return
+	if ev, ok := p.opts.Translator.Translate(e); ok {
+		p.push(ev)
 	}
+}
+
+// push appends ev; a failure is logged (after Close there is nobody to tell).
+func (p *Pusher) push(ev Event) {
 	if err := p.Append(ev); err != nil && !errors.Is(err, ErrClosed) {
 		p.log.Error("push event not queued", "event", ev.Name, "err", err)
+	}
+}
+
+// HandleQueueCall pushes a finished queue call's cc_cdr; it is
+// pausetimer.Options.OnRecord.
+func (p *Pusher) HandleQueueCall(call pbx.QueueCall, pause time.Duration) {
+	p.push(p.opts.Translator.QueueCall(call, pause))
+}
+
+// HandleWrapUp pushes an after-call pause's start, extension or end; it is
+// pausetimer.Options.OnWrapUp.
+func (p *Pusher) HandleWrapUp(w pausetimer.WrapUp) {
+	if ev, ok := p.opts.Translator.WrapUp(w); ok {
+		p.push(ev)
 	}
 }
 

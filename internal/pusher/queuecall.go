@@ -2,8 +2,10 @@ package pusher
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/coocenter/coocenterd/internal/pausetimer"
 	"github.com/coocenter/coocenterd/internal/pbx"
 )
 
@@ -69,4 +71,36 @@ func secs(d time.Duration) string {
 		d = 0
 	}
 	return strconv.FormatInt(int64(d/time.Second), 10)
+}
+
+// WrapUp is the push of an after-call pause starting, moving its end, or
+// ending (ours: wrapupstart, wrapupextend, wrapupend), ordered with the
+// agent's extensionstatus events.
+func (t *Translator) WrapUp(w pausetimer.WrapUp) (Event, bool) {
+	var name string
+	switch w.Kind {
+	case "start", "extend", "end":
+		name = "wrapup" + w.Kind
+	default:
+		return Event{}, false
+	}
+	at := w.Start
+	o := newObject().
+		add("event", name).
+		add("agentCode", w.Exten).
+		add("interface", w.Interface).
+		add("queues", strings.Join(w.Queues, ",")).
+		add("uuid", w.Uniqueid).
+		add("startTime", t.clock(w.Start)).
+		add("until", t.clock(w.Until))
+	if w.Kind == "end" {
+		at = w.End
+		o.add("endTime", t.clock(w.End)).
+			add("pauseTime", secs(w.Pause)).
+			add("endedBy", w.Ended)
+	} else if w.Kind == "extend" {
+		at = t.now()
+	}
+	o.add("timestamp", timestamp(at)).add("mac", t.MAC)
+	return Event{Name: name, Keys: []string{"exten:" + w.Exten}, At: at, Body: o.bytes()}, true
 }

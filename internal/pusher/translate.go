@@ -22,6 +22,14 @@ type Translator struct {
 	MAC             string         // the box's MAC, on every event
 	Location        *time.Location // for the "YYYY-MM-DD HH:MM:SS" times we write; nil = local
 	LegacyDialBegin bool           // name dialbegin "dialbegein", as the original did
+	Now             func() time.Time
+}
+
+func (t *Translator) now() time.Time {
+	if t.Now == nil {
+		return time.Now()
+	}
+	return t.Now()
 }
 
 // Translate returns the push for e, or false when e is not pushed.

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coocenter/coocenterd/internal/config"
+	"github.com/coocenter/coocenterd/internal/pbxsim"
+)
+
+// TestDaemonAfterCallPause: with pausetime on, the agent who answered a
+// queue call is paused when it ends, shows paused in queue-info, is
+// unpaused after [pausetime] seconds, and the call's cc_cdr arrives after
+// that with pauseTime, between wrapupstart and wrapupend.
+func TestDaemonAfterCallPause(t *testing.T) {
+	var mu sync.Mutex
+	var got []map[string]string
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var m map[string]string
+		if json.Unmarshal(body, &m) == nil {
+			mu.Lock()
+			got = append(got, m)
+			mu.Unlock()
+		}
+	}))
+	defer recv.Close()
+	pushed := func(event string) map[string]string {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, m := range got {
+			if m["event"] == event {
+				return m
+			}
+		}
+		return nil
+	}
+
+	sim, err := pbxsim.Start(pbxsim.Options{Registered: []string{"804"}, Timing: pbxsim.FastTiming()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	cfg := config.Demo()
+	cfg.Storage.Dir = t.TempDir()
+	cfg.General.BindPort = 0
+	cfg.General.URLs = []string{recv.URL}
+	cfg.Enable.PauseTime = true
+	cfg.PauseTime.Seconds = 1
+	cfg.AMI.Host, cfg.AMI.Port = splitHostPort(sim.Addr())
+	cfg.AMI.Username, cfg.AMI.Secret = "coocenter", "coocenter-secret"
+	var logs logBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(&logs, nil))) }()
+	addrRe := regexp.MustCompile(`coocenter-api listening" addr=(\S+)`)
+	waitFor(t, "the daemon to connect", func() bool {
+		return addrRe.MatchString(logs.String()) && strings.Contains(logs.String(), "model synced")
+	})
+	base := "http://" + addrRe.FindStringSubmatch(logs.String())[1] + "/coocenter-api"
+
+	if _, err := sim.InboundCall("0501234567", "632"); err != nil {
+		t.Fatal(err)
+	}
+	var agent string
+	waitFor(t, "804 to ring", func() bool {
+		for _, c := range sim.Channels() {
+			if strings.HasPrefix(c.Name, "SIP/804-") {
+				agent = c.Name
+			}
+		}
+		return agent != ""
+	})
+	if err := sim.Answer(agent); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the call to be answered", func() bool { return pushed("dialend") != nil })
+	if err := sim.Hangup(agent, 16); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "wrapupstart", func() bool { return pushed("wrapupstart") != nil })
+	if info := get(t, base+"/queues/queue-info"); !strings.Contains(info, `"name":"sip/804","paused":"1"`) {
+		t.Errorf("804 not paused in queue-info during the wrap-up: %s", info)
+	}
+	if list := get(t, base+"/queues/wrapups"); !strings.Contains(list, `"extension":"804"`) {
+		t.Errorf("wrap-up not listed: %s", list)
+	}
+	waitFor(t, "the cc_cdr", func() bool { return pushed("cc_cdr") != nil })
+	cdr, end := pushed("cc_cdr"), pushed("wrapupend")
+	if end == nil || end["endedBy"] != "timer" || end["agentCode"] != "804" {
+		t.Errorf("wrapupend: %v", end)
+	}
+	if cdr["pauseTime"] != "1" || cdr["agentCode"] != "804" || cdr["cdrState"] != "bridged" || cdr["hangupSide"] != "agent" || cdr["uuid"] == "" {
+		t.Errorf("cc_cdr: %v", cdr)
+	}
+	if info := get(t, base+"/queues/queue-info"); !strings.Contains(info, `"name":"sip/804","paused":"0"`) {
+		t.Errorf("804 still paused after the wrap-up: %s", info)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	c := http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
