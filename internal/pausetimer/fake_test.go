@@ -96,7 +96,7 @@ func (f *fakePBX) set(queue, exten string, paused bool, reason string) []pbx.Mem
 		q := &f.queues[qi]
 		for mi := range q.Members {
 			m := &q.Members[mi]
-			if (queue != "" && q.Name != queue) || extenOf(m.Interface) != exten {
+			if (queue != "" && q.Name != queue) || pbx.InterfaceExten(m.Interface) != exten {
 				continue
 			}
 			m.Paused, m.PausedReason = paused, ""
@@ -180,7 +180,7 @@ func (f *fakePBX) paused(exten string) map[string]string {
 	out := map[string]string{}
 	for _, q := range f.queues {
 		for _, m := range q.Members {
-			if extenOf(m.Interface) == exten && m.Paused {
+			if pbx.InterfaceExten(m.Interface) == exten && m.Paused {
 				out[q.Name] = m.PausedReason
 			}
 		}

@@ -13,22 +13,6 @@ import (
 // ringing, on hold. Idle (0) and unavailable (4) are free.
 const busyBits = 1 | 2 | 8 | 16
 
-// extenOf returns the extension of an interface or a hint device:
-// SIP/801, PJSIP/801, Local/801@ctx/n and hint:801@ctx all give 801.
-func extenOf(iface string) string {
-	tech, rest, ok := strings.Cut(iface, "/")
-	if !ok {
-		tech, rest, ok = strings.Cut(iface, ":")
-		if !ok || !strings.EqualFold(tech, "hint") {
-			return ""
-		}
-	}
-	if strings.EqualFold(tech, "Local") || strings.EqualFold(tech, "hint") {
-		rest, _, _ = strings.Cut(rest, "@")
-	}
-	return rest
-}
-
 // memberships returns the queue memberships of the member with interface
 // iface (compared as Asterisk does, ignoring case) or extension exten.
 func memberships(qs []pbx.Queue, exten, iface string) []pbx.Member {
@@ -36,7 +20,7 @@ func memberships(qs []pbx.Queue, exten, iface string) []pbx.Member {
 	for _, q := range qs {
 		for _, m := range q.Members {
 			if (iface != "" && strings.EqualFold(m.Interface, iface)) ||
-				(exten != "" && (extenOf(m.Interface) == exten || extenOf(m.StateInterface) == exten)) {
+				(exten != "" && (pbx.InterfaceExten(m.Interface) == exten || pbx.InterfaceExten(m.StateInterface) == exten)) {
 				m.Queue = q.Name
 				out = append(out, m)
 			}
@@ -91,7 +75,7 @@ func (t *Timer) busy(exten string) (pbx.Hint, bool) {
 }
 
 func hintOf(h pbx.Hint, exten string) bool {
-	return h.Exten == exten || (!strings.Contains(h.Device, "&") && extenOf(h.Device) == exten)
+	return h.Exten == exten || (!strings.Contains(h.Device, "&") && pbx.InterfaceExten(h.Device) == exten)
 }
 
 // permanent tells PauseMember errors that retrying cannot cure: the member

@@ -22,7 +22,7 @@ func (t *Timer) agentCompleted(e pbx.AgentCompleted) {
 	}
 	exten := e.Exten
 	if exten == "" {
-		exten = extenOf(e.Interface)
+		exten = pbx.InterfaceExten(e.Interface)
 	}
 	call := callRef{Uniqueid: uid, At: t.clock.Now()}
 	switch w := t.wraps[exten]; {
@@ -215,7 +215,7 @@ func (t *Timer) deferOver(exten string) {
 func (t *Timer) memberPaused(e pbx.MemberPaused, seq uint64) {
 	exten := e.Exten
 	if exten == "" {
-		exten = extenOf(e.Interface)
+		exten = pbx.InterfaceExten(e.Interface)
 	}
 	w := t.wraps[exten]
 	if w == nil || w.Phase != running || seq <= w.mark {

@@ -99,8 +99,8 @@ func TestNames(t *testing.T) {
 		{"hint:805@internal", "805"}, {"DAHDI/1", "1"}, {"garbage", ""},
 	}
 	for _, tt := range tests {
-		if got := ifaceExten(tt.iface); got != tt.exten {
-			t.Errorf("ifaceExten(%q) = %q, want %q", tt.iface, got, tt.exten)
+		if got := InterfaceExten(tt.iface); got != tt.exten {
+			t.Errorf("InterfaceExten(%q) = %q, want %q", tt.iface, got, tt.exten)
 		}
 	}
 	if tech, name, ok := deviceOf("SIP/trunk-a-0000000f"); !ok || tech != SIP || name != "trunk-a" {

@@ -133,5 +133,5 @@ func (p *PBX) membership(queue, exten string) (map[string]Member, error) {
 }
 
 func memberIs(m Member, exten string) bool {
-	return ifaceExten(m.Interface) == exten || ifaceExten(m.StateInterface) == exten
+	return InterfaceExten(m.Interface) == exten || InterfaceExten(m.StateInterface) == exten
 }

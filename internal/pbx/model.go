@@ -114,7 +114,7 @@ func (p *PBX) Hints() []Hint {
 	names := map[string]string{}
 	for _, q := range p.st.queues {
 		for _, m := range q.Members {
-			if e := ifaceExten(m.Interface); e != "" && m.Name != "" && m.Name != m.Interface {
+			if e := InterfaceExten(m.Interface); e != "" && m.Name != "" && m.Name != m.Interface {
 				names[e] = m.Name
 			}
 		}

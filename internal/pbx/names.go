@@ -19,9 +19,9 @@ func deviceOf(channel string) (Tech, string, bool) {
 	return Tech(strings.ToUpper(m[1])), m[2], true
 }
 
-// ifaceExten returns the extension a queue member interface stands for:
+// InterfaceExten returns the extension a queue member interface stands for:
 // SIP/801, PJSIP/801, Local/801@ctx/n and hint:801@ctx all give 801.
-func ifaceExten(iface string) string {
+func InterfaceExten(iface string) string {
 	tech, rest, ok := strings.Cut(iface, "/")
 	if !ok {
 		tech, rest, ok = strings.Cut(iface, ":")

@@ -95,7 +95,7 @@ func (p *PBX) applyQueue(name string, m ami.Message, at time.Time) []Event {
 			t.connected = true
 			t.call.QueueTime, t.call.RingTime = seconds(m.Get("HoldTime")), seconds(m.Get("RingTime"))
 			t.call.AgentInterface, t.call.AgentName = m.Get("Interface"), m.Get("MemberName")
-			t.call.Agent = ifaceExten(t.call.AgentInterface)
+			t.call.Agent = InterfaceExten(t.call.AgentInterface)
 			if t.agentChan = m.Get("DestUniqueid"); t.agentChan != "" {
 				p.st.agentOf[t.agentChan] = t.call.Uniqueid
 			}
@@ -103,7 +103,7 @@ func (p *PBX) applyQueue(name string, m ami.Message, at time.Time) []Event {
 	case "agentcomplete":
 		iface := m.Get("Interface")
 		done := AgentCompleted{At: at, Queue: m.Get("Queue"), Interface: iface, Member: m.Get("MemberName"),
-			Exten: ifaceExten(iface), Uniqueid: m.Get("Uniqueid"), Reason: m.Get("Reason")}
+			Exten: InterfaceExten(iface), Uniqueid: m.Get("Uniqueid"), Reason: m.Get("Reason")}
 		if t, ok := p.st.queueCalls[done.Uniqueid]; ok {
 			t.completed, t.reason = at, done.Reason
 			t.call.TalkTime = seconds(m.Get("TalkTime"))
@@ -136,7 +136,7 @@ func (p *PBX) applyQueue(name string, m ami.Message, at time.Time) []Event {
 		if reason == "" {
 			reason = m.Get("Reason")
 		}
-		return []Event{MemberPaused{At: at, Queue: m.Get("Queue"), Interface: iface, Exten: ifaceExten(iface),
+		return []Event{MemberPaused{At: at, Queue: m.Get("Queue"), Interface: iface, Exten: InterfaceExten(iface),
 			Paused: truthy(m.Get("Paused")), Reason: reason}}
 	}
 	return nil
@@ -155,7 +155,7 @@ func (p *PBX) noteUserEvent(e UserEvent) {
 			t.ivrFirst = e.Since
 		}
 		t.ivrLast = e.At
-		f := func(keys ...string) string { return fieldOf(e.Fields, keys...) }
+		f := func(keys ...string) string { return FieldOf(e.Fields, keys...) }
 		t.call.IVRID = orElse(f("ivrId", "Step"), t.call.IVRID)
 		t.call.IVRName = orElse(f("ivrName", "Step"), t.call.IVRName)
 		t.call.IVRDtmf = orElse(f("ivrDtmf", "Dtmf"), t.call.IVRDtmf)
@@ -163,7 +163,7 @@ func (p *PBX) noteUserEvent(e UserEvent) {
 	case strings.EqualFold(e.Name, SurveyUserEvent):
 		if t, ok := p.st.queueCalls[e.Channel.Uniqueid]; ok {
 			t.survey = e.At
-			t.call.Score = fieldOf(e.Fields, "score")
+			t.call.Score = FieldOf(e.Fields, "score")
 		}
 	}
 }
@@ -284,8 +284,9 @@ func isIVREvent(name string) bool {
 	return false
 }
 
-// fieldOf returns the first of keys present in m, matched without regard to case.
-func fieldOf(m map[string]string, keys ...string) string {
+// FieldOf returns the value of the first of keys present in m (UserEvent
+// fields, CDR extras), keys matched without regard to case.
+func FieldOf(m map[string]string, keys ...string) string {
 	for _, key := range keys {
 		for k, v := range m {
 			if strings.EqualFold(k, key) {

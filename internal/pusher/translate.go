@@ -116,7 +116,7 @@ func (t *Translator) Translate(e pbx.Event) (Event, bool) {
 			add("duration", strconv.Itoa(e.Duration)).
 			add("billableseconds", strconv.Itoa(e.BillableSeconds)).
 			add("calltype", callType(e)).
-			add("recordfile", extra(e.Extra, "RecordFile")).
+			add("recordfile", pbx.FieldOf(e.Extra, "RecordFile")).
 			add("uniqueid", e.UniqueID).
 			add("linkedid", e.Linkedid).
 			add("timestamp", timestamp(e.At)).
@@ -139,7 +139,7 @@ func (t *Translator) Translate(e pbx.Event) (Event, bool) {
 // without regard to case; the lab's IVRStep names (Step, Queue, Uniq,
 // CallerIDNum) stand in for ours (asterisk/extensions_coocenter.conf).
 func (t *Translator) ivr(e pbx.UserEvent) Event {
-	f := func(keys ...string) string { return field(e.Fields, keys...) }
+	f := func(keys ...string) string { return pbx.FieldOf(e.Fields, keys...) }
 	start := e.Since
 	if s := f("startTime"); s != "" {
 		if at, ok := parseTime(s, t.loc()); ok {
@@ -252,7 +252,7 @@ func callKeys(chans ...pbx.Channel) []string {
 // extension, "outbound" when an extension called a channel that is not one,
 // "" between extensions.
 func callType(e pbx.CDR) string {
-	switch v := strings.ToLower(extra(e.Extra, "CallType")); v {
+	switch v := strings.ToLower(pbx.FieldOf(e.Extra, "CallType")); v {
 	case "inbound", "outbound":
 		return v
 	case "internal":
@@ -263,23 +263,6 @@ func callType(e pbx.CDR) string {
 		return "inbound"
 	case pbx.Outbound:
 		return "outbound"
-	}
-	return ""
-}
-
-func extra(m map[string]string, key string) string { return field(m, key) }
-
-// field returns the first of keys present in m, matched without regard to case.
-func field(m map[string]string, keys ...string) string {
-	for _, key := range keys {
-		if v, ok := m[key]; ok {
-			return v
-		}
-		for k, v := range m {
-			if strings.EqualFold(k, key) {
-				return v
-			}
-		}
 	}
 	return ""
 }
