@@ -148,19 +148,19 @@ func (p *PBX) noteUserEvent(e UserEvent) {
 	if e.Channel.Uniqueid == "" {
 		return
 	}
-	switch {
-	case isIVREvent(e.Name):
+	if step, ok := e.IVR(); ok {
 		t := p.track(e.Channel)
 		if t.ivrFirst.IsZero() {
-			t.ivrFirst = e.Since
+			t.ivrFirst = step.Start
 		}
-		t.ivrLast = e.At
-		f := func(keys ...string) string { return FieldOf(e.Fields, keys...) }
-		t.call.IVRID = orElse(f("ivrId", "Step"), t.call.IVRID)
-		t.call.IVRName = orElse(f("ivrName", "Step"), t.call.IVRName)
-		t.call.IVRDtmf = orElse(f("ivrDtmf", "Dtmf"), t.call.IVRDtmf)
-		t.call.TrunkNumber = orElse(f("trunkNumber", "Did"), t.call.TrunkNumber)
-	case strings.EqualFold(e.Name, SurveyUserEvent):
+		t.ivrLast = step.End
+		t.call.IVRID = orElse(step.ID, t.call.IVRID)
+		t.call.IVRName = orElse(step.Name, t.call.IVRName)
+		t.call.IVRDtmf = orElse(step.Dtmf, t.call.IVRDtmf)
+		t.call.TrunkNumber = orElse(step.TrunkNumber, t.call.TrunkNumber)
+		return
+	}
+	if strings.EqualFold(e.Name, SurveyUserEvent) {
 		if t, ok := p.st.queueCalls[e.Channel.Uniqueid]; ok {
 			t.survey = e.At
 			t.call.Score = FieldOf(e.Fields, "score")
@@ -270,19 +270,6 @@ func (s *state) anyoneLoggedIn(queue string) bool {
 }
 
 func seconds(s string) time.Duration { return time.Duration(atoi(s)) * time.Second }
-
-// IVRUserEvents are the UserEvent names of IVR steps: ours
-// (asterisk/extensions_coocenter.conf) and the lab dialplan's IVRStep.
-var IVRUserEvents = []string{"CoocenterIVR", "IVRStep"}
-
-func isIVREvent(name string) bool {
-	for _, n := range IVRUserEvents {
-		if strings.EqualFold(n, name) {
-			return true
-		}
-	}
-	return false
-}
 
 // FieldOf returns the value of the first of keys present in m (UserEvent
 // fields, CDR extras), keys matched without regard to case.

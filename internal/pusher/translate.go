@@ -127,51 +127,36 @@ func (t *Translator) Translate(e pbx.Event) (Event, bool) {
 		}
 		return Event{Name: "cdr", Keys: []string{"call:" + call}, At: e.At, Body: o.bytes()}, true
 	case pbx.UserEvent:
-		if !isIVR(e.Name) {
-			return Event{}, false
-		}
-		return t.ivr(e), true
+		return t.ivr(e)
 	}
 	return Event{}, false
 }
 
-// ivr builds the ivr push from a dialplan UserEvent. Body keys are matched
-// without regard to case; the lab's IVRStep names (Step, Queue, Uniq,
-// CallerIDNum) stand in for ours (asterisk/extensions_coocenter.conf).
-func (t *Translator) ivr(e pbx.UserEvent) Event {
-	f := func(keys ...string) string { return pbx.FieldOf(e.Fields, keys...) }
-	start := e.Since
-	if s := f("startTime"); s != "" {
-		if at, ok := parseTime(s, t.loc()); ok {
-			start = at
-		}
+// ivr builds the ivr push from a dialplan IVR step (pbx.IVRStep says
+// where each field comes from).
+func (t *Translator) ivr(e pbx.UserEvent) (Event, bool) {
+	s, ok := e.IVR()
+	if !ok {
+		return Event{}, false
 	}
-	if start.IsZero() || start.After(e.At) {
-		start = e.At
-	}
-	callType := f("callType")
-	if callType == "" && e.Direction == pbx.Inbound {
-		callType = "IN"
-	}
-	uuid := or(f("uuid", "Uniq"), e.Channel.Uniqueid)
 	o := newObject().
 		add("event", "ivr").
-		add("uuid", uuid).
-		add("caller", or(f("caller", "CallerIDNum"), e.Channel.CallerIDNum)).
-		add("called", f("called")).
-		add("callType", callType).
-		add("queueCode", f("queueCode", "Queue")).
-		add("startTime", t.clock(start)).
-		add("endTime", t.clock(e.At)).
-		add("duration", strconv.Itoa(int(e.At.Sub(start)/time.Second))).
-		add("ivrId", f("ivrId", "Step")).
-		add("ivrName", f("ivrName", "Step")).
-		add("ivrDtmf", f("ivrDtmf", "Dtmf")).
-		add("trunkNumber", f("trunkNumber", "Did")).
+		add("uuid", s.Uniqueid).
+		add("caller", s.Caller).
+		add("called", s.Called).
+		add("callType", s.CallType).
+		add("queueCode", s.Queue).
+		add("startTime", t.clock(s.Start)).
+		add("endTime", t.clock(s.End)).
+		add("duration", secs(s.End.Sub(s.Start))).
+		add("ivrId", s.ID).
+		add("ivrName", s.Name).
+		add("ivrDtmf", s.Dtmf).
+		add("trunkNumber", s.TrunkNumber).
 		add("mac", t.MAC).
 		add("timestamp", timestamp(e.At))
-	call := or(e.Channel.Linkedid, uuid)
-	return Event{Name: "ivr", Keys: []string{"call:" + call}, At: e.At, Body: o.bytes()}
+	call := or(e.Channel.Linkedid, s.Uniqueid)
+	return Event{Name: "ivr", Keys: []string{"call:" + call}, At: e.At, Body: o.bytes()}, true
 }
 
 func (t *Translator) loc() *time.Location {
@@ -183,16 +168,6 @@ func (t *Translator) loc() *time.Location {
 
 func (t *Translator) clock(at time.Time) string { return at.In(t.loc()).Format(time.DateTime) }
 
-// isIVR: the UserEvent names that become ivr pushes (pbx.IVRUserEvents).
-func isIVR(name string) bool {
-	for _, n := range pbx.IVRUserEvents {
-		if strings.EqualFold(n, name) {
-			return true
-		}
-	}
-	return false
-}
-
 // timestamp writes unix seconds with microseconds: "1534993059.785012".
 func timestamp(at time.Time) string {
 	us := at.UnixMicro()
@@ -200,16 +175,6 @@ func timestamp(at time.Time) string {
 	frac := strconv.FormatInt(1e6+us%1e6, 10) // 1xxxxxx: six digits with zeros
 	b = append(b, '.')
 	return string(append(b, frac[1:]...))
-}
-
-// parseTime reads a dialplan time: unix seconds (${EPOCH}) or local
-// "YYYY-MM-DD HH:MM:SS".
-func parseTime(s string, loc *time.Location) (time.Time, bool) {
-	if sec, err := strconv.ParseFloat(s, 64); err == nil && sec > 0 {
-		return time.UnixMicro(int64(sec * 1e6)), true
-	}
-	at, err := time.ParseInLocation(time.DateTime, s, loc)
-	return at, err == nil
 }
 
 // dialString writes what was dialled as TECH/resource, as the original box
