@@ -45,40 +45,74 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// TestDaemonSurvivesAsteriskRestart runs the whole daemon against pbxsim:
-// it connects, serves the API, survives an Asterisk restart, logs the
-// reconnect, and stops cleanly.
-func TestDaemonSurvivesAsteriskRestart(t *testing.T) {
-	sim, err := pbxsim.Start(pbxsim.Options{Registered: []string{"801"}, Timing: pbxsim.FastTiming()})
+// daemon is the whole daemon running against pbxsim in a test.
+type daemon struct {
+	sim  *pbxsim.Server
+	logs *logBuffer
+	base string // http://host:port of the API
+	done chan error
+	stop context.CancelFunc
+}
+
+// startDaemon starts pbxsim with phones registered and serve with the demo
+// config, as edit adjusts it; it returns once the API listens and the model
+// has synced. The daemon is stopped at the end of the test if Stop was not
+// called.
+func startDaemon(t *testing.T, registered []string, edit func(*config.Config)) *daemon {
+	t.Helper()
+	sim, err := pbxsim.Start(pbxsim.Options{Registered: registered, Timing: pbxsim.FastTiming()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sim.Close()
+	t.Cleanup(sim.Close)
 	cfg := config.Demo()
 	cfg.Storage.Dir = t.TempDir()
 	cfg.General.BindPort = 0
 	cfg.AMI.Host, cfg.AMI.Port = splitHostPort(sim.Addr())
 	cfg.AMI.Username, cfg.AMI.Secret = "coocenter", "coocenter-secret"
-	cfg.AMI.ReconnectMax = 200 * time.Millisecond
-
-	var logs logBuffer
-	log := slog.New(slog.NewTextHandler(&logs, nil))
+	if edit != nil {
+		edit(cfg)
+	}
+	d := &daemon{sim: sim, logs: &logBuffer{}, done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, log) }()
-
+	d.stop = cancel
+	go func() { d.done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(d.logs, nil))) }()
+	t.Cleanup(func() { cancel() })
 	addrRe := regexp.MustCompile(`coocenter-api listening" addr=(\S+)`)
-	waitFor(t, "the API to listen", func() bool {
+	waitFor(t, "the API to listen and the model to sync", func() bool {
 		select {
-		case err := <-done:
-			t.Fatalf("daemon stopped: %v\n%s", err, logs.String())
+		case err := <-d.done:
+			t.Fatalf("daemon stopped: %v\n%s", err, d.logs.String())
 		default:
 		}
-		return addrRe.MatchString(logs.String())
+		return addrRe.MatchString(d.logs.String()) && strings.Contains(d.logs.String(), "model synced")
 	})
-	base := "http://" + addrRe.FindStringSubmatch(logs.String())[1]
+	d.base = "http://" + addrRe.FindStringSubmatch(d.logs.String())[1]
+	return d
+}
+
+// Stop stops the daemon and fails the test unless it stops cleanly in time.
+func (d *daemon) Stop(t *testing.T) {
+	t.Helper()
+	d.stop()
+	select {
+	case err := <-d.done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("daemon did not stop")
+	}
+}
+
+// TestDaemonSurvivesAsteriskRestart runs the whole daemon against pbxsim:
+// it connects, serves the API, survives an Asterisk restart, logs the
+// reconnect, and stops cleanly.
+func TestDaemonSurvivesAsteriskRestart(t *testing.T) {
+	d := startDaemon(t, []string{"801"}, func(cfg *config.Config) { cfg.AMI.ReconnectMax = 200 * time.Millisecond })
+	logs := d.logs
 	health := func() int {
-		resp, err := http.Get(base + "/healthz")
+		resp, err := http.Get(d.base + "/healthz")
 		if err != nil {
 			return 0
 		}
@@ -88,7 +122,7 @@ func TestDaemonSurvivesAsteriskRestart(t *testing.T) {
 	}
 	waitFor(t, "healthy", func() bool { return health() == 200 })
 
-	sim.Restart(200 * time.Millisecond)
+	d.sim.Restart(200 * time.Millisecond)
 	waitFor(t, "the reconnect to be logged", func() bool { return strings.Count(logs.String(), `msg="ami connected"`) == 2 })
 	waitFor(t, "healthy again", func() bool { return health() == 200 })
 	if !strings.Contains(logs.String(), `msg="ami disconnected"`) {
@@ -97,14 +131,5 @@ func TestDaemonSurvivesAsteriskRestart(t *testing.T) {
 	if strings.Contains(logs.String(), "coocenter-secret") {
 		t.Fatal("the AMI secret was logged")
 	}
-
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("daemon did not stop")
-	}
+	d.Stop(t)
 }

@@ -1,20 +1,16 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/coocenter/coocenterd/internal/config"
-	"github.com/coocenter/coocenterd/internal/pbxsim"
 )
 
 // TestDaemonAfterCallPause: with pausetime on, the agent who answered a
@@ -45,28 +41,12 @@ func TestDaemonAfterCallPause(t *testing.T) {
 		return nil
 	}
 
-	sim, err := pbxsim.Start(pbxsim.Options{Registered: []string{"804"}, Timing: pbxsim.FastTiming()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	cfg := config.Demo()
-	cfg.Storage.Dir = t.TempDir()
-	cfg.General.BindPort = 0
-	cfg.General.URLs = []string{recv.URL}
-	cfg.Enable.PauseTime = true
-	cfg.PauseTime.Seconds = 1
-	cfg.AMI.Host, cfg.AMI.Port = splitHostPort(sim.Addr())
-	cfg.AMI.Username, cfg.AMI.Secret = "coocenter", "coocenter-secret"
-	var logs logBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(&logs, nil))) }()
-	addrRe := regexp.MustCompile(`coocenter-api listening" addr=(\S+)`)
-	waitFor(t, "the daemon to connect", func() bool {
-		return addrRe.MatchString(logs.String()) && strings.Contains(logs.String(), "model synced")
+	d := startDaemon(t, []string{"804"}, func(cfg *config.Config) {
+		cfg.General.URLs = []string{recv.URL}
+		cfg.Enable.PauseTime = true
+		cfg.PauseTime.Seconds = 1
 	})
-	base := "http://" + addrRe.FindStringSubmatch(logs.String())[1] + "/coocenter-api"
+	sim, base := d.sim, d.base+"/coocenter-api"
 
 	if _, err := sim.InboundCall("0501234567", "632"); err != nil {
 		t.Fatal(err)
@@ -105,10 +85,7 @@ func TestDaemonAfterCallPause(t *testing.T) {
 	if info := get(t, base+"/queues/queue-info"); !strings.Contains(info, `"name":"sip/804","paused":"0"`) {
 		t.Errorf("804 still paused after the wrap-up: %s", info)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	d.Stop(t)
 }
 
 func get(t *testing.T, url string) string {

@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coocenter/coocenterd/internal/config"
-	"github.com/coocenter/coocenterd/internal/pbxsim"
 	"github.com/coocenter/coocenterd/internal/pusher"
 )
 
@@ -28,22 +26,11 @@ func TestDaemonPushesToTheReceiver(t *testing.T) {
 	waitFor(t, "the receiver to listen", func() bool { return urlRe.MatchString(errOut.String()) })
 	receiverURL := urlRe.FindStringSubmatch(errOut.String())[1]
 
-	sim, err := pbxsim.Start(pbxsim.Options{Registered: []string{"801", "802"}, Timing: pbxsim.FastTiming()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	cfg := config.Demo()
-	cfg.Storage.Dir = t.TempDir()
-	cfg.General.BindPort = 0
-	cfg.General.WebKey = "asjdfjklkasdf"
-	cfg.General.URLs = []string{receiverURL}
-	cfg.AMI.Host, cfg.AMI.Port = splitHostPort(sim.Addr())
-	cfg.AMI.Username, cfg.AMI.Secret = "coocenter", "coocenter-secret"
-	var logs logBuffer
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(&logs, nil))) }()
-	waitFor(t, "the daemon to connect", func() bool { return strings.Contains(logs.String(), "model synced") })
+	d := startDaemon(t, []string{"801", "802"}, func(cfg *config.Config) {
+		cfg.General.WebKey = "asjdfjklkasdf"
+		cfg.General.URLs = []string{receiverURL}
+	})
+	sim, logs := d.sim, d.logs
 
 	caller, err := sim.Dial("801", "802")
 	if err != nil {
@@ -79,10 +66,8 @@ func TestDaemonPushesToTheReceiver(t *testing.T) {
 			t.Errorf("no %s push:\n%s", ev, out.String())
 		}
 	}
+	d.Stop(t)
 	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("daemon: %v", err)
-	}
 	if err := <-recvDone; err != nil {
 		t.Fatalf("receiver: %v", err)
 	}
