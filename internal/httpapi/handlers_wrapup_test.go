@@ -2,12 +2,14 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/coocenter/coocenterd/internal/pausetimer"
+	"github.com/coocenter/coocenterd/internal/pbx"
 )
 
 type fakeWrapUps struct {
@@ -34,10 +36,13 @@ func (f *fakeWrapUps) End(_ context.Context, exten string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, "end "+exten)
-	if exten != "801" {
-		return pausetimer.ErrNoWrapUp
+	switch exten {
+	case "801":
+		return nil
+	case "803": // the unpause could not be sent; the timer retries
+		return fmt.Errorf("end the after-call pause of 803 (retrying): unpause: %w", pbx.ErrNotConnected)
 	}
-	return nil
+	return fmt.Errorf("end the after-call pause of %s: %w", exten, pausetimer.ErrNoWrapUp)
 }
 
 func TestWrapUpEndpoints(t *testing.T) {
@@ -50,11 +55,13 @@ func TestWrapUpEndpoints(t *testing.T) {
 	check(t, env.do(req{method: http.MethodPost, target: "/coocenter-api/queues/wrapup-end", body: " extension=801"}), http.StatusOK, okBody("end wrapup success"))
 	check(t, env.do(req{method: http.MethodPost, target: "/coocenter-api/queues/wrapup-end", body: "extension=802"}), http.StatusNotFound,
 		errBody("extension 802 has no after-call pause running"))
+	check(t, env.do(req{method: http.MethodPost, target: "/coocenter-api/queues/wrapup-end", body: "extension=803"}), http.StatusServiceUnavailable,
+		errBody("Asterisk is not connected"))
 	check(t, env.do(req{method: http.MethodPost, target: "/coocenter-api/queues/wrapup-extend", body: "extension=801&seconds=0"}), http.StatusBadRequest,
 		errBody(`parameter \"seconds\" must be a number of seconds from 1 to 3600`))
 	check(t, env.do(req{method: http.MethodPost, target: "/coocenter-api/queues/wrapup-end", body: "extension=801%0d%0aAction:x"}), http.StatusBadRequest,
 		errBody(`parameter \"extension\" must be an extension: digits, *, # or +, at most 32 characters`))
-	want := []string{"extend 801 1m0s", "end 801", "end 802"}
+	want := []string{"extend 801 1m0s", "end 801", "end 802", "end 803"}
 	if len(w.calls) != len(want) {
 		t.Fatalf("calls %v, want %v", w.calls, want)
 	}
