@@ -83,12 +83,7 @@ func TestGoldenQueueCallNoAnswer(t *testing.T) {
 func TestGoldenQueueCallTransferred(t *testing.T) {
 	b := testbed.Start(t, testbed.Options{Registered: []string{"804", "802"}})
 	sim := b.NeedSim()
-	caller, err := sim.InboundCall("0501234567", "632")
-	if err != nil {
-		t.Fatal(err)
-	}
-	agent := answer804(b)
-	waitBridged(b, caller)
+	caller, agent := answered632(b)
 	if err := sim.BlindTransfer(agent, "802"); err != nil {
 		t.Fatal(err)
 	}
@@ -102,12 +97,7 @@ func TestGoldenQueueCallTransferred(t *testing.T) {
 func TestGoldenQueueCallHold(t *testing.T) {
 	b := testbed.Start(t, testbed.Options{Registered: []string{"804"}})
 	sim := b.NeedSim()
-	caller, err := sim.InboundCall("0501234567", "632")
-	if err != nil {
-		t.Fatal(err)
-	}
-	agent := answer804(b)
-	waitBridged(b, caller)
+	_, agent := answered632(b)
 	if err := sim.Hold(agent, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -124,12 +114,7 @@ func TestGoldenQueueCallHold(t *testing.T) {
 func TestGoldenQueueCallSurvey(t *testing.T) {
 	b := testbed.Start(t, testbed.Options{Registered: []string{"804"}})
 	sim := b.NeedSim()
-	caller, err := sim.InboundCall("0501234567", "632")
-	if err != nil {
-		t.Fatal(err)
-	}
-	agent := answer804(b)
-	waitBridged(b, caller)
+	caller, agent := answered632(b)
 	// The shipped survey sends its UserEvent from the caller's channel.
 	var c pbx.Channel
 	for _, ch := range b.Model.Channels() {
@@ -148,14 +133,21 @@ func TestGoldenQueueCallSurvey(t *testing.T) {
 	goldenQueueCall(t, b, "cc_cdr-survey")
 }
 
-func answer804(b *testbed.Bed) string {
+// answered632 places an inbound call into queue 632 and has SIP/804 answer
+// it; it returns the caller's and the agent's channels once bridged.
+func answered632(b *testbed.Bed) (caller, agent string) {
 	b.T.Helper()
+	caller, err := b.Sim.InboundCall("0501234567", "632")
+	if err != nil {
+		b.T.Fatal(err)
+	}
 	b.Eventually("804 ringing", func() bool { return len(b.ChannelsOf("SIP/804-")) == 1 })
-	agent := b.ChannelsOf("SIP/804-")[0].Name
+	agent = b.ChannelsOf("SIP/804-")[0].Name
 	if err := b.Sim.Answer(agent); err != nil {
 		b.T.Fatal(err)
 	}
-	return agent
+	waitBridged(b, caller)
+	return caller, agent
 }
 
 func waitBridged(b *testbed.Bed, caller string) {
