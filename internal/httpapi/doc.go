@@ -36,4 +36,35 @@
 //     answer is kept 10 minutes and replayed (header Idempotent-Replayed:
 //     true), except when Asterisk was not connected (nothing was done, so a
 //     retry runs again). A key reused with other parameters gives 422.
+//   - monitor/{filePath} (§3.12, GET and HEAD) has no request deadline: a
+//     long download must not be cut. Credentials come first, the path after,
+//     so a client without them learns nothing about it (401 for all alike).
+//     A query with sig or expires is a signed link, checked instead of the
+//     Authorization header (a valid header does not mend a bad link): 403
+//     "the link is not valid…" for a bad format, signature, name, expiry or
+//     key, 403 "the link has expired…" for a genuine old one, and 403 when
+//     Options.Links is nil. The signature is checked before the expiry.
+//   - The requested name is the wildcard without its first "/". It is
+//     refused as text (400, a sentence saying why, never echoing the bytes)
+//     before the disk is touched, then opened inside the folder; missing,
+//     escaping symlink, not a regular file and no permission all read 404
+//     "no recording at <name>" (cause logged at debug). A name ending in "/"
+//     is 404: folders are never listed. See internal/recordings.
+//   - Downloads go through http.ServeContent: Range (also suffix, open and
+//     multiple ranges, as multipart/byteranges), If-None-Match with an ETag
+//     of size and modification time, If-Modified-Since, If-Range, HEAD. A
+//     bad or unsatisfiable Range is 416 with the JSON envelope. Headers:
+//     Content-Type by extension, X-Content-Type-Options: nosniff,
+//     Content-Disposition inline with the base name (RFC 2231 when not
+//     ASCII), Cache-Control "private, max-age=0" (revalidate, cheap with
+//     the ETag) or, for a signed link, "private, no-store": the link is a
+//     bearer credential often opened on a shared desk.
+//   - recordings/link (ours) takes file as a name under the monitor folder
+//     or the absolute path the cdr push's recordfile carries, and ttl in
+//     seconds (1 to 604800, default 3600); 404 when the file is not there.
+//   - recordings/index (ours) lists by modification time (the end of the
+//     call), oldest first: start is inclusive, end exclusive; startKey is
+//     the nextKey of the previous page, stable while files are added; each
+//     row has a signed url (one hour) when links are on. Hidden names,
+//     symlinks and non-regular files are not listed.
 package httpapi

@@ -21,6 +21,12 @@ func (s *server) addRoutes(r *gin.Engine) {
 		r.GET("/metrics", s.authenticate, gin.WrapH(s.metrics))
 	}
 
+	if s.folder != nil { // §3.12: no request deadline, a download may take long
+		mon := r.Group(BasePath+"/monitor", s.authenticateMonitor)
+		mon.GET("/*filePath", s.handleMonitor(s.folder))
+		mon.HEAD("/*filePath", s.handleMonitor(s.folder))
+	}
+
 	api := r.Group(BasePath, s.authenticate, s.deadline)
 	api.Match(readMethods, "/extensions/current-calls", handleCurrentCalls(s.log, s.pbx, s.now))           // §3.1
 	api.Match(readMethods, "/extensions/extension-status", handleExtensionStatus(s.log, s.pbx))            // §3.2
@@ -46,6 +52,12 @@ func (s *server) addRoutes(r *gin.Engine) {
 		cmd.Match(readMethods, "/push/dead-letters", s.handleDeadLetters(s.log, s.push))
 		cmd.POST("/push/replay", s.handleReplay(s.log, s.push))
 	}
+	if s.folder != nil { // ours: find recordings, hand out links a browser can open
+		cmd.Match(readMethods, "/recordings/index", s.handleRecordingIndex(s.log, s.folder))
+		if s.links != nil {
+			cmd.Match(readMethods, "/recordings/link", s.handleRecordingLink(s.folder, s.links))
+		}
+	}
 
 	// Calls: a retry carrying the same Idempotency-Key is answered from memory.
 	once := cmd.Group("", s.idempotent)
@@ -53,5 +65,4 @@ func (s *server) addRoutes(r *gin.Engine) {
 	once.POST("/extensions/hangup", handleHangup(s.log, s.pbx))            // §3.9
 	once.POST("/extensions/transfer", handleTransfer(s.log, s.pbx))        // §3.10
 	once.POST("/extensions/extenSpy", handleExtenSpy(s.log, s.pbx))        // §3.11
-	// §3.12 monitor/{filePath} (recordings) comes with its own issue.
 }

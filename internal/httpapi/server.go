@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/coocenter/coocenterd/internal/pbx"
+	"github.com/coocenter/coocenterd/internal/recordings"
 )
 
 // PBX is the PBX as the API needs it; internal/pbx implements it.
@@ -62,6 +63,13 @@ type Options struct {
 	// WrapUps, if non-nil, serves the after-call pauses: queues/wrapups,
 	// queues/wrapup-end and queues/wrapup-extend.
 	WrapUps WrapUps
+	// Recordings, if non-nil, serves the monitor folder: GET and HEAD
+	// monitor/{filePath} (§3.12) and recordings/index.
+	Recordings *recordings.Folder
+	// Links, if non-nil, signs expiring recording links (recordings/link,
+	// the url of recordings/index), which monitor/ then accepts instead of
+	// the Authorization header.
+	Links *recordings.Links
 }
 
 // DefaultRequestTimeout is the request timeout when Options.RequestTimeout is 0.
@@ -80,6 +88,8 @@ type server struct {
 	metrics   http.Handler
 	push      Push
 	wrapUps   WrapUps
+	folder    *recordings.Folder
+	links     *recordings.Links
 	idem      *idempotencyStore
 }
 
@@ -105,6 +115,8 @@ func newServer(opts Options) *server {
 		metrics:   opts.Metrics,
 		push:      opts.Push,
 		wrapUps:   opts.WrapUps,
+		folder:    opts.Recordings,
+		links:     opts.Links,
 	}
 	if s.loc == nil {
 		s.loc = time.Local
