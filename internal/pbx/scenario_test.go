@@ -29,7 +29,7 @@ func TestResyncLoadsThePBX(t *testing.T) {
 	for _, q := range b.Model.Queues() {
 		queues[q.Name] = q
 	}
-	if q := queues["630"]; len(q.Members) != 2 || q.Members[0].Interface != "Local/800@fake-phone/n" || q.Members[0].Name != "Agent 800" {
+	if q := queues["630"]; len(q.Members) != 2 || q.Members[0].Interface != "Local/801@fake-phone/n" || q.Members[0].Name != "Agent 801" {
 		t.Fatalf("queue 630: %+v", q)
 	}
 	var hint801 *pbx.Hint

@@ -236,9 +236,8 @@ func TestQueueAgentLogsInWhileCallerWaits(t *testing.T) {
 	if n := len(sim.Channels()); n != 0 {
 		t.Errorf("%d channels left", n)
 	}
-	m := sim.QueueMembers("632")
-	if m[1].CallsTaken != 1 || m[1].InCall {
-		t.Errorf("member after call: %+v", m[1])
+	if m := memberOf(t, sim, "632", "PJSIP/904"); m.CallsTaken != 1 || m.InCall {
+		t.Errorf("member after call: %+v", m)
 	}
 }
 
@@ -268,7 +267,20 @@ func TestQueuePauseEvents(t *testing.T) {
 	if ev.Get("Paused") != "1" || ev.Get("PausedReason") != "after-call" || ev.Get("Queue") != "630" {
 		t.Errorf("pause event %v", ev)
 	}
-	if m := sim.QueueMembers("630")[0]; !m.Paused {
+	if m := memberOf(t, sim, "630", "Local/800@fake-phone/n"); !m.Paused {
 		t.Error("not paused")
 	}
+}
+
+// memberOf finds a queue member by interface (QueueStatus order is app_queue's
+// hash order, not the order of queues.conf).
+func memberOf(t *testing.T, sim *Server, queue, iface string) MemberInfo {
+	t.Helper()
+	for _, m := range sim.QueueMembers(queue) {
+		if m.Interface == iface {
+			return m
+		}
+	}
+	t.Fatalf("no member %s in queue %s", iface, queue)
+	return MemberInfo{}
 }

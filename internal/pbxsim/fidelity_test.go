@@ -21,7 +21,8 @@ import (
 //
 // What is compared: the greeting; per stream (below), the sequence of
 // messages, each reduced to its Event (or Response) name, the values of
-// Privilege, Response, EventList and Message (constant texts in Asterisk),
+// Privilege, Response, EventList and Message (constant texts in Asterisk)
+// and of Location and Interface (queue members, whose order is app_queue's),
 // and the sorted multiset of its header keys. Ids, times, counters and the
 // like naturally differ and are not compared.
 //
@@ -195,7 +196,9 @@ func signature(m ami.Message) string {
 		name = "Response"
 	}
 	fixed := ""
-	for _, k := range []string{"Privilege", "Response", "EventList", "Message"} {
+	// Location and Interface name queue members: QueueStatus lists them in
+	// app_queue's hash order and ringall rings them in the reverse of it.
+	for _, k := range []string{"Privilege", "Response", "EventList", "Message", "Location", "Interface"} {
 		if v, ok := m.Lookup(k); ok {
 			fixed += fmt.Sprintf(" %s=%q", k, v)
 		}

@@ -1,6 +1,7 @@
 package pbxsim
 
 import (
+	"slices"
 	"strconv"
 	"time"
 )
@@ -59,13 +60,16 @@ func (s *Server) kickQueue(q *queue) {
 	})
 }
 
-// queueTry rings every available member (strategy ringall).
+// queueTry rings every available member (strategy ringall), last listed
+// first: app_queue's try_calling walks the members in QueueStatus order
+// but prepends each attempt to its outgoing list, so queue 630 rings 800
+// before 801 (ami-03) although QueueStatus lists 801 first (ami-01).
 func (s *Server) queueTry(qc *queueCaller) {
 	if qc.ch.gone || qc.connected != nil || len(qc.legs) > 0 || qc.ringLoop {
 		return
 	}
 	qc.ringLoop = true
-	for _, m := range qc.q.members {
+	for _, m := range slices.Backward(qc.q.members) {
 		if m.available() && !qc.ch.gone {
 			qc.legs = append(qc.legs, s.queueRing(qc, m))
 		}

@@ -1,6 +1,7 @@
 package pbxsim
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,43 @@ type member struct {
 	inCall                  bool
 	ringing                 bool
 	status                  devState
+}
+
+// add inserts m where app_queue's member container puts it: members live
+// in a hash table of 37 buckets keyed by the interface from its "/" on,
+// and every listing (QueueStatus, the ring order of ringall) walks the
+// buckets in order, members of one bucket in the order they came. So
+// queue 630 lists Local/801@fake-phone/n before Local/800@fake-phone/n, as
+// the recorded QueueStatus of a real Asterisk 20 does (ami-01).
+func (q *queue) add(m *member) {
+	b := memberBucket(m.iface)
+	i := len(q.members)
+	for i > 0 && memberBucket(q.members[i-1].iface) > b {
+		i--
+	}
+	q.members = slices.Insert(q.members, i, m)
+}
+
+// memberBucket is app_queue's member_hash_fn modulo its 37 buckets: up to
+// five characters of the interface from its "/", each squeezed into six bits.
+func memberBucket(iface string) int {
+	if i := strings.IndexByte(iface, '/'); i >= 0 {
+		iface = iface[i:]
+	}
+	h := 0
+	for i := 0; i < 5 && i < len(iface); i++ {
+		c := int(iface[i])
+		switch {
+		case c < 32:
+			c = 0
+		case c > 96:
+			c -= 64
+		default:
+			c -= 32
+		}
+		h += c << (i * 6)
+	}
+	return h % 37
 }
 
 // available says whether ringall may ring the member now (ringinuse=no).
@@ -262,7 +300,7 @@ func (s *Server) actionQueueAdd(sess *session, req ami.Message) {
 	m := &member{iface: iface, name: cmpOr(req.Get("MemberName"), iface), stateIface: cmpOr(req.Get("StateInterface"), iface),
 		penalty: max(penalty, 0), dynamic: true, paused: astTrue(req.Get("Paused")), loginTime: time.Now().Unix()}
 	m.status = s.memberDevState(m)
-	q.members = append(q.members, m)
+	q.add(m)
 	sess.send(response(req, "Success", "Added interface to queue")...)
 	s.memberEvent("QueueMemberAdded", q, m)
 	s.queueAvailChanged(q, true)

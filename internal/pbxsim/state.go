@@ -45,7 +45,7 @@ func newPBXState(s *Server) *pbxState {
 	for _, qc := range queueConf {
 		q := &queue{name: qc.name, availState: devInUse, callState: devNotInUse}
 		for _, m := range qc.members {
-			q.members = append(q.members, &member{iface: m[0], name: m[1], stateIface: m[0], loginTime: now})
+			q.add(&member{iface: m[0], name: m[1], stateIface: m[0], loginTime: now})
 		}
 		p.queues = append(p.queues, q)
 	}
