@@ -21,6 +21,7 @@ import (
 	"github.com/coocenter/coocenterd/internal/pausetimer"
 	"github.com/coocenter/coocenterd/internal/pbx"
 	"github.com/coocenter/coocenterd/internal/pusher"
+	"github.com/coocenter/coocenterd/internal/recordings"
 )
 
 // serve runs the daemon's parts until ctx ends, then stops them in reverse
@@ -32,7 +33,8 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	defer db.Close()
 
-	push, err := pusher.Open(db, pushOptions(cfg, log))
+	links := recordingLinks(cfg, log)
+	push, err := pusher.Open(db, pushOptions(cfg, log, links))
 	if err != nil {
 		return fmt.Errorf("open push outbox: %w", err)
 	}
@@ -79,14 +81,16 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	go reconcileOnConnect(ctx, client, bl, log)
 
 	handler := httpapi.New(httpapi.Options{
-		PBX:       model,
-		Blacklist: bl,
-		WebKey:    cfg.General.WebKey,
-		Logger:    log,
-		Version:   version,
-		Metrics:   metricsHandler(push),
-		Push:      push,
-		WrapUps:   timer,
+		PBX:        model,
+		Blacklist:  bl,
+		WebKey:     cfg.General.WebKey,
+		Logger:     log,
+		Version:    version,
+		Metrics:    metricsHandler(push),
+		Push:       push,
+		WrapUps:    timer,
+		Recordings: recordings.NewFolder(cfg.Monitor.Dir),
+		Links:      links,
 	})
 	return listenAndServe(ctx, cfg.HTTPAddr(), handler, log)
 }
@@ -119,13 +123,16 @@ func (l *lateModel) Hints() []pbx.Hint {
 	return nil
 }
 
-func pushOptions(cfg *config.Config, log *slog.Logger) pusher.Options {
+// pushOptions configures the pusher; links sign the recording links that
+// cdr and cc_cdr carry when [monitor] link_base is set.
+func pushOptions(cfg *config.Config, log *slog.Logger, links *recordings.Links) pusher.Options {
 	if len(cfg.General.URLs) == 0 {
 		log.Info("no push URL configured: events are not pushed")
 	}
 	return pusher.Options{
-		URLs:        cfg.General.URLs,
-		Translator:  pusher.Translator{MAC: cfg.General.MAC, LegacyDialBegin: cfg.Push.LegacyDialBegin},
+		URLs: cfg.General.URLs,
+		Translator: pusher.Translator{MAC: cfg.General.MAC, LegacyDialBegin: cfg.Push.LegacyDialBegin,
+			RecordingURL: recordingURL(cfg.Monitor, links, time.Now)},
 		Secrets:     pushSecrets(cfg),
 		InFlight:    cfg.Push.InFlight,
 		Timeout:     cfg.Push.Timeout,

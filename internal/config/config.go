@@ -70,9 +70,17 @@ type Storage struct {
 	Dir string // absolute directory of coocenterd.db; /var/lib/coocenterd
 }
 
-// Monitor is the [monitor] section.
+// Monitor is the [monitor] section: the recordings and their download links.
 type Monitor struct {
 	Dir string // absolute directory of Asterisk's recordings; /var/spool/asterisk/monitor
+	// LinkSecret signs recording links; "" = derived from WEBKEY, else a
+	// random key per start. Never logged or quoted in an error.
+	LinkSecret string
+	// LinkBase is this box's http(s) URL as business systems reach it,
+	// without a trailing "/"; set, the cdr and cc_cdr pushes carry signed
+	// download links instead of file names. "" = pushes carry the names.
+	LinkBase string
+	LinkTTL  time.Duration // lifetime of the links in pushes, 1m..2160h; 168h
 }
 
 // Blacklist is the [blacklist] section.
@@ -118,7 +126,7 @@ func defaults() *Config {
 		},
 		PauseTime: PauseTime{Seconds: 30, Reason: "after-call"},
 		Storage:   Storage{Dir: "/var/lib/coocenterd"},
-		Monitor:   Monitor{Dir: "/var/spool/asterisk/monitor"},
+		Monitor:   Monitor{Dir: "/var/spool/asterisk/monitor", LinkTTL: 7 * 24 * time.Hour},
 		Blacklist: Blacklist{Family: "blacklist"},
 		Push: Push{
 			InFlight:    4,

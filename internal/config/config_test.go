@@ -41,7 +41,7 @@ func TestDefaults(t *testing.T) {
 			PingInterval: 20 * time.Second, ActionTimeout: 10 * time.Second, ReconnectMax: 30 * time.Second},
 		PauseTime: PauseTime{Seconds: 30, Reason: "after-call"},
 		Storage:   Storage{Dir: "/var/lib/coocenterd"},
-		Monitor:   Monitor{Dir: "/var/spool/asterisk/monitor"},
+		Monitor:   Monitor{Dir: "/var/spool/asterisk/monitor", LinkTTL: 168 * time.Hour},
 		Blacklist: Blacklist{Family: "blacklist"},
 		Push:      Push{InFlight: 4, Timeout: 15 * time.Second, MaxAge: 72 * time.Hour, MaxInterval: 2 * time.Hour},
 	}
@@ -241,6 +241,10 @@ func TestSecretNeverInError(t *testing.T) {
 		{"URL password, bad port", "[general]\nURL = http://u:" + s + "@h:99999/\n" + minimal},
 		{"URL password, unparsable", "[general]\nURL = http://u:" + s + "@[h/\n" + minimal},
 		{"URL password, bad scheme", "[general]\nURL = ftp://u:" + s + "@h/\n" + minimal},
+		{"link_secret too short", "[monitor]\nlink_secret = " + s + "\n" + minimal},
+		{"link_secret control char", "[monitor]\nlink_secret = " + s + s + s + "\x01\n" + minimal},
+		{"link_base password", "[monitor]\nlink_base = http://u:" + s + "@h/\n" + minimal},
+		{"link_base password, bad port", "[monitor]\nlink_base = http://u:" + s + "@h:0/\n" + minimal},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -19,8 +19,8 @@
 //   - An empty value means the default: "WEBKEY =" is no authentication,
 //     as in the original.
 //   - No value may contain a line break, NUL or other control character.
-//   - The values of WEBKEY, [ami] secret and [push] secrets never appear in
-//     an error message.
+//   - The values of WEBKEY, [ami] secret, [push] secrets and [monitor]
+//     link_secret never appear in an error message.
 //
 // Section and key parsing is done by gopkg.in/ini.v1; a first pass over the
 // lines (structure.go) adds what ini.v1 cannot tell us: line numbers, names as

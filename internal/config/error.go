@@ -9,7 +9,9 @@ import "strings"
 // Section is the section's name in lower case (as written if unknown),
 // without brackets; Key is the key as written in the file (or as
 // documented, when it is missing). Either is empty when the problem is not
-// about one: an unreadable file, a line that is not INI. Problem never contains the value of WEBKEY or a secret.
+// about one: an unreadable file, a line that is not INI. Problem never
+// contains the value of WEBKEY or a secret ([ami] secret, [push] secrets,
+// [monitor] link_secret).
 type Error struct {
 	File, Section, Key, Problem string
 

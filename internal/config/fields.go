@@ -123,6 +123,18 @@ var fields = []field{
 		c.Monitor.Dir, err = parseDir(v)
 		return err
 	}},
+	{"monitor", "link_secret", func(c *Config, v string) (err error) {
+		c.Monitor.LinkSecret, err = parseLinkSecret(v)
+		return err
+	}},
+	{"monitor", "link_base", func(c *Config, v string) (err error) {
+		c.Monitor.LinkBase, err = parseLinkBase(v)
+		return err
+	}},
+	{"monitor", "link_ttl", func(c *Config, v string) (err error) {
+		c.Monitor.LinkTTL, err = parseDuration(v, time.Minute, 90*24*time.Hour)
+		return err
+	}},
 	{"blacklist", "family", func(c *Config, v string) (err error) {
 		c.Blacklist.Family, err = parseName(v)
 		return err

@@ -186,6 +186,40 @@ func parseHTTPURL(v string) (string, error) {
 	return v, nil
 }
 
+// parseLinkBase checks link_base: the http(s) URL of this box that a
+// recording's path is appended to, so without query, fragment or
+// credentials (the links are handed to browsers and stored by business
+// systems). A trailing "/" is dropped.
+func parseLinkBase(v string) (string, error) {
+	if _, err := parseHTTPURL(v); err != nil {
+		return "", fmt.Errorf("%w; write it like http://192.0.2.10:8000", err)
+	}
+	u, _ := url.Parse(v) // parseHTTPURL has parsed it
+	switch {
+	case u.User != nil: // not quoted: it holds a password
+		return "", errors.New("has a user name or password: links go to browsers, give the URL without them")
+	case strings.ContainsAny(v, " \t"):
+		return "", fmt.Errorf("%s contains a space", show(v))
+	case strings.ContainsRune(v, '?'):
+		return "", fmt.Errorf("%s has a query (?...): links add their own, give the base URL only", show(v))
+	case strings.ContainsRune(v, '#'):
+		return "", fmt.Errorf("%s has a fragment (#...): give the base URL only", show(v))
+	}
+	return strings.TrimRight(v, "/"), nil
+}
+
+// minLinkSecret is the shortest link_secret: a guessable one would let
+// anyone sign links to every recording.
+const minLinkSecret = 16
+
+// parseLinkSecret checks link_secret without ever quoting it.
+func parseLinkSecret(v string) (string, error) {
+	if len(v) < minLinkSecret {
+		return "", fmt.Errorf("is shorter than %d characters: use a long random string (openssl rand -hex 32)", minLinkSecret)
+	}
+	return v, nil
+}
+
 // parseURLList reads URL: one or more URLs separated by commas. Empty
 // entries ("a,,b", a trailing comma) are skipped; a repeated one is an error,
 // since every event would be delivered twice to it.

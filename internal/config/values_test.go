@@ -139,3 +139,25 @@ func TestSecrets(t *testing.T) {
 		}
 	}
 }
+
+func TestMonitorLinks(t *testing.T) {
+	tests := []struct {
+		text string
+		want Monitor
+	}{
+		{"", Monitor{Dir: "/var/spool/asterisk/monitor", LinkTTL: 168 * time.Hour}},
+		{"link_base = http://192.0.2.10:8000\nlink_ttl = 3600\nlink_secret = 0123456789abcdef",
+			Monitor{Dir: "/var/spool/asterisk/monitor", LinkSecret: "0123456789abcdef", LinkBase: "http://192.0.2.10:8000", LinkTTL: time.Hour}},
+		{"dir = /rec\nLINK_BASE = https://pbx.example/box1/\nlink_ttl = 2160h",
+			Monitor{Dir: "/rec", LinkBase: "https://pbx.example/box1", LinkTTL: 2160 * time.Hour}},
+		{"link_base = http://[2001:db8::1]:8000/\nlink_ttl = 1m\nlink_secret = \"a secret ; with # in it\"",
+			Monitor{Dir: "/var/spool/asterisk/monitor", LinkSecret: "a secret ; with # in it", LinkBase: "http://[2001:db8::1]:8000", LinkTTL: time.Minute}},
+		{"link_base =\nlink_ttl =\nlink_secret =", Monitor{Dir: "/var/spool/asterisk/monitor", LinkTTL: 168 * time.Hour}},
+	}
+	for _, tt := range tests {
+		c := mustParse(t, "[monitor]\n"+tt.text+"\n"+minimal)
+		if c.Monitor != tt.want {
+			t.Errorf("%q:\n got %+v\nwant %+v", tt.text, c.Monitor, tt.want)
+		}
+	}
+}

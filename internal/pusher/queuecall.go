@@ -12,7 +12,8 @@ import (
 // QueueCall is the cc_cdr push of a finished queue call (api.md §4), keys in
 // the contract's order; pause is the agent's after-call pause, known once it
 // ended. Every value is a string, as in the original; durations are whole
-// seconds.
+// seconds. filePath is the call's first MixMonitor file as Asterisk names
+// it, or its download link when Translator.RecordingURL makes one.
 func (t *Translator) QueueCall(c pbx.QueueCall, pause time.Duration) Event {
 	callType := "internal"
 	if c.Direction == pbx.Inbound {
@@ -55,7 +56,7 @@ func (t *Translator) QueueCall(c pbx.QueueCall, pause time.Duration) Event {
 		add("score", or(c.Score, "0")).
 		add("trunkNumber", c.TrunkNumber).
 		add("forwardNumber", c.ForwardNumber).
-		add("filePath", c.RecordFile).
+		add("filePath", t.recording(c.RecordFile)).
 		add("missCause", c.MissCause).
 		add("mac", t.MAC).
 		add("agentName", c.AgentName).

@@ -23,6 +23,12 @@ type Translator struct {
 	Location        *time.Location // for the "YYYY-MM-DD HH:MM:SS" times we write; nil = local
 	LegacyDialBegin bool           // name dialbegin "dialbegein", as the original did
 	Now             func() time.Time
+	// RecordingURL, if set, turns a recording as Asterisk names it (an
+	// absolute path or a name under the monitor folder) into a download
+	// link for the cdr's recordfile and the cc_cdr's filePath. It returns
+	// "" when it makes no link (a file outside the monitor folder, a name
+	// the folder would refuse); the push then carries the name as it is.
+	RecordingURL func(recordfile string) string
 }
 
 func (t *Translator) now() time.Time {
@@ -36,7 +42,9 @@ func (t *Translator) now() time.Time {
 //
 // The keys of each event follow api.md §4 in its order; what we add comes
 // after them: timestamp and mac on every event; channel, cause, causetxt,
-// linkedid on hangup; linkedid on cdr.
+// linkedid on hangup; linkedid on cdr. The cdr's recordfile is the
+// RecordFile mapping of cdr_manager.conf, or its download link when
+// RecordingURL makes one (same key, same place: only the value changes).
 func (t *Translator) Translate(e pbx.Event) (Event, bool) {
 	switch e := e.(type) {
 	case pbx.DialBegin:
@@ -116,7 +124,7 @@ func (t *Translator) Translate(e pbx.Event) (Event, bool) {
 			add("duration", strconv.Itoa(e.Duration)).
 			add("billableseconds", strconv.Itoa(e.BillableSeconds)).
 			add("calltype", callType(e)).
-			add("recordfile", pbx.FieldOf(e.Extra, "RecordFile")).
+			add("recordfile", t.recording(pbx.FieldOf(e.Extra, "RecordFile"))).
 			add("uniqueid", e.UniqueID).
 			add("linkedid", e.Linkedid).
 			add("timestamp", timestamp(e.At)).
@@ -157,6 +165,18 @@ func (t *Translator) ivr(e pbx.UserEvent) (Event, bool) {
 		add("timestamp", timestamp(e.At))
 	call := or(e.Channel.Linkedid, s.Uniqueid)
 	return Event{Name: "ivr", Keys: []string{"call:" + call}, At: e.At, Body: o.bytes()}, true
+}
+
+// recording is what a push carries for a recording: the link RecordingURL
+// makes of file, else file itself ("" stays "": the call was not recorded).
+func (t *Translator) recording(file string) string {
+	if file == "" || t.RecordingURL == nil {
+		return file
+	}
+	if link := t.RecordingURL(file); link != "" {
+		return link
+	}
+	return file
 }
 
 func (t *Translator) loc() *time.Location {
