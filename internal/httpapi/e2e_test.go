@@ -158,7 +158,7 @@ func TestEndToEndCallCommands(t *testing.T) {
 
 func TestEndToEndBlacklistMirrorsAstDB(t *testing.T) {
 	e := startE2E(t)
-	sim := e.NeedSim()
+	sim := e.Stage()
 	e.want(t, "POST", "/blacklist/create", "number=0501234567", 200, `{"status":"success","message":"Updated database successfully"}`)
 	e.want(t, "POST", "/blacklist/create", "number=0501234567", 200, "")
 	if _, ok := sim.DBGet("blacklist", "0501234567"); !ok {

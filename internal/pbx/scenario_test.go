@@ -19,7 +19,10 @@ func TestResyncLoadsThePBX(t *testing.T) {
 	if p := peers["SIP/801"]; p.Addr == "-none-" || p.Addr == "" {
 		t.Fatalf("registered SIP/801: %+v", p)
 	}
-	if p := peers["SIP/802"]; p.Addr != "-none-" || p.Status != "UNKNOWN" {
+	// chan_sip keeps a phone's last qualify time after it unregisters: a
+	// real Asterisk may still say "OK (1 ms)" of a phone an earlier test
+	// registered.
+	if p := peers["SIP/802"]; p.Addr != "-none-" || p.Status != "UNKNOWN" && !strings.HasPrefix(p.Status, "OK (") {
 		t.Fatalf("unregistered SIP/802: %+v", p)
 	}
 	if _, ok := peers["PJSIP/900"]; !ok {
@@ -45,7 +48,7 @@ func TestResyncLoadsThePBX(t *testing.T) {
 
 func TestModelFollowsInboundQueueCall(t *testing.T) {
 	b := testbed.Start(t, testbed.Options{})
-	sim := b.NeedSim()
+	sim := b.Stage()
 	ch, err := sim.InboundCall("0501234567", "632") // nobody logged in at 632: the caller waits
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +71,7 @@ func TestModelFollowsInboundQueueCall(t *testing.T) {
 // away get a reconstructed hangup, and the model matches the PBX again.
 func TestModelSurvivesAsteriskRestart(t *testing.T) {
 	b := testbed.Start(t, testbed.Options{})
-	sim := b.NeedSim()
+	sim := b.Stage()
 	ch, err := sim.InboundCall("0507654321", "632")
 	if err != nil {
 		t.Fatal(err)
@@ -88,14 +91,15 @@ func TestModelSurvivesAsteriskRestart(t *testing.T) {
 			t.Fatal("no reconstructed hangup for the call lost in the restart")
 		}
 	}
-	if len(sim.Channels()) != 0 {
+	if b.Sim != nil && len(b.Sim.Channels()) != 0 {
 		t.Fatal("simulator kept channels over a restart")
 	}
 	// New traffic after the restart is followed again.
-	if _, err := sim.InboundCall("0501111111", "632"); err != nil {
+	ch2, err := sim.InboundCall("0501111111", "632")
+	if err != nil {
 		t.Fatal(err)
 	}
-	b.Eventually("new call seen", func() bool { return len(b.Model.Channels()) == len(sim.Channels()) && len(sim.Channels()) > 0 })
+	b.Eventually("new call seen", func() bool { return len(b.ChannelsOf(strings.TrimSuffix(ch2, ";2"))) == 2 })
 }
 
 func TestClickToCallHangup(t *testing.T) {

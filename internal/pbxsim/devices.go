@@ -82,6 +82,11 @@ type device struct {
 	port       int    // the phone's UDP port once registered
 	registered bool
 	qualified  bool // answers OPTIONS: PeerStatus Reachable, RTT known
+	// lastQualified: the phone answered a qualify since Asterisk started.
+	// chan_sip keeps the round trip (lastms) when the phone unregisters, so
+	// SIPpeers goes on saying "OK (1 ms)" beside IPaddress -none- (seen on
+	// a real Asterisk 20, test/asterisk/transcripts/ami-08).
+	lastQualified bool
 	rtt        time.Duration
 	autoAnswer time.Duration
 	autoSet    bool // autoAnswer set per device, overriding Options
@@ -192,6 +197,7 @@ func (s *Server) register(name string, announce bool) error {
 	d.registered = true
 	d.regTime = time.Now()
 	d.qualified = d.tech == "PJSIP" || s.autoAnswerOf(d) > 0
+	d.lastQualified = d.lastQualified || d.qualified
 	d.rtt = time.Millisecond
 	if !announce {
 		d.hintState = s.deviceState(d).extState()
@@ -276,7 +282,7 @@ func (s *Server) autoAnswerOf(d *device) time.Duration {
 
 // sipPeerStatus is the SIPpeers Status column.
 func sipPeerStatus(d *device) string {
-	if d.registered {
+	if d.registered || d.lastQualified {
 		return fmt.Sprintf("OK (%d ms)", max(1, int(d.rtt/time.Millisecond)))
 	}
 	return "UNKNOWN"

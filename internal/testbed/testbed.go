@@ -33,7 +33,10 @@ type Bed struct {
 
 // Options adjust the bed.
 type Options struct {
-	Registered []string      // phones registered at start (pbxsim)
+	// Registered phones at start: pbxsim registers them; on a real
+	// Asterisk they are sipp processes that answer after about a second
+	// (see phones.go), whatever AutoAnswer says.
+	Registered []string
 	AutoAnswer time.Duration // phones answer after this (pbxsim); 0 = the test answers
 }
 
@@ -72,6 +75,21 @@ func Start(t testing.TB, opts Options) *Bed {
 	}})
 	t.Cleanup(b.Model.Close)
 	b.Eventually("model synced", b.Model.Connected)
+	if b.Sim == nil {
+		// A real PBX outlives the test: begin and end without calls, and end
+		// them while the phones still answer, so that nothing rings on.
+		b.hangupAll()
+		t.Cleanup(b.hangupAll)
+		// The blacklist family is the daemon's: each test begins without
+		// what an earlier one left (it would be imported as a migration).
+		_, _ = realStage{b}.do("DBDelTree", ami.Header{Key: "Family", Value: "blacklist"})
+		for _, ext := range opts.Registered {
+			b.startPhone(ext)
+		}
+		for _, ext := range opts.Registered {
+			b.waitRegistered(ext)
+		}
+	}
 	return b
 }
 
@@ -84,10 +102,15 @@ func (b *Bed) NeedSim() *pbxsim.Server {
 	return b.Sim
 }
 
-// Eventually waits (at most 5 s) until cond holds.
+// Eventually waits until cond holds: at most 5 s on pbxsim, 15 s on a real
+// Asterisk (a restart of it takes seconds).
 func (b *Bed) Eventually(what string, cond func() bool) {
 	b.T.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	wait := 5 * time.Second
+	if b.Sim == nil {
+		wait = 15 * time.Second
+	}
+	deadline := time.Now().Add(wait)
 	for !cond() {
 		if time.Now().After(deadline) {
 			b.T.Fatalf("timed out waiting for: %s", what)

@@ -1,0 +1,131 @@
+package testbed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/coocenter/coocenterd/internal/ami"
+)
+
+// Stage makes things happen on the PBX under test, the same way on both:
+// *pbxsim.Server implements it with its control API, a real Asterisk with
+// AMI actions through the test dialplan (test/asterisk/etc).
+type Stage interface {
+	// InboundCall makes an external caller with number call into queue
+	// 630, 631 or 632 ("" = 630) through the trunk context from-trunk
+	// (blacklist check, IVR events, queue). It returns the caller's
+	// channel inside the PBX, the ;2 half of Local/in-…@from-trunk;
+	// hanging it up is the caller hanging up.
+	InboundCall(number, queue string) (string, error)
+	// Hangup hangs channel up with cause (0 = 16, normal clearing).
+	Hangup(channel string, cause int) error
+	DBGet(family, key string) (string, bool)
+	DBPut(family, key, value string)
+	DBDel(family, key string) bool
+	// Restart restarts Asterisk; a real one takes a few seconds whatever
+	// downFor says.
+	Restart(downFor time.Duration)
+}
+
+// Stage returns how the test makes things happen on the bed's PBX.
+func (b *Bed) Stage() Stage {
+	if b.Sim != nil {
+		return b.Sim
+	}
+	return realStage{b}
+}
+
+// realStage is Stage on a real Asterisk.
+type realStage struct{ b *Bed }
+
+func (r realStage) do(name string, headers ...ami.Header) (ami.Result, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return r.b.Client.Do(ctx, ami.Action{Name: name, Headers: headers})
+}
+
+func (r realStage) InboundCall(number, queue string) (string, error) {
+	exten := "in-" + number
+	switch queue {
+	case "", "630":
+	case "631", "632":
+		exten = "inq-" + queue + "-" + number
+	default:
+		return "", fmt.Errorf("testbed: no queue %q", queue)
+	}
+	prefix := "Local/" + exten + "@from-trunk-"
+	before := map[string]bool{}
+	for _, c := range r.b.Model.Channels() {
+		before[c.Uniqueid] = true
+	}
+	_, err := r.do("Originate", ami.Header{Key: "Channel", Value: "Local/" + exten + "@from-trunk"},
+		ami.Header{Key: "Application", Value: "Wait"}, ami.Header{Key: "Data", Value: "600"},
+		ami.Header{Key: "CallerID", Value: "External caller <" + number + ">"},
+		ami.Header{Key: "Async", Value: "true"})
+	if err != nil {
+		return "", err
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, c := range r.b.Model.Channels() {
+			if strings.HasPrefix(c.Name, prefix) && strings.HasSuffix(c.Name, ";2") && !before[c.Uniqueid] {
+				return c.Name, nil
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return "", errors.New("testbed: the inbound call's channel did not appear within 5 s")
+}
+
+func (r realStage) Hangup(channel string, cause int) error {
+	if cause == 0 {
+		cause = 16
+	}
+	_, err := r.do("Hangup", ami.Header{Key: "Channel", Value: channel}, ami.Header{Key: "Cause", Value: strconv.Itoa(cause)})
+	return err
+}
+
+func (r realStage) DBGet(family, key string) (string, bool) {
+	res, err := r.do("DBGet", ami.Header{Key: "Family", Value: family}, ami.Header{Key: "Key", Value: key})
+	if err != nil || len(res.Events) == 0 {
+		return "", false
+	}
+	return res.Events[0].Get("Val"), true
+}
+
+func (r realStage) DBPut(family, key, value string) {
+	if _, err := r.do("DBPut", ami.Header{Key: "Family", Value: family}, ami.Header{Key: "Key", Value: key}, ami.Header{Key: "Val", Value: value}); err != nil {
+		r.b.T.Fatalf("DBPut %s/%s: %v", family, key, err)
+	}
+}
+
+func (r realStage) DBDel(family, key string) bool {
+	_, err := r.do("DBDel", ami.Header{Key: "Family", Value: family}, ami.Header{Key: "Key", Value: key})
+	return err == nil
+}
+
+// Restart is `core restart now`: Asterisk hangs up every call and starts
+// again in the same process; AMI drops and comes back.
+func (r realStage) Restart(time.Duration) {
+	if _, err := r.do("Command", ami.Header{Key: "Command", Value: "core restart now"}); err != nil && !errors.Is(err, ami.ErrDisconnected) {
+		r.b.T.Logf("core restart now: %v", err)
+	}
+}
+
+// hangupAll hangs up every channel of a real Asterisk and waits until the
+// model has none.
+func (b *Bed) hangupAll() {
+	b.T.Helper()
+	if len(b.Model.Channels()) == 0 {
+		return
+	}
+	_, err := realStage{b}.do("Hangup", ami.Header{Key: "Channel", Value: "/.*/"}, ami.Header{Key: "Cause", Value: "16"})
+	if err != nil {
+		b.T.Logf("hang up every channel: %v", err)
+	}
+	b.Eventually("no channels left on the PBX", func() bool { return len(b.Model.Channels()) == 0 })
+}
