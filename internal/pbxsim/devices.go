@@ -87,11 +87,11 @@ type device struct {
 	// SIPpeers goes on saying "OK (1 ms)" beside IPaddress -none- (seen on
 	// a real Asterisk 20, test/asterisk/transcripts/ami-08).
 	lastQualified bool
-	rtt        time.Duration
-	autoAnswer time.Duration
-	autoSet    bool // autoAnswer set per device, overriding Options
-	regTime    time.Time
-	hintState  int // last ExtensionStatus sent
+	rtt           time.Duration
+	autoAnswer    time.Duration
+	autoSet       bool // autoAnswer set per device, overriding Options
+	regTime       time.Time
+	hintState     int // last ExtensionStatus sent
 }
 
 func (d *device) id() string { return d.tech + "/" + d.name }
