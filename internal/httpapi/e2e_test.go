@@ -187,3 +187,57 @@ func TestEndToEndAsteriskDown(t *testing.T) {
 	}
 	e.Eventually("200 after reconnect", func() bool { c, _ := e.call("POST", "/extensions/current-calls", ""); return c == 200 })
 }
+
+// TestEndToEndBlacklistBlocksCalls: numbers created through the API stop
+// calls in the shipped [coocenter-blacklist] subroutine of a real
+// Asterisk — exact numbers and prefix patterns — and the hangup is marked
+// blacklisted; an unlisted caller goes on to the queue.
+func TestEndToEndBlacklistBlocksCalls(t *testing.T) {
+	e := startE2E(t)
+	if e.Sim != nil {
+		t.Skip("the shipped dialplan runs on a real Asterisk only (TestDialplanSubroutine checks its logic on pbxsim's side)")
+	}
+	e.want(t, "POST", "/blacklist/create", "number=0509111111", 200, "")
+	e.want(t, "POST", "/blacklist/create", "number=05093*", 200, "")
+	for _, number := range []string{"0509111111", "0509333333"} {
+		ch, err := e.ShippedInboundCall(number, "")
+		if err != nil {
+			// The channel may be gone before the model could be asked.
+			t.Logf("%s: %v", number, err)
+		}
+		e.waitBlacklistedHangup(t, number, ch)
+	}
+	ch, err := e.ShippedInboundCall("0509222222", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Eventually("unlisted caller bridged to an agent of 630", func() bool {
+		for _, c := range e.Model.Channels() {
+			if c.Name == ch && c.BridgeID != "" {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// waitBlacklistedHangup waits for the blacklisted hangup of number's call.
+func (e *e2e) waitBlacklistedHangup(t *testing.T, number, ch string) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case ev := <-e.Events:
+			h, ok := ev.(pbx.ChannelHangup)
+			if !ok || h.Channel.CallerIDNum != number || !strings.HasSuffix(h.Channel.Name, ";2") {
+				continue
+			}
+			if !h.Blacklisted || h.Cause != 21 || (ch != "" && h.Channel.Name != ch) {
+				t.Fatalf("hangup of listed caller %s: %+v", number, h)
+			}
+			return
+		case <-deadline:
+			t.Fatalf("listed caller %s was not hung up as blacklisted", number)
+		}
+	}
+}

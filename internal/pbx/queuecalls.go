@@ -28,7 +28,8 @@ type queueTrack struct {
 	rang       bool // AgentCalled: some member was offered the call
 	ringMs     int  // AgentRingNoAnswer RingTime, summed
 	nobody     bool // nobody logged in to the queue when the caller joined
-	reason     string
+	reason     string // AgentComplete Reason: caller, agent, transfer
+	agentGone  bool   // the answering member's channel hung up before the caller's
 	agentChan  string // the answering member's channel (Uniqueid)
 	holds      map[string]time.Time
 	ivrFirst   time.Time
@@ -176,6 +177,7 @@ func (p *PBX) endQueueCall(c *Channel, at time.Time, cause string) (Event, bool)
 			delete(p.st.agentOf, c.Uniqueid)
 			if t := p.st.queueCalls[caller]; t != nil {
 				t.unhold(c.Uniqueid, at)
+				t.agentGone = true
 			}
 		}
 		return nil, false
@@ -222,8 +224,11 @@ func (t *queueTrack) finish(at time.Time) QueueCall {
 	}
 	if t.connected {
 		c.Called = c.Agent
+		// AgentComplete says who ended the talk; a real Asterisk may send
+		// it after the caller's Hangup, and then the side is whoever's
+		// channel went first.
 		c.HangupSide = "agent"
-		if t.reason == "caller" {
+		if t.reason == "caller" || t.reason == "" && !t.agentGone {
 			c.HangupSide = "caller"
 		}
 		return c

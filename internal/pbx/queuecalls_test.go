@@ -69,6 +69,9 @@ func TestQueueCallRules(t *testing.T) {
 		{"queue timed out", queueTrack{joined: at(2), left: at(62), rang: true}, 63, "queue", "NO_AGENT_ANSWER", "caller", 60 * time.Second, 0},
 		{"answered, agent hung up", queueTrack{joined: at(2), connected: true, completed: at(40), reason: "agent"}, 40, "bridged", "", "agent", 0, 0},
 		{"answered, caller hung up", queueTrack{joined: at(2), connected: true, completed: at(40), reason: "caller"}, 40, "bridged", "", "caller", 0, 0},
+		// A real Asterisk may send AgentComplete after the caller's Hangup.
+		{"answered, caller hung up, AgentComplete late", queueTrack{joined: at(2), connected: true}, 40, "bridged", "", "caller", 0, 0},
+		{"answered, agent hung up, AgentComplete late", queueTrack{joined: at(2), connected: true, agentGone: true}, 40, "bridged", "", "agent", 0, 0},
 		{"answered, transferred", queueTrack{joined: at(2), connected: true, completed: at(40), reason: "transfer"}, 40, "bridged", "", "agent", 0, 0},
 		{"survey", queueTrack{joined: at(2), connected: true, completed: at(40), reason: "agent", survey: at(52)}, 55, "feedback", "", "agent", 0, 15 * time.Second},
 	} {

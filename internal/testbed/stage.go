@@ -57,28 +57,7 @@ func (r realStage) InboundCall(number, queue string) (string, error) {
 	default:
 		return "", fmt.Errorf("testbed: no queue %q", queue)
 	}
-	prefix := "Local/" + exten + "@from-trunk-"
-	before := map[string]bool{}
-	for _, c := range r.b.Model.Channels() {
-		before[c.Uniqueid] = true
-	}
-	_, err := r.do("Originate", ami.Header{Key: "Channel", Value: "Local/" + exten + "@from-trunk"},
-		ami.Header{Key: "Application", Value: "Wait"}, ami.Header{Key: "Data", Value: "600"},
-		ami.Header{Key: "CallerID", Value: "External caller <" + number + ">"},
-		ami.Header{Key: "Async", Value: "true"})
-	if err != nil {
-		return "", err
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		for _, c := range r.b.Model.Channels() {
-			if strings.HasPrefix(c.Name, prefix) && strings.HasSuffix(c.Name, ";2") && !before[c.Uniqueid] {
-				return c.Name, nil
-			}
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return "", errors.New("testbed: the inbound call's channel did not appear within 5 s")
+	return r.b.originateInbound(exten)
 }
 
 func (r realStage) Hangup(channel string, cause int) error {
@@ -128,4 +107,52 @@ func (b *Bed) hangupAll() {
 		b.T.Logf("hang up every channel: %v", err)
 	}
 	b.Eventually("no channels left on the PBX", func() bool { return len(b.Model.Channels()) == 0 })
+}
+
+// ShippedInboundCall is InboundCall through the dialplan README tells users
+// to write (test/asterisk/etc, context coocenter-inbound): the shipped
+// blacklist Gosub with its prefix patterns, CoocenterIVR, Queue with c and
+// the survey. Real Asterisk only: pbxsim models the lab's own dialplan.
+func (b *Bed) ShippedInboundCall(number, queue string) (string, error) {
+	b.T.Helper()
+	if b.Sim != nil {
+		b.T.Skip("the shipped dialplan runs on a real Asterisk only")
+	}
+	exten := "cin-" + number
+	if queue != "" && queue != "630" {
+		exten = "cinq-" + queue + "-" + number
+	}
+	return b.originateInbound(exten)
+}
+
+// originateInbound originates Local/<exten>@from-trunk to Wait(600), as the
+// recorded tests did, and returns the name of the ;2 half from its
+// Newchannel event (the call may be over before the model could be asked).
+func (b *Bed) originateInbound(exten string) (string, error) {
+	number := exten[strings.LastIndexByte(exten, '-')+1:]
+	prefix := "Local/" + exten + "@from-trunk-"
+	sub := b.Client.Subscribe(0)
+	defer sub.Unsubscribe()
+	_, err := realStage{b}.do("Originate", ami.Header{Key: "Channel", Value: "Local/" + exten + "@from-trunk"},
+		ami.Header{Key: "Application", Value: "Wait"}, ami.Header{Key: "Data", Value: "600"},
+		ami.Header{Key: "CallerID", Value: "External caller <" + number + ">"},
+		ami.Header{Key: "Async", Value: "true"})
+	if err != nil {
+		return "", err
+	}
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case e, ok := <-sub.C():
+			if !ok {
+				return "", errors.New("testbed: the AMI client closed")
+			}
+			name := e.Msg.Get("Channel")
+			if e.Msg.Event() == "Newchannel" && strings.HasPrefix(name, prefix) && strings.HasSuffix(name, ";2") {
+				return name, nil
+			}
+		case <-deadline:
+			return "", errors.New("testbed: no Newchannel for the inbound call within 5 s")
+		}
+	}
 }
