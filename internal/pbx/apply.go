@@ -59,6 +59,7 @@ func (p *PBX) apply(m ami.Message) {
 	case "bridgeleave":
 		if c := p.known(m, ""); c != nil {
 			c.BridgeID = ""
+			p.leftBridge(c.Uniqueid)
 		}
 	case "newexten":
 		if c := p.known(m, ""); c != nil {

@@ -25,12 +25,14 @@ type queueTrack struct {
 	completed  time.Time // AgentComplete
 	abandoned  bool
 	abandonFor time.Duration
-	rang       bool // AgentCalled: some member was offered the call
-	ringMs     int  // AgentRingNoAnswer RingTime, summed
-	nobody     bool // nobody logged in to the queue when the caller joined
-	reason     string // AgentComplete Reason: caller, agent, transfer
-	agentGone  bool   // the answering member's channel hung up before the caller's
-	agentChan  string // the answering member's channel (Uniqueid)
+	rang       bool      // AgentCalled: some member was offered the call
+	ringMs     int       // AgentRingNoAnswer RingTime, summed
+	nobody     bool      // nobody logged in to the queue when the caller joined
+	reason     string    // AgentComplete Reason: caller, agent, transfer
+	answered   time.Time // AgentConnect
+	firstLeft  string    // "caller" or "agent": who left the talk's bridge first
+	agentGone  bool      // the answering member's channel hung up before the caller's
+	agentChan  string    // the answering member's channel (Uniqueid)
 	holds      map[string]time.Time
 	ivrFirst   time.Time
 	ivrLast    time.Time
@@ -67,6 +69,21 @@ func (p *PBX) trackOf(uniqueid string) *queueTrack {
 	return p.st.queueCalls[p.st.agentOf[uniqueid]]
 }
 
+// leftBridge notes who left a queue call's bridge first: the side that
+// ended the talk when AgentComplete has not said so yet. p.mu is held.
+func (p *PBX) leftBridge(uniqueid string) {
+	t := p.trackOf(uniqueid)
+	if t == nil || !t.connected || t.firstLeft != "" || !t.completed.IsZero() {
+		return
+	}
+	switch uniqueid {
+	case t.call.Uniqueid:
+		t.firstLeft = "caller"
+	case t.agentChan:
+		t.firstLeft = "agent"
+	}
+}
+
 // applyQueue follows the queue events of a call; it returns the domain
 // events they make. p.mu is held.
 func (p *PBX) applyQueue(name string, m ami.Message, at time.Time) []Event {
@@ -93,7 +110,7 @@ func (p *PBX) applyQueue(name string, m ami.Message, at time.Time) []Event {
 		}
 	case "agentconnect":
 		if t, ok := p.st.queueCalls[m.Get("Uniqueid")]; ok {
-			t.connected = true
+			t.connected, t.answered = true, at
 			t.call.QueueTime, t.call.RingTime = seconds(m.Get("HoldTime")), seconds(m.Get("RingTime"))
 			t.call.AgentInterface, t.call.AgentName = m.Get("Interface"), m.Get("MemberName")
 			t.call.Agent = InterfaceExten(t.call.AgentInterface)
@@ -224,12 +241,23 @@ func (t *queueTrack) finish(at time.Time) QueueCall {
 	}
 	if t.connected {
 		c.Called = c.Agent
-		// AgentComplete says who ended the talk; a real Asterisk may send
-		// it after the caller's Hangup, and then the side is whoever's
-		// channel went first.
+		// AgentComplete says who ended the talk and how long it was; a
+		// real Asterisk may send it after the caller's Hangup. Then the
+		// side is who left the bridge first (else whose channel hung up
+		// first) and the talk lasted from AgentConnect to now.
+		side := t.reason
+		if side == "" {
+			side = t.firstLeft
+		}
+		if side == "" && !t.agentGone {
+			side = "caller"
+		}
 		c.HangupSide = "agent"
-		if t.reason == "caller" || t.reason == "" && !t.agentGone {
+		if side == "caller" {
 			c.HangupSide = "caller"
+		}
+		if t.completed.IsZero() && !t.answered.IsZero() {
+			c.TalkTime = at.Sub(t.answered).Truncate(time.Second)
 		}
 		return c
 	}

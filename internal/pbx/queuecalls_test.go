@@ -72,6 +72,8 @@ func TestQueueCallRules(t *testing.T) {
 		// A real Asterisk may send AgentComplete after the caller's Hangup.
 		{"answered, caller hung up, AgentComplete late", queueTrack{joined: at(2), connected: true}, 40, "bridged", "", "caller", 0, 0},
 		{"answered, agent hung up, AgentComplete late", queueTrack{joined: at(2), connected: true, agentGone: true}, 40, "bridged", "", "agent", 0, 0},
+		{"answered, caller left the bridge first, AgentComplete late", queueTrack{joined: at(2), connected: true, firstLeft: "caller", agentGone: true}, 40, "bridged", "", "caller", 0, 0},
+		{"answered, agent left the bridge first, AgentComplete late", queueTrack{joined: at(2), connected: true, firstLeft: "agent"}, 40, "bridged", "", "agent", 0, 0},
 		{"answered, transferred", queueTrack{joined: at(2), connected: true, completed: at(40), reason: "transfer"}, 40, "bridged", "", "agent", 0, 0},
 		{"survey", queueTrack{joined: at(2), connected: true, completed: at(40), reason: "agent", survey: at(52)}, 55, "feedback", "", "agent", 0, 15 * time.Second},
 	} {
@@ -81,6 +83,9 @@ func TestQueueCallRules(t *testing.T) {
 			c := tr.finish(at(tc.end))
 			if c.State != tc.state || c.MissCause != tc.miss || c.HangupSide != tc.side || c.QueueTime != tc.queue || c.FeedbackTime != tc.feedbck {
 				t.Errorf("state %q miss %q side %q queue %v feedback %v", c.State, c.MissCause, c.HangupSide, c.QueueTime, c.FeedbackTime)
+			}
+			if tr.connected && tr.completed.IsZero() && c.TalkTime != 0 {
+				t.Errorf("talk time %v without AgentConnect's time", c.TalkTime)
 			}
 			if c.End.Sub(c.Start) != time.Duration(tc.end)*time.Second {
 				t.Errorf("duration %v", c.End.Sub(c.Start))
