@@ -1,0 +1,115 @@
+package pausetimer_test
+
+import (
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/coocenter/coocenterd/internal/pausetimer"
+	"github.com/coocenter/coocenterd/internal/pbx"
+	"github.com/coocenter/coocenterd/internal/testbed"
+)
+
+// TestAfterCallPauseOnThePBX runs the after-call pause against the PBX of
+// the testbed — pbxsim, or a real Asterisk with COOCENTER_TEST_AMI: a call
+// into queue 630 is answered by one of its Local members; when the caller
+// hangs up, that member is paused in the queue with the reason (the
+// QueueMemberPause of Asterisk 18+ echoes PausedReason into the model), then
+// unpaused after the length, and the queue call's record comes with the
+// pause's real length.
+func TestAfterCallPauseOnThePBX(t *testing.T) {
+	b := testbed.Start(t, testbed.Options{})
+	db, err := bbolt.Open(filepath.Join(t.TempDir(), "timer.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	type record struct {
+		call  pbx.QueueCall
+		pause time.Duration
+	}
+	records := make(chan record, 4)
+	timer, err := pausetimer.Open(db, b.Model, pausetimer.Options{Enabled: true, Length: time.Second,
+		Reason: "after-call", Logger: slog.New(slog.DiscardHandler), JoinWait: 2 * time.Second,
+		OnRecord: func(c pbx.QueueCall, p time.Duration) { records <- record{c, p} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(timer.Close)
+	stop := make(chan struct{})
+	forwarded := make(chan struct{})
+	go func() { // the daemon's wiring: every model event to the timer
+		defer close(forwarded)
+		for {
+			select {
+			case e := <-b.Events:
+				timer.Handle(e)
+			case <-stop:
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() { close(stop); <-forwarded })
+
+	caller, err := b.Stage().InboundCall("0501237777", "630")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var agent string
+	b.Eventually("caller talking to an agent", func() bool {
+		for _, c := range b.Model.Channels() {
+			if c.Name == caller && c.BridgeID != "" {
+				agent = c.ConnectedLineNum
+				return true
+			}
+		}
+		return false
+	})
+	if err := b.Stage().Hangup(caller, 16); err != nil {
+		t.Fatal(err)
+	}
+	var paused pbx.Member
+	b.Eventually("an agent of 630 paused after the call", func() bool {
+		for _, m := range queue630(b) {
+			if m.Paused {
+				paused = m
+				return true
+			}
+		}
+		return false
+	})
+	if paused.PausedReason != "after-call" {
+		t.Errorf("paused member %s: reason %q, want after-call (agent on the call: %s)", paused.Interface, paused.PausedReason, agent)
+	}
+	b.Eventually("unpaused after the pause", func() bool { return !memberOf(b, paused.Interface).Paused })
+	select {
+	case r := <-records:
+		if r.call.Queue != "630" || r.call.State != "bridged" || r.call.HangupSide != "caller" ||
+			r.call.AgentInterface != paused.Interface || r.pause < time.Second || r.pause > 3*time.Second {
+			t.Errorf("record %+v, pause %v", r.call, r.pause)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no queue-call record after the pause")
+	}
+}
+
+func queue630(b *testbed.Bed) []pbx.Member {
+	for _, q := range b.Model.Queues() {
+		if q.Name == "630" {
+			return q.Members
+		}
+	}
+	return nil
+}
+
+func memberOf(b *testbed.Bed, iface string) pbx.Member {
+	for _, m := range queue630(b) {
+		if m.Interface == iface {
+			return m
+		}
+	}
+	return pbx.Member{}
+}
