@@ -15,7 +15,7 @@ import (
 
 // TestAfterCallPauseOnThePBX runs the after-call pause against the PBX of
 // the testbed — pbxsim, or a real Asterisk with COOCENTER_TEST_AMI: a call
-// into queue 630 is answered by one of its Local members; when the caller
+// into queue 631 is answered by its Local member (SIP/802 is not registered, so the answer does not race); when the caller
 // hangs up, that member is paused in the queue with the reason (the
 // QueueMemberPause of Asterisk 18+ echoes PausedReason into the model), then
 // unpaused after the length, and the queue call's record comes with the
@@ -54,7 +54,7 @@ func TestAfterCallPauseOnThePBX(t *testing.T) {
 	}()
 	t.Cleanup(func() { close(stop); <-forwarded })
 
-	caller, err := b.Stage().InboundCall("0501237777", "630")
+	caller, err := b.Stage().InboundCall("0501237777", "631")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,12 +68,15 @@ func TestAfterCallPauseOnThePBX(t *testing.T) {
 		}
 		return false
 	})
+	// Talk a little: a real Local member is still in Answer() (waiting
+	// for media) for a moment after the bridge forms.
+	time.Sleep(time.Second)
 	if err := b.Stage().Hangup(caller, 16); err != nil {
 		t.Fatal(err)
 	}
 	var paused pbx.Member
-	b.Eventually("an agent of 630 paused after the call", func() bool {
-		for _, m := range queue630(b) {
+	b.Eventually("the agent of 631 paused after the call", func() bool {
+		for _, m := range queue631(b) {
 			if m.Paused {
 				paused = m
 				return true
@@ -87,7 +90,7 @@ func TestAfterCallPauseOnThePBX(t *testing.T) {
 	b.Eventually("unpaused after the pause", func() bool { return !memberOf(b, paused.Interface).Paused })
 	select {
 	case r := <-records:
-		if r.call.Queue != "630" || r.call.State != "bridged" || r.call.HangupSide != "caller" ||
+		if r.call.Queue != "631" || r.call.State != "bridged" || r.call.HangupSide != "caller" ||
 			r.call.AgentInterface != paused.Interface || r.pause < time.Second || r.pause > 3*time.Second {
 			t.Errorf("record %+v, pause %v", r.call, r.pause)
 		}
@@ -96,9 +99,9 @@ func TestAfterCallPauseOnThePBX(t *testing.T) {
 	}
 }
 
-func queue630(b *testbed.Bed) []pbx.Member {
+func queue631(b *testbed.Bed) []pbx.Member {
 	for _, q := range b.Model.Queues() {
-		if q.Name == "630" {
+		if q.Name == "631" {
 			return q.Members
 		}
 	}
@@ -106,7 +109,7 @@ func queue630(b *testbed.Bed) []pbx.Member {
 }
 
 func memberOf(b *testbed.Bed, iface string) pbx.Member {
-	for _, m := range queue630(b) {
+	for _, m := range queue631(b) {
 		if m.Interface == iface {
 			return m
 		}

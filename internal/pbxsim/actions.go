@@ -51,6 +51,7 @@ func init() {
 		"dbget":              (*Server).actionDBGet,
 		"dbdel":              (*Server).actionDBDel,
 		"dbgettree":          (*Server).actionDBGetTree,
+		"dbdeltree":          (*Server).actionDBDelTree,
 		"command":            (*Server).actionCommand,
 		"userevent":          (*Server).actionUserEvent,
 		"originate":          (*Server).actionOriginate,

@@ -36,7 +36,7 @@ func (s *Server) actionHangup(sess *session, req ami.Message) {
 		}
 		sess.send(listComplete(req, "ChannelsHungupListComplete", len(hits))...)
 		for _, ch := range hits {
-			s.requestHangup(ch, cause)
+			s.amiHangup(ch, cause)
 		}
 		return
 	}
@@ -46,7 +46,7 @@ func (s *Server) actionHangup(sess *session, req ami.Message) {
 		return
 	}
 	sess.send(response(req, "Success", "Channel Hungup")...)
-	s.requestHangup(ch, cause)
+	s.amiHangup(ch, cause)
 }
 
 func (s *Server) actionRedirect(sess *session, req ami.Message) {

@@ -63,6 +63,32 @@ func (s *Server) actionDBDel(sess *session, req ami.Message) {
 	sess.send(response(req, "Success", "Key deleted successfully")...)
 }
 
+// actionDBDelTree deletes a family, or a key and the keys under it, as
+// main/db.c does; nothing to delete is an error (seen on 20.20.1, ami-08).
+func (s *Server) actionDBDelTree(sess *session, req ami.Message) {
+	family, key := req.Get("Family"), req.Get("Key")
+	if family == "" {
+		sess.send(response(req, "Error", "No family specified.")...)
+		return
+	}
+	prefix := "/" + family
+	if key != "" {
+		prefix += "/" + key
+	}
+	keys := s.dbKeys(prefix)
+	if _, ok := s.db[prefix]; ok && key != "" {
+		keys = append(keys, prefix)
+	}
+	if len(keys) == 0 {
+		sess.send(response(req, "Error", "Database entry not found")...)
+		return
+	}
+	for _, k := range keys {
+		delete(s.db, k)
+	}
+	sess.send(response(req, "Success", "Key tree deleted successfully")...)
+}
+
 func (s *Server) actionDBGetTree(sess *session, req ami.Message) {
 	family, key := req.Get("Family"), req.Get("Key")
 	prefix := ""

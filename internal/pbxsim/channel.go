@@ -320,6 +320,17 @@ func (s *Server) requestHangup(ch *channel, cause int) {
 	ch.hangup(cause, true)
 }
 
+// amiHangup is the AMI Hangup action: a soft hangup inside Asterisk, so
+// unlike a phone hanging up (requestHangup) it publishes no HangupRequest
+// (ami-08: the queue caller hung up by AMI shows only SoftHangupRequest).
+func (s *Server) amiHangup(ch *channel, cause int) {
+	if ch == nil || ch.gone {
+		return
+	}
+	ch.epoch++
+	ch.hangup(cause, false)
+}
+
 // plainHangup is the hangup of a channel doing nothing special.
 func (s *Server) plainHangup(ch *channel, cause int, requested bool) {
 	if requested {

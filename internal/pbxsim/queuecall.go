@@ -4,20 +4,23 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/coocenter/coocenterd/internal/ami"
 )
 
 // queueCaller is a channel inside app_queue.
 type queueCaller struct {
-	ch        *channel
-	q         *queue
-	joined    time.Time
-	pos       int
-	legs      []*queueLeg
-	ringLoop  bool // members are being rung right now
-	retrying  bool
-	connected *queueLeg
-	connAt    time.Time
-	done      func() // the dialplan after Queue()
+	softHungup bool // hung up by AMI Hangup, not by the caller
+	ch         *channel
+	q          *queue
+	joined     time.Time
+	pos        int
+	legs       []*queueLeg
+	ringLoop   bool // members are being rung right now
+	retrying   bool
+	connected  *queueLeg
+	connAt     time.Time
+	done       func() // the dialplan after Queue()
 }
 
 // queueLeg is one member being rung.
@@ -254,8 +257,16 @@ func (s *Server) leaveQueue(qc *queueCaller) {
 
 // agentEvent publishes AgentCalled / AgentRingNoAnswer / AgentConnect /
 // AgentComplete: caller snapshot, Dest snapshot, queue and member.
+// agentEvent publishes a queue event about the caller and one member's
+// leg. After an AMI Hangup of the caller, app_queue's AgentComplete has no
+// Dest* snapshot: the member's leg is gone by then (ami-08); after a
+// caller's own hangup it has (ami-03, ami-06).
 func (s *Server) agentEvent(name string, qc *queueCaller, leg *queueLeg, extra ...string) {
-	s.emit(classAgent, name, join(qc.ch.snapshot(""), leg.ch.snapshot("Dest"),
+	var dest []ami.Header
+	if !qc.softHungup {
+		dest = leg.ch.snapshot("Dest")
+	}
+	s.emit(classAgent, name, join(qc.ch.snapshot(""), dest,
 		hdrs("Queue", qc.q.name, "Interface", leg.m.iface, "MemberName", leg.m.name), hdrs(extra...))...)
 }
 
@@ -333,6 +344,7 @@ func (s *Server) queueBridgedHandlers(qc *queueCaller, win *queueLeg) {
 		if requested {
 			s.chanEvent(classCall, "HangupRequest", caller, hdrs("Cause", itoa(cause))...)
 		}
+		qc.softHungup = !requested
 		win.m.inCall = false
 		s.leaveBridge(caller)
 		s.queueComplete(qc, "caller")

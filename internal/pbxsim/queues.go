@@ -263,11 +263,22 @@ func (s *Server) pauseMember(qname, iface string, paused bool, reason string) er
 	}
 	for _, q := range hits {
 		m := q.member(iface)
+		was := m.paused
 		m.paused, m.reason = paused, reason
 		if paused {
 			m.lastPause = time.Now().Unix()
 		}
 		s.memberEvent("QueueMemberPause", q, m)
+		// app_queue's pause device state, Queue:<queue>_pause_<interface>
+		// (Asterisk 16+; ami-08), for hints on a pause key.
+		// Published on a change only, as every device state.
+		if was != paused {
+			state := devNotInUse
+			if paused {
+				state = devInUse
+			}
+			s.emit(classCall, "DeviceStateChange", hdrs("Device", "Queue:"+q.name+"_pause_"+m.iface, "State", state.String())...)
+		}
 		if !paused {
 			m.reason = ""
 		}

@@ -56,6 +56,10 @@ func Start(t testing.TB, opts Options) *Bed {
 			t.Fatalf("%s must be host:port,user,secret", EnvVar)
 		}
 		cfg.Addr, cfg.Username, cfg.Secret = parts[0], parts[1], parts[2]
+		if dir := os.Getenv(RecordEnv); dir != "" {
+			cfg.Addr = recordingProxy(t, dir, cfg.Addr)
+			cfg.AuthType = "plain" // a plain Login, so that pbxsim can replay it
+		}
 	} else {
 		sim, err := pbxsim.Start(pbxsim.Options{Registered: opts.Registered, AutoAnswer: opts.AutoAnswer, Timing: pbxsim.FastTiming()})
 		if err != nil {

@@ -1,0 +1,122 @@
+package testbed
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"time"
+)
+
+// RecordEnv names a folder: with a real Asterisk, each test's AMI session
+// is written there as a transcript in the format of
+// ../shared/asterisk/transcripts (### C->S / ### S->C blocks, CRLF kept)
+// plus the raw bytes Asterisk sent (.s2c.raw.txt), for pbxsim's fidelity
+// test and the parser's test data.
+const RecordEnv = "COOCENTER_TEST_RECORD"
+
+// recordingProxy starts a loopback proxy to the real Asterisk at upstream
+// that records every session of the test; it returns the address to dial.
+func recordingProxy(t interface {
+	Name() string
+	Cleanup(func())
+	Fatalf(string, ...any)
+}, dir, upstream string) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("record: %v", err)
+	}
+	base := filepath.Join(dir, regexp.MustCompile(`[^A-Za-z0-9_.-]+`).ReplaceAllString(t.Name(), "_"))
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for n := 1; ; n++ {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			name := base
+			if n > 1 {
+				name = fmt.Sprintf("%s-%d", base, n) // after a reconnect
+			}
+			wg.Add(1)
+			go func() { defer wg.Done(); recordSession(c, upstream, name) }()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// recordSession pipes one client connection to Asterisk and back, writing
+// name.txt and name.s2c.raw.txt.
+func recordSession(client net.Conn, upstream, name string) {
+	defer client.Close()
+	server, err := net.Dial("tcp", upstream)
+	if err != nil {
+		return
+	}
+	defer server.Close()
+	text, err1 := os.Create(name + ".txt")
+	raw, err2 := os.Create(name + ".s2c.raw.txt")
+	if err1 != nil || err2 != nil {
+		return
+	}
+	defer text.Close()
+	defer raw.Close()
+	var mu sync.Mutex
+	block := func(dir string, msg []byte) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(text, "### %s %s\n", dir, time.Now().Format("15:04:05"))
+		text.Write(msg)
+	}
+	done := make(chan struct{}, 2)
+	go func() { // client to Asterisk
+		copyMessages(server, client, "C->S", false, block)
+		server.Close()
+		done <- struct{}{}
+	}()
+	go func() { // Asterisk to client
+		copyMessages(client, io.TeeReader(server, raw), "S->C", true, block)
+		client.Close()
+		done <- struct{}{}
+	}()
+	<-done
+	<-done
+}
+
+// copyMessages copies src to dst, handing each message (blank-line ended;
+// the greeting is its first line) to block as it passes.
+func copyMessages(dst io.Writer, src io.Reader, dir string, greeting bool, block func(string, []byte)) {
+	r := bufio.NewReader(src)
+	var msg bytes.Buffer
+	for {
+		line, err := r.ReadBytes('\n')
+		if len(line) > 0 {
+			if _, werr := dst.Write(line); werr != nil {
+				return
+			}
+			if msg.Len() == 0 && bytes.Equal(line, []byte("\r\n")) {
+				// A stray blank line: Asterisk ends some errors with
+				// "\n\r\n" plus one more "\r\n" (PJSIPShowContacts' "No
+				// Contacts found\n"). It stays in the raw file only.
+				continue
+			}
+			msg.Write(line)
+			if greeting || bytes.Equal(line, []byte("\r\n")) {
+				block(dir, msg.Bytes())
+				msg.Reset()
+				greeting = false
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
