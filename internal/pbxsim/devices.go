@@ -85,7 +85,7 @@ type device struct {
 	// lastQualified: the phone answered a qualify since Asterisk started.
 	// chan_sip keeps the round trip (lastms) when the phone unregisters, so
 	// SIPpeers goes on saying "OK (1 ms)" beside IPaddress -none- (seen on
-	// a real Asterisk 20, test/asterisk/transcripts/ami-08).
+	// a real Asterisk 20.20.1 with sipp: expire_register keeps lastms).
 	lastQualified bool
 	rtt           time.Duration
 	autoAnswer    time.Duration
