@@ -139,7 +139,15 @@ func (p *PBX) loadPhones(ctx context.Context, st *state) error {
 		if addr == "" {
 			addr = "-none-"
 		}
-		st.peers["SIP/"+name] = &Peer{Name: name, Tech: SIP, Addr: addr, Status: m.Get("Status")}
+		status := m.Get("Status")
+		if addr == "-none-" {
+			// chan_sip keeps the last qualify time of a phone that
+			// unregistered ("OK (1 ms)" beside -none-); the contract says
+			// an unregistered phone is UNKNOWN, as the PeerStatus
+			// Unregistered event makes it between resyncs.
+			status = "UNKNOWN"
+		}
+		st.peers["SIP/"+name] = &Peer{Name: name, Tech: SIP, Addr: addr, Status: status}
 	}
 	res, err = p.ami.Do(ctx, ami.Action{Name: "PJSIPShowEndpoints"})
 	if err != nil && !isEmptyList(err) {

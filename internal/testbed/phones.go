@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -70,13 +71,15 @@ func (b *Bed) startPhone(ext string) {
 	})
 }
 
-// waitRegistered waits until the model sees ext registered.
+// waitRegistered waits until the model sees ext registered and, for a
+// chan_sip peer (qualify=yes), answering its first qualify: until then a
+// real Asterisk says UNKNOWN beside the address.
 func (b *Bed) waitRegistered(ext string) {
 	b.T.Helper()
-	b.Eventually("phone "+ext+" registered", func() bool {
+	b.Eventually("phone "+ext+" registered and qualified", func() bool {
 		for _, p := range b.Model.Peers() {
 			if p.Name == ext {
-				return p.Addr != "" && p.Addr != "-none-"
+				return p.Addr != "" && p.Addr != "-none-" && (p.Tech != "SIP" || strings.HasPrefix(p.Status, "OK ("))
 			}
 		}
 		return false
