@@ -3,8 +3,6 @@ package main
 import (
 	"crypto/rand"
 	"log/slog"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/coocenter/coocenterd/internal/config"
@@ -51,16 +49,6 @@ func recordingURL(m config.Monitor, links *recordings.Links, now func() time.Tim
 		if !ok {
 			return ""
 		}
-		return m.LinkBase + monitorPath(name) + "?" + links.Sign(name, now().Add(m.LinkTTL)).Encode()
+		return m.LinkBase + httpapi.MonitorPath(name) + "?" + links.Sign(name, now().Add(m.LinkTTL)).Encode()
 	}
-}
-
-// monitorPath is the API path of a recording, each segment escaped on its
-// own so that "/" still separates folders.
-func monitorPath(name string) string {
-	segs := strings.Split(name, "/")
-	for i, s := range segs {
-		segs[i] = url.PathEscape(s)
-	}
-	return httpapi.BasePath + "/monitor/" + strings.Join(segs, "/")
 }

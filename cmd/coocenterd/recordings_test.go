@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/coocenter/coocenterd/internal/config"
+	"github.com/coocenter/coocenterd/internal/httpapi"
 	"github.com/coocenter/coocenterd/internal/recordings"
 )
 
@@ -39,15 +40,15 @@ func TestDaemonServesRecordings(t *testing.T) {
 		sum := md5.Sum([]byte(webKey + time.Now().Format(time.DateOnly)))
 		return http.Header{"Authorization": {hex.EncodeToString(sum[:])}}
 	}
-	fileURL := d.base + monitorPath(name)
+	fileURL := d.base + httpapi.MonitorPath(name)
 
 	expect(t, "no header", request(t, http.MethodGet, fileURL, nil, nil), 401, `"authentication failed"`)
 	expect(t, "with the header", request(t, http.MethodGet, fileURL, auth(), nil), 200, body)
 	rng := auth()
 	rng.Set("Range", "bytes=0-3")
 	expect(t, "a range", request(t, http.MethodGet, fileURL, rng, nil), 206, "RIFF")
-	expect(t, "a folder", request(t, http.MethodGet, d.base+monitorPath("2026")+"/", auth(), nil), 404, "folders are not listed")
-	expect(t, "a hidden name", request(t, http.MethodGet, d.base+monitorPath(".x.wav"), auth(), nil), 400, "hidden file")
+	expect(t, "a folder", request(t, http.MethodGet, d.base+httpapi.MonitorPath("2026")+"/", auth(), nil), 404, "folders are not listed")
+	expect(t, "a hidden name", request(t, http.MethodGet, d.base+httpapi.MonitorPath(".x.wav"), auth(), nil), 400, "hidden file")
 
 	// The absolute path a cdr push's recordfile carries is accepted too.
 	resp := request(t, http.MethodPost, d.base+"/coocenter-api/recordings/link", auth(),
@@ -62,7 +63,7 @@ func TestDaemonServesRecordings(t *testing.T) {
 	if err := json.Unmarshal([]byte(resp.body), &link); err != nil || resp.code != 200 || link.Status != "success" {
 		t.Fatalf("recordings/link: %d %s (%v)", resp.code, resp.body, err)
 	}
-	if !strings.HasPrefix(link.Data.URL, monitorPath(name)+"?") || link.Data.Expires-time.Now().Unix() > 600 {
+	if !strings.HasPrefix(link.Data.URL, httpapi.MonitorPath(name)+"?") || link.Data.Expires-time.Now().Unix() > 600 {
 		t.Fatalf("recordings/link gave %+v", link.Data)
 	}
 	signed := d.base + link.Data.URL
@@ -83,7 +84,7 @@ func TestDaemonServesRecordings(t *testing.T) {
 	u.RawQuery = q.Encode()
 	expect(t, "a later expiry", request(t, http.MethodGet, u.String(), nil, nil), 403, "the link is not valid")
 	expect(t, "the sig on another file", request(t, http.MethodGet,
-		d.base+monitorPath("2026/11/21/other.wav")+"?"+strings.SplitN(link.Data.URL, "?", 2)[1], nil, nil), 403, "the link is not valid")
+		d.base+httpapi.MonitorPath("2026/11/21/other.wav")+"?"+strings.SplitN(link.Data.URL, "?", 2)[1], nil, nil), 403, "the link is not valid")
 
 	expect(t, "recordings/index", request(t, http.MethodGet, d.base+"/coocenter-api/recordings/index", auth(), nil), 200,
 		`"file":"`+name+`"`)

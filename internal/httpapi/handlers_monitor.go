@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -46,10 +45,6 @@ func isPageKey(s string) bool {
 		}
 	}
 	return true
-}
-
-func intIn(lo, hi int) func(string) bool {
-	return func(s string) bool { n, err := strconv.Atoi(s); return err == nil && n >= lo && n <= hi }
 }
 
 // monitorName is the requested recording: gin's wildcard value without the
@@ -165,7 +160,7 @@ func (s *server) refuseFolder(c *gin.Context, name string) {
 	if name == "" {
 		name = "/"
 	}
-	fail(c, http.StatusNotFound, fmt.Sprintf("no recording at %s: folders are not listed", clipName(name)))
+	fail(c, http.StatusNotFound, fmt.Sprintf("no recording at %s: folders are not listed", clip(name, 128)))
 }
 
 // failRecording answers 400 for a name refused as text (the sentence says
@@ -177,8 +172,8 @@ func (s *server) failRecording(c *gin.Context, name string, err error) {
 		return
 	}
 	s.log.LogAttrs(c.Request.Context(), slog.LevelDebug, "recording not served",
-		slog.String("name", clipName(name)), slog.Any("err", err))
-	fail(c, http.StatusNotFound, "no recording at "+clipName(name))
+		slog.String("name", clip(name, 128)), slog.Any("err", err))
+	fail(c, http.StatusNotFound, "no recording at "+clip(name, 128))
 }
 
 // disposition is inline with the file's base name; mime quotes it, or uses
@@ -190,27 +185,14 @@ func disposition(name string) string {
 	return "inline"
 }
 
-// clipName shortens a name for a sentence without cutting a UTF-8 sequence.
-func clipName(s string) string {
-	const n = 128
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
-
-// monitorURL is the path and query of a signed download link; each path
-// segment is escaped on its own so that "/" separates folders.
-func monitorURL(name string, q url.Values) string {
+// MonitorPath is the API path of the recording name (§3.12); each segment
+// is escaped on its own so that "/" still separates folders.
+func MonitorPath(name string) string {
 	segs := strings.Split(name, "/")
 	for i, seg := range segs {
 		segs[i] = url.PathEscape(seg)
 	}
-	return BasePath + "/monitor/" + strings.Join(segs, "/") + "?" + q.Encode()
+	return BasePath + "/monitor/" + strings.Join(segs, "/")
 }
 
 // recordingFile is the file parameter: a name under the monitor folder, or
@@ -245,7 +227,7 @@ func (s *server) handleRecordingLink(folder *recordings.Folder, links *recording
 		secs, _ := strconv.Atoi(ttl)
 		expires := s.now().Add(time.Duration(secs) * time.Second)
 		succeed(c, "link will follow", gin.H{
-			"url":     monitorURL(name, links.Sign(name, expires)),
+			"url":     MonitorPath(name) + "?" + links.Sign(name, expires).Encode(),
 			"expires": expires.Unix(),
 		})
 	}
@@ -286,7 +268,7 @@ func (s *server) handleRecordingIndex(log *slog.Logger, folder *recordings.Folde
 		for _, f := range page.Files {
 			row := recordingRow{File: f.Name, Size: f.Size, Time: f.ModTime.In(s.loc).Format(time.DateTime)}
 			if s.links != nil {
-				row.URL = monitorURL(f.Name, s.links.Sign(f.Name, expires))
+				row.URL = MonitorPath(f.Name) + "?" + s.links.Sign(f.Name, expires).Encode()
 			}
 			data.Files = append(data.Files, row)
 		}

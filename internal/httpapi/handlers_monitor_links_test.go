@@ -14,7 +14,7 @@ import (
 
 // signed is the monitor URL of name signed by links of secret.
 func signed(secret, name string, expires time.Time) string {
-	return monitorURL(name, testLinks(secret).Sign(name, expires))
+	return MonitorPath(name) + "?" + testLinks(secret).Sign(name, expires).Encode()
 }
 
 func TestMonitorSignedLinks(t *testing.T) {

@@ -113,12 +113,12 @@ func rawGet(t *testing.T, srv *httptest.Server, method, target string, header ma
 	}
 	resp, err := http.ReadResponse(bufio.NewReader(conn), &http.Request{Method: method})
 	if err != nil {
-		t.Fatalf("%s: %v", clipName(target), err)
+		t.Fatalf("%s: %v", clip(target, 128), err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatalf("%s: %v", clipName(target), err)
+		t.Fatalf("%s: %v", clip(target, 128), err)
 	}
 	return resp.StatusCode, string(body)
 }
@@ -161,14 +161,14 @@ func TestMonitorHostilePaths(t *testing.T) {
 			status, body := rawGet(t, armed, method, monitorAt+target, authHeader())
 			bareStatus, bareBody := rawGet(t, bare, method, monitorAt+target, authHeader())
 			if status != http.StatusBadRequest && status != http.StatusNotFound {
-				t.Errorf("%s %s: status %d %s", method, clipName(target), status, clipName(body))
+				t.Errorf("%s %s: status %d %s", method, clip(target, 128), status, clip(body, 128))
 			}
 			if strings.Contains(body, secretMark) || strings.Contains(body, "root:") {
-				t.Errorf("%s %s: leaked %s", method, clipName(target), clipName(body))
+				t.Errorf("%s %s: leaked %s", method, clip(target, 128), clip(body, 128))
 			}
 			if status != bareStatus || body != bareBody {
-				t.Errorf("%s %s: %d %s when the target exists, %d %s when not", method, clipName(target),
-					status, clipName(body), bareStatus, clipName(bareBody))
+				t.Errorf("%s %s: %d %s when the target exists, %d %s when not", method, clip(target, 128),
+					status, clip(body, 128), bareStatus, clip(bareBody, 128))
 			}
 		}
 	}

@@ -24,7 +24,7 @@ var (
 	receiverURL = kind{valid: isPrintable(2048), must: "a receiver URL as configured or as listed, at most 2048 characters"}
 	timeValue   = kind{valid: func(s string) bool { _, ok := parseSince(s, time.UTC); return ok },
 		must: `a time: unix seconds, RFC 3339 (2026-11-21T10:00:00+08:00) or "2026-11-21 10:00:00" (box time)`}
-	listLimit = kind{valid: func(s string) bool { n, err := strconv.Atoi(s); return err == nil && n >= 1 && n <= 1000 }, must: "a number from 1 to 1000"}
+	listLimit = kind{valid: intIn(1, 1000), must: "a number from 1 to 1000"}
 )
 
 func isPrintable(max int) func(string) bool {

@@ -21,7 +21,7 @@ type WrapUps interface {
 	End(ctx context.Context, exten string) error
 }
 
-var wrapUpSeconds = kind{valid: func(s string) bool { n, err := strconv.Atoi(s); return err == nil && n >= 1 && n <= 3600 },
+var wrapUpSeconds = kind{valid: intIn(1, 3600),
 	must: "a number of seconds from 1 to 3600"}
 
 // wrapUpRow is one running after-call pause, as queues/wrapups lists it.

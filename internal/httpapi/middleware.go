@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 )
@@ -70,10 +71,14 @@ func handleNoMethod(c *gin.Context) {
 		clip(c.Request.Method, 16), allow))
 }
 
-// clip shortens s for an error sentence; the JSON encoder escapes the rest.
+// clip shortens s for an error sentence to at most n bytes and "…",
+// without cutting a UTF-8 sequence; the JSON encoder escapes the rest.
 func clip(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }

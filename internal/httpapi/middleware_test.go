@@ -82,3 +82,20 @@ func TestResponseHeaders(t *testing.T) {
 		}
 	}
 }
+
+func TestClipKeepsUTF8Whole(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"abcdef", 3, "abc…"},
+		{"录音文件.wav", 4, "录…"}, // 录 is 3 bytes: byte 4 is inside 音
+		{"录音", 2, "…"},
+	} {
+		if got := clip(tc.in, tc.n); got != tc.want {
+			t.Errorf("clip(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -130,4 +131,9 @@ func oneOf(allowed ...string) func(string) bool {
 		}
 		return false
 	}
+}
+
+// intIn accepts a decimal integer from lo to hi.
+func intIn(lo, hi int) func(string) bool {
+	return func(s string) bool { n, err := strconv.Atoi(s); return err == nil && n >= lo && n <= hi }
 }
