@@ -1,6 +1,7 @@
 package pbx
 
 import (
+	"cmp"
 	"strings"
 	"time"
 
@@ -31,7 +32,6 @@ type queueTrack struct {
 	reason     string    // AgentComplete Reason: caller, agent, transfer
 	answered   time.Time // AgentConnect
 	firstLeft  string    // "caller" or "agent": who left the talk's bridge first
-	agentGone  bool      // the answering member's channel hung up before the caller's
 	agentChan  string    // the answering member's channel (Uniqueid)
 	holds      map[string]time.Time
 	ivrFirst   time.Time
@@ -194,7 +194,6 @@ func (p *PBX) endQueueCall(c *Channel, at time.Time, cause string) (Event, bool)
 			delete(p.st.agentOf, c.Uniqueid)
 			if t := p.st.queueCalls[caller]; t != nil {
 				t.unhold(c.Uniqueid, at)
-				t.agentGone = true
 			}
 		}
 		return nil, false
@@ -243,15 +242,10 @@ func (t *queueTrack) finish(at time.Time) QueueCall {
 		c.Called = c.Agent
 		// AgentComplete says who ended the talk and how long it was; a
 		// real Asterisk may send it after the caller's Hangup. Then the
-		// side is who left the bridge first (else whose channel hung up
-		// first) and the talk lasted from AgentConnect to now.
-		side := t.reason
-		if side == "" {
-			side = t.firstLeft
-		}
-		if side == "" && !t.agentGone {
-			side = "caller"
-		}
+		// side is who left the bridge first (an agent who hangs up leaves
+		// it before its Hangup), else the caller, whose Hangup this is,
+		// and the talk lasted from AgentConnect to now.
+		side := cmp.Or(t.reason, t.firstLeft, "caller")
 		c.HangupSide = "agent"
 		if side == "caller" {
 			c.HangupSide = "caller"

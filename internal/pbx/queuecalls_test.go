@@ -3,6 +3,9 @@ package pbx
 import (
 	"testing"
 	"time"
+
+	"github.com/coocenter/coocenterd/internal/ami"
+	"github.com/coocenter/coocenterd/internal/ami/transcript"
 )
 
 func TestQueueCallFromTranscripts(t *testing.T) {
@@ -71,9 +74,8 @@ func TestQueueCallRules(t *testing.T) {
 		{"answered, caller hung up", queueTrack{joined: at(2), connected: true, completed: at(40), reason: "caller"}, 40, "bridged", "", "caller", 0, 0},
 		// A real Asterisk may send AgentComplete after the caller's Hangup.
 		{"answered, caller hung up, AgentComplete late", queueTrack{joined: at(2), connected: true}, 40, "bridged", "", "caller", 0, 0},
-		{"answered, agent hung up, AgentComplete late", queueTrack{joined: at(2), connected: true, agentGone: true}, 40, "bridged", "", "agent", 0, 0},
-		{"answered, caller left the bridge first, AgentComplete late", queueTrack{joined: at(2), connected: true, firstLeft: "caller", agentGone: true}, 40, "bridged", "", "caller", 0, 0},
-		{"answered, agent left the bridge first, AgentComplete late", queueTrack{joined: at(2), connected: true, firstLeft: "agent"}, 40, "bridged", "", "agent", 0, 0},
+		{"answered, caller left the bridge first, AgentComplete late", queueTrack{joined: at(2), connected: true, firstLeft: "caller"}, 40, "bridged", "", "caller", 0, 0},
+		{"answered, agent hung up (left the bridge first), AgentComplete late", queueTrack{joined: at(2), connected: true, firstLeft: "agent"}, 40, "bridged", "", "agent", 0, 0},
 		{"answered, transferred", queueTrack{joined: at(2), connected: true, completed: at(40), reason: "transfer"}, 40, "bridged", "", "agent", 0, 0},
 		{"survey", queueTrack{joined: at(2), connected: true, completed: at(40), reason: "agent", survey: at(52)}, 55, "feedback", "", "agent", 0, 15 * time.Second},
 	} {
@@ -91,5 +93,51 @@ func TestQueueCallRules(t *testing.T) {
 				t.Errorf("duration %v", c.End.Sub(c.Start))
 			}
 		})
+	}
+}
+
+// TestQueueCallAgentCompleteLate replays the real ami-08 (caller hung up by
+// AMI after a one-second talk) with its AgentComplete moved after the
+// caller's Hangup, as a real Asterisk sometimes sends it: the side comes
+// from the bridge (the caller left first) and the talk from AgentConnect.
+func TestQueueCallAgentCompleteLate(t *testing.T) {
+	entries, err := transcript.ReadFile("../ami/testdata/ami-08-after-call-pause-631.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events, late []ami.Message
+	for _, e := range entries {
+		if e.Dir != transcript.ServerToClient || !e.Msg.IsEvent() || e.Msg.ActionID() != "" {
+			continue
+		}
+		if e.Msg.Event() == "AgentComplete" {
+			late = append(late, e.Msg)
+			continue
+		}
+		events = append(events, e.Msg)
+	}
+	if len(late) != 1 {
+		t.Fatalf("%d AgentComplete in ami-08, want 1", len(late))
+	}
+	p := bareModel()
+	var ended []QueueCall
+	p.opts.OnEvent = func(e Event) {
+		if e, ok := e.(QueueCallEnded); ok {
+			ended = append(ended, e.Call)
+		}
+	}
+	now := time.Unix(1795285175, 0) // the transcript has no Timestamp headers
+	p.opts.Now = func() time.Time { return now }
+	for _, m := range append(events, late...) {
+		p.apply(m)
+		if m.Event() == "AgentConnect" {
+			now = now.Add(2 * time.Second) // the talk
+		}
+	}
+	if len(ended) != 1 {
+		t.Fatalf("%d queue calls ended, want 1", len(ended))
+	}
+	if c := ended[0]; c.State != "bridged" || c.Queue != "631" || c.HangupSide != "caller" || c.TalkTime != 2*time.Second {
+		t.Errorf("queue call with a late AgentComplete: %+v", c)
 	}
 }
