@@ -310,25 +310,22 @@ func (s *Server) setConnected(ch *channel, num, name string) {
 	s.chanEvent(classCall, "NewConnectedLine", ch)
 }
 
-// requestHangup asks a channel to hang up; its current activity decides
-// what that publishes.
-func (s *Server) requestHangup(ch *channel, cause int) {
-	if ch == nil || ch.gone {
-		return
-	}
-	ch.epoch++
-	ch.hangup(cause, true)
-}
+// requestHangup asks a channel to hang up from outside (the phone or the
+// far end: HangupRequest); its current activity decides what that
+// publishes.
+func (s *Server) requestHangup(ch *channel, cause int) { s.hangupChannel(ch, cause, true) }
 
-// amiHangup is the AMI Hangup action: a soft hangup inside Asterisk, so
-// unlike a phone hanging up (requestHangup) it publishes no HangupRequest
-// (ami-08: the queue caller hung up by AMI shows only SoftHangupRequest).
-func (s *Server) amiHangup(ch *channel, cause int) {
+// amiHangup is the AMI Hangup action: a soft hangup inside Asterisk, so it
+// publishes no HangupRequest (ami-08: the queue caller hung up by AMI shows
+// only SoftHangupRequest).
+func (s *Server) amiHangup(ch *channel, cause int) { s.hangupChannel(ch, cause, false) }
+
+func (s *Server) hangupChannel(ch *channel, cause int, requested bool) {
 	if ch == nil || ch.gone {
 		return
 	}
 	ch.epoch++
-	ch.hangup(cause, false)
+	ch.hangup(cause, requested)
 }
 
 // plainHangup is the hangup of a channel doing nothing special.
