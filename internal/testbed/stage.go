@@ -49,15 +49,23 @@ func (r realStage) do(name string, headers ...ami.Header) (ami.Result, error) {
 }
 
 func (r realStage) InboundCall(number, queue string) (string, error) {
-	exten := "in-" + number
-	switch queue {
-	case "", "630":
-	case "631", "632":
-		exten = "inq-" + queue + "-" + number
-	default:
-		return "", fmt.Errorf("testbed: no queue %q", queue)
+	exten, err := inboundExten("in", number, queue)
+	if err != nil {
+		return "", err
 	}
 	return r.b.originateInbound(exten)
+}
+
+// inboundExten is the from-trunk extension of a caller into queue ("" =
+// 630): <route>-<number>, or <route>q-<queue>-<number> for 631 and 632.
+func inboundExten(route, number, queue string) (string, error) {
+	switch queue {
+	case "", "630":
+		return route + "-" + number, nil
+	case "631", "632":
+		return route + "q-" + queue + "-" + number, nil
+	}
+	return "", fmt.Errorf("testbed: no queue %q", queue)
 }
 
 func (r realStage) Hangup(channel string, cause int) error {
@@ -118,9 +126,9 @@ func (b *Bed) ShippedInboundCall(number, queue string) (string, error) {
 	if b.Sim != nil {
 		b.T.Skip("the shipped dialplan runs on a real Asterisk only")
 	}
-	exten := "cin-" + number
-	if queue != "" && queue != "630" {
-		exten = "cinq-" + queue + "-" + number
+	exten, err := inboundExten("cin", number, queue)
+	if err != nil {
+		return "", err
 	}
 	return b.originateInbound(exten)
 }
