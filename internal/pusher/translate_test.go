@@ -165,6 +165,8 @@ func decode(t *testing.T, ev pusher.Event) map[string]string {
 	return m
 }
 
+var channelCounter = regexp.MustCompile(`-[0-9a-f]{8}(;[12])$`)
+
 // sameShape compares real Asterisk's pushes with the golden file recorded
 // from pbxsim where a real PBX is not deterministic: which of two Local
 // members that answer at once wins, and the interleaving of different
@@ -181,7 +183,7 @@ func sameShape(t *testing.T, path string, got []map[string]string, wantJSON []by
 		keys, order := map[string]string{}, map[string][]string{}
 		for _, m := range events {
 			keys[m["event"]] = strings.Join(slices.Sorted(maps.Keys(m)), ",")
-			ch := regexp.MustCompile(`-[0-9a-f]{8}(;[12])$`).ReplaceAllString(m["channel"], "$1")
+			ch := channelCounter.ReplaceAllString(m["channel"], "$1")
 			if ch != "" && !strings.HasPrefix(ch, "Local/80") { // fake-phone legs: the race
 				order[ch] = append(order[ch], m["event"])
 			}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -22,11 +23,7 @@ const RecordEnv = "COOCENTER_TEST_RECORD"
 
 // recordingProxy starts a loopback proxy to the real Asterisk at upstream
 // that records every session of the test; it returns the address to dial.
-func recordingProxy(t interface {
-	Name() string
-	Cleanup(func())
-	Fatalf(string, ...any)
-}, dir, upstream string) string {
+func recordingProxy(t testing.TB, dir, upstream string) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("record: %v", err)
