@@ -33,7 +33,7 @@ func TestAfterCallPauseOnThePBX(t *testing.T) {
 	}
 	records := make(chan record, 4)
 	timer, err := pausetimer.Open(db, b.Model, pausetimer.Options{Enabled: true, Length: time.Second,
-		Reason: "after-call", Logger: slog.New(slog.DiscardHandler), JoinWait: 2 * time.Second,
+		Reason: "after-call", Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug})), JoinWait: 2 * time.Second,
 		OnRecord: func(c pbx.QueueCall, p time.Duration) { records <- record{c, p} }})
 	if err != nil {
 		t.Fatal(err)

@@ -122,6 +122,14 @@ func (p *PBX) applyQueue(name string, m ami.Message, at time.Time) []Event {
 		iface := m.Get("Interface")
 		done := AgentCompleted{At: at, Queue: m.Get("Queue"), Interface: iface, Member: m.Get("MemberName"),
 			Exten: InterfaceExten(iface), Uniqueid: m.Get("Uniqueid"), Reason: m.Get("Reason")}
+		// After its caller and agent channels are gone, a real Asterisk
+		// sends AgentComplete without either snapshot (ami-09): the call
+		// is the member's that ended waiting for it.
+		key := memberKey{done.Queue, iface}
+		if due, ok := p.st.completeDue[key]; ok && (done.Uniqueid == "" || done.Uniqueid == due) {
+			done.Uniqueid = due
+			delete(p.st.completeDue, key)
+		}
 		if t, ok := p.st.queueCalls[done.Uniqueid]; ok {
 			t.completed, t.reason = at, done.Reason
 			t.call.TalkTime = seconds(m.Get("TalkTime"))
@@ -200,6 +208,9 @@ func (p *PBX) endQueueCall(c *Channel, at time.Time, cause string) (Event, bool)
 	}
 	delete(p.st.queueCalls, c.Uniqueid)
 	delete(p.st.agentOf, t.agentChan)
+	if t.connected && t.completed.IsZero() {
+		p.st.completeDue[memberKey{t.call.Queue, t.call.AgentInterface}] = c.Uniqueid
+	}
 	t.call.HangupCause = cause
 	return QueueCallEnded{At: at, Call: t.finish(at)}, true
 }

@@ -141,3 +141,31 @@ func TestQueueCallAgentCompleteLate(t *testing.T) {
 		t.Errorf("queue call with a late AgentComplete: %+v", c)
 	}
 }
+
+// TestAgentCompleteWithoutChannels replays the real ami-09: the caller
+// was hung up by AMI and Asterisk sent AgentComplete after both channels
+// were gone, with neither snapshot. The model still names the call, so
+// the after-call pause can attach its record.
+func TestAgentCompleteWithoutChannels(t *testing.T) {
+	p := bareModel()
+	var ended []QueueCall
+	var completed []AgentCompleted
+	for _, e := range replay(t, "ami-09-agentcomplete-without-channels.txt", p) {
+		switch e := e.(type) {
+		case QueueCallEnded:
+			ended = append(ended, e.Call)
+		case AgentCompleted:
+			completed = append(completed, e)
+		}
+	}
+	if len(ended) != 1 || len(completed) != 1 {
+		t.Fatalf("%d queue calls ended, %d agents completed; want 1 and 1", len(ended), len(completed))
+	}
+	if c, done := ended[0], completed[0]; done.Uniqueid == "" || done.Uniqueid != c.Uniqueid ||
+		done.Exten != "803" || c.HangupSide != "caller" || c.Queue != "631" {
+		t.Errorf("call %+v\ncompleted %+v", c, done)
+	}
+	if len(p.st.completeDue) != 0 {
+		t.Errorf("left waiting for an AgentComplete: %v", p.st.completeDue)
+	}
+}

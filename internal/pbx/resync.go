@@ -44,6 +44,7 @@ func (p *PBX) resync(parent context.Context) {
 	}
 	// Queue calls go on while their channels live; one whose caller is gone
 	// ended while Asterisk was away.
+	next.completeDue = old.completeDue
 	for id, t := range old.queueCalls {
 		if _, ok := next.channels[id]; ok {
 			next.queueCalls[id] = t

@@ -20,7 +20,14 @@ type state struct {
 	dialEnded  map[string]bool                 // by the dialled channel's Uniqueid: its DialEnd was seen
 	queueCalls map[string]*queueTrack          // by the caller's Uniqueid
 	agentOf    map[string]string               // answering agent's channel → the caller's Uniqueid
+	// completeDue: queue calls that ended before their AgentComplete, by
+	// queue and member interface (one per member: its latest call) → the
+	// caller's Uniqueid, for an AgentComplete without channel snapshots.
+	completeDue map[memberKey]string
 }
+
+// memberKey names a queue member.
+type memberKey struct{ queue, iface string }
 
 // forget removes a channel that hung up, remembering its call.
 func (s *state) forget(c *Channel) {
@@ -41,6 +48,8 @@ func newState() *state {
 		dialEnded:  map[string]bool{},
 		queueCalls: map[string]*queueTrack{},
 		agentOf:    map[string]string{},
+
+		completeDue: map[memberKey]string{},
 	}
 }
 
