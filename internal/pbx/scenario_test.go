@@ -222,8 +222,7 @@ func TestQueueMembership(t *testing.T) {
 
 func TestCommandsWhileDisconnected(t *testing.T) {
 	b := testbed.Start(t, testbed.Options{Registered: []string{"801"}})
-	sim := b.NeedSim()
-	sim.Restart(time.Hour)
+	b.AsteriskAway(time.Hour)
 	b.Eventually("disconnected", func() bool { return !b.Model.Connected() })
 	start := time.Now()
 	if _, err := b.Model.ClickToCall(testbed.Ctx(t), "801", "802"); !errors.Is(err, pbx.ErrNotConnected) {

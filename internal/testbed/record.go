@@ -7,10 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
-	"path/filepath"
-	"regexp"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -21,44 +18,14 @@ import (
 // test and the parser's test data.
 const RecordEnv = "COOCENTER_TEST_RECORD"
 
-// recordingProxy starts a loopback proxy to the real Asterisk at upstream
-// that records every session of the test; it returns the address to dial.
-func recordingProxy(t testing.TB, dir, upstream string) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("record: %v", err)
-	}
-	base := filepath.Join(dir, regexp.MustCompile(`[^A-Za-z0-9_.-]+`).ReplaceAllString(t.Name(), "_"))
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for n := 1; ; n++ {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			name := base
-			if n > 1 {
-				name = fmt.Sprintf("%s-%d", base, n) // after a reconnect
-			}
-			wg.Add(1)
-			go func() { defer wg.Done(); recordSession(c, upstream, name) }()
-		}
-	}()
-	return ln.Addr().String()
-}
-
 // recordSession pipes one client connection to Asterisk and back, writing
-// name.txt and name.s2c.raw.txt.
-func recordSession(client net.Conn, upstream, name string) {
-	defer client.Close()
-	server, err := net.Dial("tcp", upstream)
-	if err != nil {
-		return
+// the nth session of the test (base.txt, then base-2.txt after a
+// reconnect, ...) and the raw bytes Asterisk sent (.s2c.raw.txt).
+func recordSession(client, server net.Conn, base string, n int) {
+	name := base
+	if n > 1 {
+		name = fmt.Sprintf("%s-%d", base, n)
 	}
-	defer server.Close()
 	text, err1 := os.Create(name + ".txt")
 	raw, err2 := os.Create(name + ".s2c.raw.txt")
 	if err1 != nil || err2 != nil {

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +31,8 @@ type Bed struct {
 	Model  *pbx.PBX
 	Sim    *pbxsim.Server // nil against a real Asterisk
 	Events chan pbx.Event // the model's domain events
+
+	link *link // the way to a real Asterisk
 }
 
 // Options adjust the bed.
@@ -55,11 +59,14 @@ func Start(t testing.TB, opts Options) *Bed {
 		if len(parts) != 3 {
 			t.Fatalf("%s must be host:port,user,secret", EnvVar)
 		}
-		cfg.Addr, cfg.Username, cfg.Secret = parts[0], parts[1], parts[2]
+		cfg.Username, cfg.Secret = parts[1], parts[2]
+		record := ""
 		if dir := os.Getenv(RecordEnv); dir != "" {
-			cfg.Addr = recordingProxy(t, dir, cfg.Addr)
+			record = filepath.Join(dir, regexp.MustCompile(`[^A-Za-z0-9_.-]+`).ReplaceAllString(t.Name(), "_"))
 			cfg.AuthType = "plain" // a plain Login, so that pbxsim can replay it
 		}
+		b.link = startLink(t, parts[0], record)
+		cfg.Addr = b.link.addr
 	} else {
 		sim, err := pbxsim.Start(pbxsim.Options{Registered: opts.Registered, AutoAnswer: opts.AutoAnswer, Timing: pbxsim.FastTiming()})
 		if err != nil {
@@ -104,6 +111,17 @@ func (b *Bed) NeedSim() *pbxsim.Server {
 		b.T.Skip("stages calls through pbxsim's control API")
 	}
 	return b.Sim
+}
+
+// AsteriskAway makes the PBX unreachable for d: pbxsim restarts (it forgets
+// calls and registrations); a real Asterisk is cut off behind the bed's
+// link and keeps its calls, so that other tests are not disturbed.
+func (b *Bed) AsteriskAway(d time.Duration) {
+	if b.Sim != nil {
+		b.Sim.Restart(d)
+		return
+	}
+	b.link.cut(d)
 }
 
 // Eventually waits until cond holds: at most 5 s on pbxsim, 15 s on a real
