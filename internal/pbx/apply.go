@@ -59,7 +59,7 @@ func (p *PBX) apply(m ami.Message) {
 	case "bridgeleave":
 		if c := p.known(m, ""); c != nil {
 			c.BridgeID = ""
-			p.leftBridge(c.Uniqueid)
+			p.leftBridge(c.Uniqueid, at)
 		}
 	case "newexten":
 		if c := p.known(m, ""); c != nil {

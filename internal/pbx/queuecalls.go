@@ -32,6 +32,7 @@ type queueTrack struct {
 	reason     string    // AgentComplete Reason: caller, agent, transfer
 	answered   time.Time // AgentConnect
 	firstLeft  string    // "caller" or "agent": who left the talk's bridge first
+	talkEnd    time.Time // when that side left it
 	agentChan  string    // the answering member's channel (Uniqueid)
 	holds      map[string]time.Time
 	ivrFirst   time.Time
@@ -69,18 +70,22 @@ func (p *PBX) trackOf(uniqueid string) *queueTrack {
 	return p.st.queueCalls[p.st.agentOf[uniqueid]]
 }
 
-// leftBridge notes who left a queue call's bridge first: the side that
-// ended the talk when AgentComplete has not said so yet. p.mu is held.
-func (p *PBX) leftBridge(uniqueid string) {
+// leftBridge notes who left a queue call's bridge first, and when: the
+// side that ended the talk. AgentComplete cannot always tell: it may come
+// after the caller's Hangup, and when Queue's c option sends the caller on
+// (the survey) a real Asterisk sends it only at the caller's hangup, with
+// Reason "caller" and the time after the talk counted as talk. p.mu is
+// held.
+func (p *PBX) leftBridge(uniqueid string, at time.Time) {
 	t := p.trackOf(uniqueid)
-	if t == nil || !t.connected || t.firstLeft != "" || !t.completed.IsZero() {
+	if t == nil || !t.connected || t.firstLeft != "" {
 		return
 	}
 	switch uniqueid {
 	case t.call.Uniqueid:
-		t.firstLeft = "caller"
+		t.firstLeft, t.talkEnd = "caller", at
 	case t.agentChan:
-		t.firstLeft = "agent"
+		t.firstLeft, t.talkEnd = "agent", at
 	}
 }
 
@@ -236,11 +241,15 @@ func (t *queueTrack) finish(at time.Time) QueueCall {
 	if !t.ivrFirst.IsZero() {
 		c.IVRTime = t.ivrLast.Sub(t.ivrFirst)
 	}
+	talkEnd := t.talkEnd
+	if talkEnd.IsZero() {
+		talkEnd = t.completed
+	}
 	switch {
 	case !t.survey.IsZero() && t.connected: // a survey of an unanswered call rates nobody
 		c.State = "feedback"
-		if !t.completed.IsZero() {
-			c.FeedbackTime = at.Sub(t.completed)
+		if !talkEnd.IsZero() {
+			c.FeedbackTime = at.Sub(talkEnd)
 		}
 	case t.connected:
 		c.State = "bridged"
@@ -251,18 +260,30 @@ func (t *queueTrack) finish(at time.Time) QueueCall {
 	}
 	if t.connected {
 		c.Called = c.Agent
-		// AgentComplete says who ended the talk and how long it was; a
-		// real Asterisk may send it after the caller's Hangup. Then the
-		// side is who left the bridge first (an agent who hangs up leaves
-		// it before its Hangup), else the caller, whose Hangup this is,
-		// and the talk lasted from AgentConnect to now.
-		side := cmp.Or(t.reason, t.firstLeft, "caller")
+		// Who left the bridge first ended the talk (an agent who hangs up
+		// leaves it before its Hangup); AgentComplete's Reason says so
+		// only when it came in time (see leftBridge), but it alone knows
+		// a transfer. Without either, this Hangup is the caller's.
+		side := cmp.Or(t.firstLeft, t.reason, "caller")
+		if t.reason == "transfer" {
+			side = "transfer"
+		}
 		c.HangupSide = "agent"
 		if side == "caller" {
 			c.HangupSide = "caller"
 		}
-		if t.completed.IsZero() && !t.answered.IsZero() {
-			c.TalkTime = at.Sub(t.answered).Truncate(time.Second)
+		switch {
+		case t.completed.IsZero() && !t.answered.IsZero():
+			// No AgentComplete yet: the talk lasted from AgentConnect to
+			// the end of the talk, or to now.
+			end := at
+			if !t.talkEnd.IsZero() {
+				end = t.talkEnd
+			}
+			c.TalkTime = end.Sub(t.answered).Truncate(time.Second)
+		case !t.talkEnd.IsZero() && t.completed.After(t.talkEnd):
+			// AgentComplete counted the caller's time after the talk.
+			c.TalkTime = max(0, c.TalkTime-t.completed.Sub(t.talkEnd).Round(time.Second))
 		}
 		return c
 	}

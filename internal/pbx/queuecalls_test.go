@@ -78,6 +78,10 @@ func TestQueueCallRules(t *testing.T) {
 		{"answered, agent hung up (left the bridge first), AgentComplete late", queueTrack{joined: at(2), connected: true, firstLeft: "agent"}, 40, "bridged", "", "agent", 0, 0},
 		{"answered, transferred", queueTrack{joined: at(2), connected: true, completed: at(40), reason: "transfer"}, 40, "bridged", "", "agent", 0, 0},
 		{"survey", queueTrack{joined: at(2), connected: true, completed: at(40), reason: "agent", survey: at(52)}, 55, "feedback", "", "agent", 0, 15 * time.Second},
+		// With Queue's c option a real Asterisk sends AgentComplete at the
+		// caller's hangup after the survey, Reason "caller".
+		{"survey, AgentComplete at the caller's hangup", queueTrack{joined: at(2), connected: true, firstLeft: "agent", talkEnd: at(40),
+			completed: at(55), reason: "caller", survey: at(52)}, 55, "feedback", "", "agent", 0, 15 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr := tc.track
@@ -91,6 +95,35 @@ func TestQueueCallRules(t *testing.T) {
 			}
 			if c.End.Sub(c.Start) != time.Duration(tc.end)*time.Second {
 				t.Errorf("duration %v", c.End.Sub(c.Start))
+			}
+		})
+	}
+}
+
+// TestQueueCallTalkTime: AgentComplete's TalkTime is Asterisk's, except
+// for what it counted after the talk's bridge was left (a survey).
+func TestQueueCallTalkTime(t *testing.T) {
+	t0 := time.Unix(1795280000, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	for _, tc := range []struct {
+		name     string
+		talkEnd  time.Time
+		complete time.Time
+		reported time.Duration
+		want     time.Duration
+	}{
+		{"AgentComplete as the bridge is left", at(40000), at(40000), 30 * time.Second, 30 * time.Second},
+		{"AgentComplete just after", at(40000), at(40300), 30 * time.Second, 30 * time.Second},
+		{"AgentComplete before the bridge is left", at(40300), at(40000), 30 * time.Second, 30 * time.Second},
+		{"AgentComplete after a 15 s survey", at(40000), at(55000), 45 * time.Second, 30 * time.Second},
+		{"no AgentComplete yet", at(40000), time.Time{}, 0, 30 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := queueTrack{created: t0, joined: t0, connected: true, answered: at(10000), firstLeft: "agent", talkEnd: tc.talkEnd,
+				completed: tc.complete, holds: map[string]time.Time{}}
+			tr.call.TalkTime = tc.reported
+			if c := tr.finish(at(56000)); c.TalkTime != tc.want {
+				t.Errorf("talk time %v, want %v", c.TalkTime, tc.want)
 			}
 		})
 	}

@@ -114,7 +114,11 @@ func TestGoldenQueueCallHold(t *testing.T) {
 
 func TestGoldenQueueCallSurvey(t *testing.T) {
 	b := testbed.Start(t, testbed.Options{Registered: []string{"804"}})
-	sim := b.NeedSim()
+	if b.Sim == nil {
+		surveyOnAsterisk(t, b)
+		return
+	}
+	sim := b.Sim
 	caller, agent := answered632(b)
 	// The shipped survey sends its UserEvent from the caller's channel.
 	var c pbx.Channel
@@ -132,6 +136,40 @@ func TestGoldenQueueCallSurvey(t *testing.T) {
 		t.Fatal(err)
 	}
 	goldenQueueCall(t, b, "cc_cdr-survey")
+}
+
+// surveyOnAsterisk is the survey scenario through the shipped dialplan of a
+// real Asterisk: 804 answers a call into 632 and hangs up, Queue's c option
+// sends the caller on to [coocenter-survey], and the caller presses 5.
+func surveyOnAsterisk(t *testing.T, b *testbed.Bed) {
+	caller, err := b.ShippedInboundCall("0501234567", "632")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitBridged(b, caller)
+	agents := b.ChannelsOf("SIP/804-")
+	if len(agents) != 1 {
+		t.Fatalf("804's channels: %+v", agents)
+	}
+	if err := b.Stage().Hangup(agents[0].Name, 16); err != nil {
+		t.Fatal(err)
+	}
+	b.Eventually("caller in the survey", func() bool {
+		for _, c := range b.Model.Channels() {
+			if c.Name == caller && c.Application == "Read" {
+				return true
+			}
+		}
+		return false
+	})
+	time.Sleep(1100 * time.Millisecond) // feedbackTime counts whole seconds
+	if err := b.PressKeys(caller, "5"); err != nil {
+		t.Fatal(err)
+	}
+	got := goldenQueueCall(t, b, "cc_cdr-survey-shipped")
+	if f := got["feedbackTime"]; f != "1" && f != "2" {
+		t.Errorf("feedbackTime %s after a survey of about a second", f)
+	}
 }
 
 // answered632 places an inbound call into queue 632 and has SIP/804 answer
@@ -164,8 +202,8 @@ func waitBridged(b *testbed.Bed, caller string) {
 }
 
 // goldenQueueCall waits for the scenario's QueueCallEnded and compares its
-// cc_cdr with the golden file.
-func goldenQueueCall(t *testing.T, b *testbed.Bed, name string) {
+// cc_cdr with the golden file; it returns the cc_cdr as pushed.
+func goldenQueueCall(t *testing.T, b *testbed.Bed, name string) map[string]string {
 	t.Helper()
 	tr := pusher.Translator{MAC: testMAC, Location: time.UTC}
 	var got []map[string]string
@@ -180,6 +218,7 @@ func goldenQueueCall(t *testing.T, b *testbed.Bed, name string) {
 			t.Fatal("no queue call ended")
 		}
 	}
+	pushed := maps.Clone(got[0])
 	normalise(got)
 	// pbxsim's recordings are named like the lab's: date, time, uniqueid.
 	got[0]["filePath"] = regexp.MustCompile(`\d{8}-\d{6}`).ReplaceAllString(got[0]["filePath"], "<date>")
@@ -199,7 +238,7 @@ func goldenQueueCall(t *testing.T, b *testbed.Bed, name string) {
 		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		return
+		return pushed
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
@@ -216,19 +255,20 @@ func goldenQueueCall(t *testing.T, b *testbed.Bed, name string) {
 		if !maps.Equal(g, w) {
 			t.Errorf("real Asterisk's cc_cdr differs from %s beyond timing:\ngot  %v\nwant %v", path, g, w)
 		}
-		return
+		return pushed
 	}
 	if !bytes.Equal(buf.Bytes(), want) {
 		t.Errorf("cc_cdr differs from %s (run with -update after checking):\n%s", path, strings.TrimSpace(buf.String()))
 	}
+	return pushed
 }
 
 // realQueueCall blanks what a real Asterisk makes differ from pbxsim's fast
-// timing: whole seconds of the IVR's Wait(1) and of a sipp phone's ringing,
+// timing: whole seconds of the IVR's Wait(1), of a phone's ringing and of a survey,
 // the install's monitor folder, and which of queue 630's Local members,
 // who answer at once, won.
 func realQueueCall(m map[string]string) {
-	for _, k := range []string{"ivrTime", "queueTime", "ringTime", "talkingTime"} {
+	for _, k := range []string{"ivrTime", "queueTime", "ringTime", "talkingTime", "feedbackTime"} {
 		m[k] = "<secs>"
 	}
 	m["filePath"] = regexp.MustCompile(`^.*/monitor/`).ReplaceAllString(m["filePath"], "<monitor>/")

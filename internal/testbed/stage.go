@@ -103,6 +103,20 @@ func (r realStage) Restart(time.Duration) {
 	}
 }
 
+// PressKeys has the party on channel press digits, as if they came from
+// its phone (PlayDTMF with Receive, real Asterisk only): a caller's ;2 half
+// of a Local channel takes them in Read or WaitExten.
+func (b *Bed) PressKeys(channel, digits string) error {
+	for _, d := range digits {
+		_, err := realStage{b}.do("PlayDTMF", ami.Header{Key: "Channel", Value: channel},
+			ami.Header{Key: "Digit", Value: string(d)}, ami.Header{Key: "Receive", Value: "true"})
+		if err != nil {
+			return fmt.Errorf("testbed: press %c on %s: %w", d, channel, err)
+		}
+	}
+	return nil
+}
+
 // hangupAll hangs up every channel of a real Asterisk and waits until the
 // model has none.
 func (b *Bed) hangupAll() {
