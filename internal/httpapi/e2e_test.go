@@ -178,7 +178,8 @@ func TestEndToEndAsteriskDown(t *testing.T) {
 	e.AsteriskAway(300 * time.Millisecond)
 	e.Eventually("503 while down", func() bool { c, _ := e.call("POST", "/extensions/click-number", "src=801&dst=802"); return c == 503 })
 	e.want(t, "POST", "/blacklist/create", "number=0509999999", 200, "") // answered from the store
-	if sim := e.Sim; sim != nil {                                        // pbxsim restarted: the phones register again
+	// pbxsim restarted: the phones register again.
+	if sim := e.Sim; sim != nil {
 		for _, p := range []string{"801", "802", "805"} {
 			e.Eventually("up again", func() bool { return sim.IsUp() })
 			if err := sim.Register(p); err != nil {
