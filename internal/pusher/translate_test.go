@@ -72,6 +72,31 @@ func TestGoldenInboundQueueCall(t *testing.T) {
 	golden(t, b, "inbound-queue")
 }
 
+// TestGoldenShippedInboundCall: a call through the dialplan README tells
+// users to write (real Asterisk only): the ivr push carries the IVR's id,
+// name and key from the shipped [coocenter-ivr] Gosub.
+func TestGoldenShippedInboundCall(t *testing.T) {
+	b := testbed.Start(t, testbed.Options{})
+	caller, err := b.ShippedInboundCall("0501234567", "630")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitBridged(b, caller)
+	if err := b.Stage().Hangup(caller, 16); err != nil {
+		t.Fatal(err)
+	}
+	var ivr []map[string]string
+	for _, m := range golden(t, b, "inbound-queue-shipped") {
+		if m["event"] == "ivr" {
+			ivr = append(ivr, m)
+		}
+	}
+	if len(ivr) != 1 || ivr[0]["ivrId"] != "610" || ivr[0]["ivrName"] != "welcome" || ivr[0]["ivrDtmf"] != "1" || ivr[0]["queueCode"] != "630" ||
+		ivr[0]["caller"] != "0501234567" {
+		t.Errorf("ivr pushes: %v", ivr)
+	}
+}
+
 func TestGoldenClickToCall(t *testing.T) {
 	b := testbed.Start(t, testbed.Options{Registered: []string{"801", "802"}})
 	sim := b.NeedSim()
@@ -94,8 +119,9 @@ func TestGoldenClickToCall(t *testing.T) {
 }
 
 // golden collects the pushes of the model's events until every channel is
-// gone and, the model having gone quiet, compares them with the golden file.
-func golden(t *testing.T, b *testbed.Bed, name string) {
+// gone and, the model having gone quiet, compares them with the golden file;
+// it returns them, normalised.
+func golden(t *testing.T, b *testbed.Bed, name string) []map[string]string {
 	t.Helper()
 	tr := pusher.Translator{MAC: testMAC, Location: time.UTC}
 	var got []map[string]string
@@ -129,7 +155,7 @@ func golden(t *testing.T, b *testbed.Bed, name string) {
 		if err := os.WriteFile(path, out, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		return
+		return got
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
@@ -137,11 +163,12 @@ func golden(t *testing.T, b *testbed.Bed, name string) {
 	}
 	if testbed.Real() {
 		sameShape(t, path, got, want)
-		return
+		return got
 	}
 	if !bytes.Equal(out, want) {
 		t.Errorf("pushes differ from %s (run with -update after checking):\n%s", path, out)
 	}
+	return got
 }
 
 // decode reads a push body back and checks it is one flat JSON object of
