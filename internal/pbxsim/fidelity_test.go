@@ -84,6 +84,12 @@ var scenarios = []scenario{
 	// answered by its Local member, the after-call QueuePause with its
 	// reason and the unpause.
 	{file: "ami-08-after-call-pause-631.txt"},
+	// TestQueueMembership: SIP/805 registers, logs in to 631 (QueueAdd),
+	// pauses with a reason, logs out twice, unregisters.
+	{file: "ami-10-queue-membership-805.txt", hooks: []hook{
+		{"ChallengeSent", 1, func(t *testing.T, sim *Server) { must(t, sim.Register("805")) }},
+		{"ChallengeSent", 2, func(t *testing.T, sim *Server) { must(t, sim.Unregister("805")) }},
+	}},
 	{file: "ami-07-pjsip-register-900.txt", hooks: []hook{
 		{"ChallengeSent", 1, func(t *testing.T, sim *Server) { must(t, sim.Register("900")) }},
 		{"ChallengeSent", 2, func(t *testing.T, sim *Server) { must(t, sim.Unregister("900")) }},

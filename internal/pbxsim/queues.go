@@ -268,17 +268,10 @@ func (s *Server) pauseMember(qname, iface string, paused bool, reason string) er
 		if paused {
 			m.lastPause = time.Now().Unix()
 		}
-		s.memberEvent("QueueMemberPause", q, m)
-		// app_queue's pause device state, Queue:<queue>_pause_<interface>
-		// (Asterisk 16+; ami-08), for hints on a pause key.
-		// Published on a change only, as every device state.
 		if was != paused {
-			state := devNotInUse
-			if paused {
-				state = devInUse
-			}
-			s.emit(classCall, "DeviceStateChange", hdrs("Device", "Queue:"+q.name+"_pause_"+m.iface, "State", state.String())...)
+			s.pauseDeviceChanged(q, m.iface, paused)
 		}
+		s.memberEvent("QueueMemberPause", q, m)
 		if !paused {
 			m.reason = ""
 		}
@@ -286,6 +279,27 @@ func (s *Server) pauseMember(qname, iface string, paused bool, reason string) er
 		s.kickQueue(q)
 	}
 	return nil
+}
+
+// pauseDevice names app_queue's pause device state of a member (Asterisk
+// 16+), for hints on a pause key: INUSE while paused, else NOT_INUSE.
+func pauseDevice(q *queue, iface string) string { return "Queue:" + q.name + "_pause_" + iface }
+
+// pauseDeviceChanged publishes a member's pause device state, as app_queue
+// does when it adds, pauses, unpauses or removes one (NOT_INUSE): only on a
+// change, like every device state, so a member added unpaused publishes
+// nothing the second time (ami-10). Caller holds s.mu.
+func (s *Server) pauseDeviceChanged(q *queue, iface string, paused bool) {
+	state := devNotInUse
+	if paused {
+		state = devInUse
+	}
+	dev := pauseDevice(q, iface)
+	if old, ok := s.pbx.pauseDevs[dev]; ok && old == state {
+		return
+	}
+	s.pbx.pauseDevs[dev] = state
+	s.emit(classCall, "DeviceStateChange", hdrs("Device", dev, "State", state.String())...)
 }
 
 func (s *Server) actionQueueAdd(sess *session, req ami.Message) {
@@ -312,6 +326,7 @@ func (s *Server) actionQueueAdd(sess *session, req ami.Message) {
 		penalty: max(penalty, 0), dynamic: true, paused: astTrue(req.Get("Paused")), loginTime: time.Now().Unix()}
 	m.status = s.memberDevState(m)
 	q.add(m)
+	s.pauseDeviceChanged(q, iface, m.paused)
 	sess.send(response(req, "Success", "Added interface to queue")...)
 	s.memberEvent("QueueMemberAdded", q, m)
 	s.queueAvailChanged(q, true)
@@ -346,6 +361,7 @@ func (s *Server) actionQueueRemove(sess *session, req ami.Message) {
 	}
 	sess.send(response(req, "Success", "Removed interface from queue")...)
 	s.memberEvent("QueueMemberRemoved", q, m)
+	s.pauseDeviceChanged(q, iface, false)
 	s.queueAvailChanged(q, true)
 }
 

@@ -28,10 +28,14 @@ type pbxState struct {
 	channels   []*channel         // in creation order
 	bridges    []*bridge
 	queues     []*queue
+	// pauseDevs caches app_queue's pause device states by device name;
+	// Asterisk publishes them while loading queues.conf, before any AMI
+	// client is there.
+	pauseDevs map[string]devState
 }
 
 func newPBXState(s *Server) *pbxState {
-	p := &pbxState{devices: make(map[string]*device)}
+	p := &pbxState{devices: make(map[string]*device), pauseDevs: make(map[string]devState)}
 	add := func(tech string, names []string, basePort int) {
 		for i, n := range names {
 			d := &device{tech: tech, name: n, callerName: "Ext " + n, port: basePort + i, hintState: 4}
@@ -46,6 +50,7 @@ func newPBXState(s *Server) *pbxState {
 		q := &queue{name: qc.name, availState: devInUse, callState: devNotInUse}
 		for _, m := range qc.members {
 			q.add(&member{iface: m[0], name: m[1], stateIface: m[0], loginTime: now})
+			p.pauseDevs[pauseDevice(q, m[0])] = devNotInUse
 		}
 		p.queues = append(p.queues, q)
 	}
