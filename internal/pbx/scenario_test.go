@@ -127,8 +127,7 @@ func TestClickToCallHangup(t *testing.T) {
 
 func TestTransferLeavesPeerRingingDst(t *testing.T) {
 	b := testbed.Start(t, testbed.Options{Registered: []string{"801", "802", "803"}, AutoAnswer: 10 * time.Millisecond})
-	sim := b.NeedSim()
-	if err := sim.SetAutoAnswer("803", 0); err != nil {
+	if err := b.Stage().SetAutoAnswer("803", 0); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.Model.ClickToCall(testbed.Ctx(t), "801", "802"); err != nil {

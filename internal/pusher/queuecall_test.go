@@ -37,7 +37,7 @@ func TestGoldenQueueCallAnswered(t *testing.T) {
 
 func TestGoldenQueueCallAbandonedQuickly(t *testing.T) {
 	b := testbed.Start(t, testbed.Options{Registered: []string{"804"}}) // 804 rings and never answers
-	sim := b.NeedSim()
+	sim := b.Stage()
 	caller, err := sim.InboundCall("0501234567", "632")
 	if err != nil {
 		t.Fatal(err)
@@ -72,18 +72,18 @@ func TestGoldenQueueCallNobodyLoggedIn(t *testing.T) {
 
 func TestGoldenQueueCallNoAnswer(t *testing.T) {
 	b := testbed.Start(t, testbed.Options{Registered: []string{"804"}})
-	b.NeedSim()
-	if _, err := b.Sim.InboundCall("0501234567", "632"); err != nil {
+	if _, err := b.Stage().InboundCall("0501234567", "632"); err != nil {
 		t.Fatal(err)
 	}
 	// 804 rings, times out, is rung again ... until the queue gives the
-	// caller up (QueueMaxWait) and the dialplan hangs up.
+	// caller up (QueueMaxWait; 20 s on the test PBX) and the dialplan
+	// hangs up.
 	goldenQueueCall(t, b, "cc_cdr-no-answer")
 }
 
 func TestGoldenQueueCallTransferred(t *testing.T) {
 	b := testbed.Start(t, testbed.Options{Registered: []string{"804", "802"}})
-	sim := b.NeedSim()
+	sim := b.Stage()
 	caller, agent := answered632(b)
 	if err := sim.BlindTransfer(agent, "802"); err != nil {
 		t.Fatal(err)
@@ -97,7 +97,7 @@ func TestGoldenQueueCallTransferred(t *testing.T) {
 
 func TestGoldenQueueCallHold(t *testing.T) {
 	b := testbed.Start(t, testbed.Options{Registered: []string{"804"}})
-	sim := b.NeedSim()
+	sim := b.Stage()
 	_, agent := answered632(b)
 	if err := sim.Hold(agent, ""); err != nil {
 		t.Fatal(err)
@@ -146,6 +146,10 @@ func surveyOnAsterisk(t *testing.T, b *testbed.Bed) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	b.Eventually("804 ringing", func() bool { return len(b.ChannelsOf("SIP/804-")) == 1 })
+	if err := b.Stage().Answer(b.ChannelsOf("SIP/804-")[0].Name); err != nil {
+		t.Fatal(err)
+	}
 	waitBridged(b, caller)
 	agents := b.ChannelsOf("SIP/804-")
 	if len(agents) != 1 {
@@ -176,13 +180,13 @@ func surveyOnAsterisk(t *testing.T, b *testbed.Bed) {
 // it; it returns the caller's and the agent's channels once bridged.
 func answered632(b *testbed.Bed) (caller, agent string) {
 	b.T.Helper()
-	caller, err := b.Sim.InboundCall("0501234567", "632")
+	caller, err := b.Stage().InboundCall("0501234567", "632")
 	if err != nil {
 		b.T.Fatal(err)
 	}
 	b.Eventually("804 ringing", func() bool { return len(b.ChannelsOf("SIP/804-")) == 1 })
 	agent = b.ChannelsOf("SIP/804-")[0].Name
-	if err := b.Sim.Answer(agent); err != nil {
+	if err := b.Stage().Answer(agent); err != nil {
 		b.T.Fatal(err)
 	}
 	waitBridged(b, caller)
@@ -207,7 +211,11 @@ func goldenQueueCall(t *testing.T, b *testbed.Bed, name string) map[string]strin
 	t.Helper()
 	tr := pusher.Translator{MAC: testMAC, Location: time.UTC}
 	var got []map[string]string
-	deadline := time.After(2 * pbxsim.FastTiming().QueueMaxWait)
+	wait := 2 * pbxsim.FastTiming().QueueMaxWait
+	if testbed.Real() {
+		wait = 40 * time.Second // the test PBX's queue gives a caller up after 20 s
+	}
+	deadline := time.After(wait)
 	for len(got) == 0 {
 		select {
 		case e := <-b.Events:

@@ -3,72 +3,49 @@ package testbed
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/coocenter/coocenterd/internal/testbed/sipphone"
 )
 
-// Phones on a real Asterisk are sipp processes (Debian package sip-tester)
-// running test/asterisk/sipp/register.xml with ooc-answer.xml: registered,
-// answering qualify OPTIONS, and answering every INVITE after about one
-// second of ringing. They use the test PBX's ports: chan_sip on
-// 127.0.0.1:5060 for 800–809, chan_pjsip on 127.0.0.1:5160 for 900–909.
+// Phones on a real Asterisk are sipphone user agents registered with the
+// test PBX (test/asterisk/etc): chan_sip on 127.0.0.1:5060 for 800–809,
+// chan_pjsip on 127.0.0.1:5160 for 900–909, password = extension. They
+// answer qualify OPTIONS, and answer calls after Options.AutoAnswer or when
+// the test says so (Stage.Answer); the test holds, transfers and hangs up
+// through them as a user would with the phone's keys.
 
-// sippDir is test/asterisk/sipp of this repository.
-func sippDir() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "test", "asterisk", "sipp")
-}
-
-// phoneAddrs returns the PBX address a phone registers with and its own
-// local port, unique per extension.
-func phoneAddrs(ext string) (pbxAddr string, localPort int, err error) {
+// phoneAddrs returns the technology of ext, the PBX address it registers
+// with and its own local address, unique per extension.
+func phoneAddrs(ext string) (tech, pbxAddr, local string, err error) {
 	n, err := strconv.Atoi(ext)
 	switch {
 	case err == nil && n >= 800 && n <= 809:
-		return "127.0.0.1:5060", 5070 + n - 800, nil
+		return "SIP", "127.0.0.1:5060", fmt.Sprintf("127.0.0.1:%d", 5070+n-800), nil
 	case err == nil && n >= 900 && n <= 909:
-		return "127.0.0.1:5160", 5170 + n - 900, nil
+		return "PJSIP", "127.0.0.1:5160", fmt.Sprintf("127.0.0.1:%d", 5170+n-900), nil
 	}
-	return "", 0, fmt.Errorf("testbed: no phone %q on the test PBX (800–809, 900–909)", ext)
+	return "", "", "", fmt.Errorf("testbed: no phone %q on the test PBX (800–809, 900–909)", ext)
 }
 
-// startPhone registers ext with sipp until the test ends, then unregisters it.
-func (b *Bed) startPhone(ext string) {
+// startPhone registers ext until the test ends; then it hangs up what it
+// still has and unregisters.
+func (b *Bed) startPhone(ext string, answerAfter time.Duration) {
 	b.T.Helper()
-	addr, port, err := phoneAddrs(ext)
+	_, pbxAddr, local, err := phoneAddrs(ext)
 	if err != nil {
 		b.T.Fatal(err)
 	}
-	sipp, err := exec.LookPath("sipp")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	p, err := sipphone.Register(ctx, sipphone.Config{Ext: ext, Password: ext, PBX: pbxAddr, Local: local, AutoAnswer: answerAfter})
 	if err != nil {
-		b.T.Fatalf("a registered phone on a real Asterisk needs sipp (Debian: apt install sip-tester): %v", err)
+		b.T.Fatalf("testbed: phone %s: %v", ext, err)
 	}
-	dir := sippDir()
-	args := func(scenario string) []string {
-		return []string{addr, "-sf", filepath.Join(dir, scenario), "-s", ext, "-au", ext, "-ap", ext,
-			"-i", "127.0.0.1", "-p", strconv.Itoa(port), "-m", "1", "-nostdin"}
-	}
-	cmd := exec.Command(sipp, append(args("register.xml"), "-oocsf", filepath.Join(dir, "ooc-answer.xml"), "-d", "110000")...)
-	cmd.Dir = b.T.TempDir() // sipp writes its error and trace files beside it
-	if err := cmd.Start(); err != nil {
-		b.T.Fatalf("start sipp as %s: %v", ext, err)
-	}
-	b.T.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		un := exec.CommandContext(ctx, sipp, args("unregister.xml")...)
-		un.Dir = cmd.Dir
-		if out, err := un.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "testbed: unregister %s: %v\n%s", ext, err, out)
-		}
-	})
+	b.T.Cleanup(func() { _ = p.Close() })
+	b.phones[ext] = p
 }
 
 // waitRegistered waits until the model sees ext registered and, for a
@@ -84,4 +61,119 @@ func (b *Bed) waitRegistered(ext string) {
 		}
 		return false
 	})
+}
+
+// phoneOf returns the phone behind a channel of the PBX ("SIP/804-0000001a"
+// is 804's); ok is false for other channels (Local, trunks).
+func (b *Bed) phoneOf(channel string) (*sipphone.Phone, bool) {
+	_, rest, ok := strings.Cut(channel, "/")
+	if !ok {
+		return nil, false
+	}
+	if i := strings.LastIndexByte(rest, '-'); i > 0 {
+		rest = rest[:i]
+	}
+	p, ok := b.phones[rest]
+	return p, ok
+}
+
+// activeCall is the call of the phone behind channel that a key press acts on.
+func (b *Bed) activeCall(channel string) (*sipphone.Call, error) {
+	p, ok := b.phoneOf(channel)
+	if !ok {
+		return nil, fmt.Errorf("testbed: %s is not a registered test phone's channel", channel)
+	}
+	c := p.Active()
+	if c == nil {
+		return nil, fmt.Errorf("testbed: the phone of %s has no call", channel)
+	}
+	return c, nil
+}
+
+// Dial has the phone from call to, as its user would; it returns from's
+// channel on the PBX.
+func (r realStage) Dial(from, to string) (string, error) {
+	tech, _, _, err := phoneAddrs(from)
+	if err != nil {
+		return "", err
+	}
+	p, ok := r.b.phones[from]
+	if !ok {
+		return "", fmt.Errorf("testbed: phone %s is not registered (Options.Registered)", from)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := p.Dial(ctx, to); err != nil {
+		return "", err
+	}
+	var name string
+	r.b.Eventually("the channel of "+from+"'s call", func() bool {
+		cs := r.b.ChannelsOf(tech + "/" + from + "-")
+		if len(cs) > 0 {
+			name = cs[len(cs)-1].Name
+		}
+		return name != ""
+	})
+	return name, nil
+}
+
+// Answer has the phone behind channel answer its ringing call.
+func (r realStage) Answer(channel string) error {
+	p, ok := r.b.phoneOf(channel)
+	if !ok {
+		return fmt.Errorf("testbed: %s is not a registered test phone's channel", channel)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := p.Ringing(ctx)
+	if err != nil {
+		return err
+	}
+	return c.Answer()
+}
+
+// Hold is the hold key of the phone behind channel (a re-INVITE with
+// sendonly: Asterisk plays its own music class, whatever musicClass says).
+func (r realStage) Hold(channel, musicClass string) error {
+	c, err := r.b.activeCall(channel)
+	if err != nil {
+		return err
+	}
+	return c.Hold()
+}
+
+// Unhold takes the call of the phone behind channel off hold.
+func (r realStage) Unhold(channel string) error {
+	c, err := r.b.activeCall(channel)
+	if err != nil {
+		return err
+	}
+	return c.Unhold()
+}
+
+// BlindTransfer is the transfer key of the phone behind channel (REFER).
+// Right after an answer Asterisk may refuse it until the bridge is up
+// ("can't handle one-legged xfers"), so it is tried for up to a second.
+func (r realStage) BlindTransfer(channel, exten string) error {
+	c, err := r.b.activeCall(channel)
+	if err != nil {
+		return err
+	}
+	for range 20 {
+		if err = c.Transfer(exten); err == nil || c.State() == sipphone.Ended {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return err
+}
+
+// SetAutoAnswer changes when phone peer answers calls (0: when told).
+func (r realStage) SetAutoAnswer(peer string, d time.Duration) error {
+	p, ok := r.b.phones[peer]
+	if !ok {
+		return fmt.Errorf("testbed: phone %s is not registered (Options.Registered)", peer)
+	}
+	p.SetAutoAnswer(d)
+	return nil
 }

@@ -21,7 +21,19 @@ type Stage interface {
 	// channel inside the PBX, the ;2 half of Local/in-…@from-trunk;
 	// hanging it up is the caller hanging up.
 	InboundCall(number, queue string) (string, error)
-	// Hangup hangs channel up with cause (0 = 16, normal clearing).
+	// Dial has phone from call to (a number of context internal); it
+	// returns from's channel.
+	Dial(from, to string) (string, error)
+	// Answer, Hold, Unhold and BlindTransfer are the keys of the phone
+	// behind channel.
+	Answer(channel string) error
+	Hold(channel, musicClass string) error
+	Unhold(channel string) error
+	BlindTransfer(channel, exten string) error
+	// SetAutoAnswer changes when phone peer answers calls (0: on Answer).
+	SetAutoAnswer(peer string, d time.Duration) error
+	// Hangup hangs channel up with cause (0 = 16, normal clearing): a
+	// phone's channel as its user would, any other through the PBX.
 	Hangup(channel string, cause int) error
 	DBGet(family, key string) (string, bool)
 	DBPut(family, key, value string)
@@ -69,6 +81,9 @@ func inboundExten(route, number, queue string) (string, error) {
 }
 
 func (r realStage) Hangup(channel string, cause int) error {
+	if c, err := r.b.activeCall(channel); err == nil {
+		return c.Hangup()
+	}
 	if cause == 0 {
 		cause = 16
 	}

@@ -1,8 +1,8 @@
 // Package testbed gives scenario tests a PBX to talk to: the simulated one
 // (internal/pbxsim) by default, or a real Asterisk when COOCENTER_TEST_AMI
-// is set to "host:port,user,secret". The same test runs against both; the
-// parts that need to stage calls through pbxsim's control API ask for Sim
-// and are skipped on a real Asterisk.
+// is set to "host:port,user,secret". The same test runs against both: it
+// makes calls happen through Stage, pbxsim's control API or, on a real
+// Asterisk, AMI and SIP phones of the test's own.
 package testbed
 
 import (
@@ -19,6 +19,7 @@ import (
 	"github.com/coocenter/coocenterd/internal/ami"
 	"github.com/coocenter/coocenterd/internal/pbx"
 	"github.com/coocenter/coocenterd/internal/pbxsim"
+	"github.com/coocenter/coocenterd/internal/testbed/sipphone"
 )
 
 // EnvVar names the real Asterisk to test against.
@@ -32,14 +33,14 @@ type Bed struct {
 	Sim    *pbxsim.Server // nil against a real Asterisk
 	Events chan pbx.Event // the model's domain events
 
-	link *link // the way to a real Asterisk
+	link   *link                      // the way to a real Asterisk
+	phones map[string]*sipphone.Phone // registered phones on a real Asterisk
 }
 
 // Options adjust the bed.
 type Options struct {
 	// Registered phones at start: pbxsim registers them; on a real
-	// Asterisk they are sipp processes that answer after about a second
-	// (see phones.go), whatever AutoAnswer says.
+	// Asterisk they are SIP user agents of the test (see phones.go).
 	Registered []string
 	AutoAnswer time.Duration // phones answer after this (pbxsim); 0 = the test answers
 }
@@ -51,7 +52,7 @@ func Real() bool { return os.Getenv(EnvVar) != "" }
 // has synced. Everything is closed when the test ends.
 func Start(t testing.TB, opts Options) *Bed {
 	t.Helper()
-	b := &Bed{T: t, Events: make(chan pbx.Event, 4096)}
+	b := &Bed{T: t, Events: make(chan pbx.Event, 4096), phones: map[string]*sipphone.Phone{}}
 	cfg := ami.Config{AuthType: "md5", Logger: slog.New(slog.DiscardHandler),
 		MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, BootWait: time.Second}
 	if env := os.Getenv(EnvVar); env != "" {
@@ -95,22 +96,13 @@ func Start(t testing.TB, opts Options) *Bed {
 		// what an earlier one left (it would be imported as a migration).
 		_, _ = realStage{b}.do("DBDelTree", ami.Header{Key: "Family", Value: "blacklist"})
 		for _, ext := range opts.Registered {
-			b.startPhone(ext)
+			b.startPhone(ext, opts.AutoAnswer)
 		}
 		for _, ext := range opts.Registered {
 			b.waitRegistered(ext)
 		}
 	}
 	return b
-}
-
-// NeedSim skips the test on a real Asterisk.
-func (b *Bed) NeedSim() *pbxsim.Server {
-	b.T.Helper()
-	if b.Sim == nil {
-		b.T.Skip("stages calls through pbxsim's control API")
-	}
-	return b.Sim
 }
 
 // AsteriskAway makes the PBX unreachable for d: pbxsim restarts (it forgets
