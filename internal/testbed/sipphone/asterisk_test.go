@@ -9,11 +9,12 @@ import (
 
 // TestAsterisk drives phones on the test PBX of test/asterisk: chan_sip
 // peers 801 and 802 on 127.0.0.1:5060, pjsip endpoint 904 on :5160, all
-// in context internal. It runs only with COOCENTER_TEST_SIP=1;
+// in context internal. It runs when the suite has a real Asterisk
+// (COOCENTER_TEST_AMI, see internal/testbed) or with COOCENTER_TEST_SIP=1;
 // COOCENTER_TEST_SIP_TRACE=1 logs every SIP message.
 func TestAsterisk(t *testing.T) {
-	if os.Getenv("COOCENTER_TEST_SIP") != "1" {
-		t.Skip("COOCENTER_TEST_SIP=1 runs this against test/asterisk/start")
+	if os.Getenv("COOCENTER_TEST_AMI") == "" && os.Getenv("COOCENTER_TEST_SIP") != "1" {
+		t.Skip("runs against test/asterisk/start: set COOCENTER_TEST_AMI (or COOCENTER_TEST_SIP=1)")
 	}
 	noLeaks(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
