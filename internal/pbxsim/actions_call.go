@@ -160,7 +160,7 @@ func (s *Server) blindTransfer(transferer *channel, context, exten string) error
 	peer.kicked = func() { s.moveTo(peer, context, exten) }
 	transferer.kicked = nil
 	transferer.epoch++
-	s.setBridgePeers(b, b.members[0], b.members[len(b.members)-1], true)
+	s.setBridgePeers(b.members[0], b.members[len(b.members)-1], true)
 	s.removeFromBridge(b, transferer)
 	s.rtpQoSVars(transferer)
 	s.destroy(transferer, 16)
@@ -203,10 +203,21 @@ func (s *Server) chanSpy(spy *channel, data string) {
 	}
 	spy.spying = target
 	s.emit(classCall, "ChanSpyStart", join(spy.snapshot("Spyer"), target.snapshot("Spyee"))...)
+	s.spiedBridgeChanged(target)
 	prev := spy.hangup
 	spy.hangup = func(cause int, requested bool) {
 		s.spyStop(spy)
 		prev(cause, requested)
+	}
+}
+
+// spiedBridgeChanged: the audiohook ChanSpy attaches to its target makes
+// the target's bridge re-evaluate itself, and a two-party bridge sets its
+// peer variables again (ami-12: BRIDGEPEER and BRIDGEPVTCALLID on SIP/802
+// and SIP/801 once more after ChanSpyStart).
+func (s *Server) spiedBridgeChanged(target *channel) {
+	if b := target.bridge; b != nil && len(b.members) == 2 {
+		s.setBridgePeers(b.members[0], b.members[1], false)
 	}
 }
 
@@ -220,8 +231,9 @@ func (s *Server) spyStop(spy *channel) {
 	s.emit(classCall, "ChanSpyStop", join(spy.snapshot("Spyer"), target.snapshot("Spyee"))...)
 }
 
-// spiesGone ends the spying on target, which hangs up; spies with E or S
-// hang up with it.
+// spiesGone ends the spying on target, which hangs up. With E or S ChanSpy
+// returns and the spy channel hangs up: nobody asked it to, so there is no
+// HangupRequest (ami-12: SIP/805 ends with its RTP statistics and Hangup).
 func (s *Server) spiesGone(target *channel) {
 	for _, spy := range append([]*channel(nil), s.pbx.channels...) {
 		if spy.spying != target || spy.gone {
@@ -229,7 +241,7 @@ func (s *Server) spiesGone(target *channel) {
 		}
 		s.spyStop(spy)
 		if strings.ContainsAny(spy.spyOpts, "ES") {
-			s.requestHangup(spy, 16)
+			s.hangupChannel(spy, 16, false)
 		}
 	}
 }

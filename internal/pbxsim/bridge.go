@@ -39,27 +39,32 @@ func (s *Server) bridgeCall(callee, caller *channel) *bridge {
 		ch.bridge = b
 		s.emit(classCall, "BridgeEnter", join(b.snapshot(), ch.snapshot(""))...)
 	}
-	s.setBridgePeers(b, callee, caller, false)
+	s.setBridgePeers(callee, caller, false)
 	return b
 }
 
-// setBridgePeers sets (or clears) BRIDGEPEER on both parties; a chan_sip
-// party also gets BRIDGEPVTCALLID on its peer.
-func (s *Server) setBridgePeers(b *bridge, callee, caller *channel, clear bool) {
-	val := func(c *channel) string {
-		if clear {
-			return ""
-		}
-		return c.name
+// setBridgePeers sets (or clears) the peer variables of a two-party bridge
+// on each party in turn, as set_bridge_peer_vars_2party does: BRIDGEPEER,
+// then BRIDGEPVTCALLID when the peer is a chan_sip channel, the one driver
+// here with a private call id (ami-11: both SIP parties get both, callee
+// first; ami-06: the Local caller of SIP/804 gets both, SIP/804 only
+// BRIDGEPEER).
+func (s *Server) setBridgePeers(callee, caller *channel, clear bool) {
+	s.setPeerVars(callee, caller, clear)
+	s.setPeerVars(caller, callee, clear)
+}
+
+func (s *Server) setPeerVars(ch, peer *channel, clear bool) {
+	name, pvt := peer.name, sipCallID(peer)
+	if clear {
+		name = ""
 	}
-	s.setVar(callee, "BRIDGEPEER", val(caller))
-	s.setVar(caller, "BRIDGEPEER", val(callee))
-	if callee.dev != nil && callee.dev.tech == "SIP" {
-		pvt := ""
-		if !clear {
-			pvt = callee.uniqueid + "@127.0.0.1"
+	s.setVar(ch, "BRIDGEPEER", name)
+	if pvt != "" {
+		if clear {
+			pvt = ""
 		}
-		s.setVar(caller, "BRIDGEPVTCALLID", pvt)
+		s.setVar(ch, "BRIDGEPVTCALLID", pvt)
 	}
 }
 
@@ -72,7 +77,7 @@ func (s *Server) leaveBridge(ch *channel) {
 	}
 	if len(b.members) == 2 {
 		callee, caller := b.members[0], b.members[1]
-		s.setBridgePeers(b, callee, caller, true)
+		s.setBridgePeers(callee, caller, true)
 	}
 	s.removeFromBridge(b, ch)
 	for len(b.members) > 0 {

@@ -105,8 +105,6 @@ type channel struct {
 	// spying / spiedBy link ChanSpy spies and their targets.
 	spying  *channel
 	spyOpts string
-	// recording: MixMonitor(...,b) ran; MixMonitorStart follows the bridge.
-	recording bool
 	// vars are the channel variables, most recently set first (the order
 	// of Asterisk's varshead), with their full names ("__CORR").
 	vars []chanVar

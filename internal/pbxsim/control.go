@@ -59,7 +59,10 @@ func (s *Server) Unregister(peer string) error {
 
 // SetAutoAnswer makes a phone answer calls by itself after d (0 = ring
 // until Answer or Hangup). A phone that answers by itself also answers
-// qualify OPTIONS, so registering it is followed by PeerStatus Reachable.
+// qualify OPTIONS, so registering it afterwards is followed by PeerStatus
+// Reachable the first time since the PBX started (chan_sip publishes it
+// when the qualify state changes, and keeps that state when the phone
+// unregisters).
 func (s *Server) SetAutoAnswer(peer string, d time.Duration) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -90,6 +93,7 @@ func (s *Server) Dial(from, to string) (string, error) {
 	ch.dev = d
 	ch.cidNum, ch.cidName = d.name, d.callerName
 	s.newchannelEvent(ch)
+	s.sipCallIDVar(ch)
 	s.deviceChanged(d)
 	s.runDialplan(ch)
 	return ch.name, nil

@@ -157,8 +157,14 @@ func (s *Server) deviceState(d *device) devState {
 }
 
 // deviceChanged publishes a phone's new state: DeviceStateChange, then the
-// hint's ExtensionStatus and queue member statuses when they changed.
+// hint's ExtensionStatus and queue member statuses when they changed. An
+// unregistered phone stays UNAVAILABLE, published when it unregistered:
+// its calls ending publish nothing more (ami-12: 801, 802 and 805
+// unregister during the call, their hangups bring no DeviceStateChange).
 func (s *Server) deviceChanged(d *device) {
+	if !d.registered {
+		return
+	}
 	st := s.deviceState(d)
 	s.emit(classCall, "DeviceStateChange", hdrs("Device", d.id(), "State", st.String())...)
 	s.hintChanged(d, st)
@@ -197,6 +203,7 @@ func (s *Server) register(name string, announce bool) error {
 	d.registered = true
 	d.regTime = time.Now()
 	d.qualified = d.tech == "PJSIP" || s.autoAnswerOf(d) > 0
+	reachable := d.qualified && !d.lastQualified
 	d.lastQualified = d.lastQualified || d.qualified
 	d.rtt = time.Millisecond
 	if !announce {
@@ -210,8 +217,8 @@ func (s *Server) register(name string, announce bool) error {
 			"Address", fmt.Sprintf("127.0.0.1:%d", d.port))...)
 		s.securityEvent("SuccessfulAuth", d, "UsingPassword", "1")
 		s.deviceChanged(d)
-		if d.qualified {
-			s.emit(classSystem, "PeerStatus", hdrs("ChannelType", "SIP", "Peer", d.id(), "PeerStatus", "Reachable")...)
+		if reachable {
+			s.peerReachable(d)
 		}
 		return nil
 	}
@@ -221,6 +228,16 @@ func (s *Server) register(name string, announce bool) error {
 	s.contactStatus(d, "Reachable", strconv.Itoa(int(d.rtt/time.Microsecond)))
 	s.deviceChanged(d)
 	return nil
+}
+
+// peerReachable is chan_sip's PeerStatus Reachable after the qualify
+// OPTIONS of a new registration: published only when the peer's qualify
+// state changes, and chan_sip keeps the round trip (lastms) when a phone
+// unregisters, so only the first registration since Asterisk started
+// brings it (ami-11: 801 and 802; ami-12, the same Asterisk 5 s later:
+// 805, registering for the first time, but not 801 and 802).
+func (s *Server) peerReachable(d *device) {
+	s.emit(classSystem, "PeerStatus", hdrs("ChannelType", "SIP", "Peer", d.id(), "PeerStatus", "Reachable")...)
 }
 
 // unregister is the phone's REGISTER with Expires: 0. The caller holds s.mu.

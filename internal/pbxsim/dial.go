@@ -1,13 +1,32 @@
 package pbxsim
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
 
-// dialApp is app_dial: caller dials dest for at most timeout. When the
-// call ends without the caller hanging up, next continues the dialplan.
+// dialCall is one Dial() in progress: caller dials callee.
+type dialCall struct {
+	caller, callee *channel
+	number         string // the dial string after "TECH/": DialString, DIALEDPEERNUMBER
+	rec            *cdrRecord
+	start, answer  time.Time
+	done           bool   // answered, failed or cancelled
+	next           func() // the dialplan after Dial()
+}
+
+// dialVars are the variables app_dial clears before it dials, in its order
+// (ami-11: eleven empty VarSets after Newexten Dial).
+var dialVars = []string{"DIALSTATUS", "DIALEDPEERNUMBER", "DIALEDPEERNAME", "ANSWEREDTIME", "ANSWEREDTIME_MS",
+	"DIALEDTIME", "DIALEDTIME_MS", "RINGTIME", "RINGTIME_MS", "PROGRESSTIME", "PROGRESSTIME_MS"}
+
+// dialApp is app_dial: caller dials dest for at most timeout. When Dial
+// returns and the caller is not hung up, next continues the dialplan.
 func (s *Server) dialApp(caller *channel, dest string, timeout time.Duration, next func()) {
+	for _, v := range dialVars {
+		s.setVar(caller, v, "")
+	}
 	t, err := s.parseTarget(dest)
 	if err != nil || (t.dev != nil && !t.dev.registered) {
 		s.setVar(caller, "DIALSTATUS", "CHANUNAVAIL")
@@ -16,93 +35,54 @@ func (s *Server) dialApp(caller *channel, dest string, timeout time.Duration, ne
 		next()
 		return
 	}
-	rec := &cdrRecord{dst: caller.exten, dstContext: caller.context, lastApp: "Dial", lastData: caller.appData, start: time.Now()}
-	caller.cdrs = append(caller.cdrs, rec)
-	callee := s.dialCallee(caller, t, dest)
-	rec.dstChannel = callee.name
-	done := false
-	finish := func(status string, cause int) {
-		done = true
-		s.dialEvent("DialEnd", caller, callee, "DialStatus", status)
-		s.setVar(caller, "DIALSTATUS", status)
-		if !callee.gone {
-			callee.epoch++
-			s.destroy(callee, cause)
-		}
-		caller.hangup = func(c int, requested bool) { s.plainHangup(caller, c, requested) }
-		next()
-	}
-	callee.progress = func(p progress) {
-		if done {
-			return
-		}
-		switch p {
-		case progRinging:
-			s.dialEvent("DialState", caller, callee, "DialStatus", "RINGING")
-			if caller.state != stateUp && caller.state != stateRinging {
-				s.setState(caller, stateRinging)
-			}
-		case progBusy:
-			finish("BUSY", 17)
-		case progAnswer:
-			done = true
-			rec.answer = time.Now()
-			s.dialConnected(caller, callee, next)
-		}
-	}
-	callee.hangup = func(cause int, requested bool) {
-		if done {
-			s.plainHangup(callee, cause, requested)
-			return
-		}
-		if requested {
-			s.chanEvent(classCall, "HangupRequest", callee, hdrs("Cause", itoa(cause))...)
-		}
-		status := "NOANSWER"
-		if cause == 17 {
-			status = "BUSY"
-		}
-		rec.disposition = map[string]string{"BUSY": "BUSY", "NOANSWER": "NO ANSWER"}[status]
-		finish(status, cause)
-	}
-	caller.hangup = func(cause int, requested bool) {
-		if requested {
-			s.chanEvent(classCall, "HangupRequest", caller, hdrs("Cause", itoa(cause))...)
-		}
-		if !done {
-			done = true
-			s.dialEvent("DialEnd", caller, callee, "DialStatus", "CANCEL")
-			callee.epoch++
-			s.destroy(callee, 0)
-		}
-		s.destroy(caller, cause)
-	}
+	d := &dialCall{caller: caller, number: strings.TrimPrefix(dest, t.tech+"/"), start: time.Now(), next: next}
+	d.rec = &cdrRecord{dst: caller.exten, dstContext: caller.context, lastApp: "Dial", lastData: caller.appData, start: d.start}
+	caller.cdrs = append(caller.cdrs, d.rec)
+	d.callee = s.dialCallee(d, t)
+	d.rec.dstChannel = d.callee.name
+	d.callee.progress = func(p progress) { s.dialProgress(d, p) }
+	d.callee.hangup = func(cause int, requested bool) { s.dialCalleeHangup(d, cause, requested) }
+	caller.hangup = func(cause int, requested bool) { s.dialCancel(d, cause, requested) }
 	s.later(caller, timeout, func() {
-		if !done {
-			rec.disposition = "NO ANSWER"
-			finish("NOANSWER", 0)
+		if !d.done {
+			d.rec.disposition = "NO ANSWER"
+			s.dialFailed(d, "NOANSWER", 0)
 		}
 	})
 	if t.dev != nil {
-		s.ringPhone(callee)
-		s.dialEvent("DialState", caller, callee, "DialStatus", "RINGING")
-		if caller.state != stateUp {
-			s.setState(caller, stateRinging)
-		}
+		s.ringPhone(d.callee)
+		s.dialProgress(d, progRinging)
 	} else {
-		s.runDialplan(callee.other)
+		s.runDialplan(d.callee.other)
 	}
 }
 
-// dialCallee creates the dialled channel and publishes DialBegin.
-func (s *Server) dialCallee(caller *channel, t dialTarget, dest string) *channel {
-	dialString := strings.TrimPrefix(dest, t.tech+"/")
-	if t.dev != nil {
-		callee := s.newPhoneChannel(t.dev, caller, "")
-		callee.connNum, callee.connName = caller.cidNum, caller.cidName
-		s.dialEvent("DialBegin", caller, callee, "DialString", dialString)
-		return callee
+// dialCallee creates the dialled channel and publishes DialBegin. A phone
+// gets app_dial's setup first (ami-11, SIP/802): DIALEDPEERNUMBER, the
+// caller's inherited variables, Newexten AppDial at the caller's
+// extension, its connected line; after DialBegin, Dial of a single phone
+// gives the caller the phone's caller ID as connected line
+// (wait_for_answer).
+func (s *Server) dialCallee(d *dialCall, t dialTarget) *channel {
+	caller := d.caller
+	if t.dev == nil {
+		return s.dialLocal(d, t)
 	}
+	callee := s.newPhoneChannel(t.dev, caller, "")
+	s.setVar(callee, "DIALEDPEERNUMBER", d.number)
+	s.inheritVars(caller, callee)
+	callee.exten = caller.exten
+	callee.connNum, callee.connName = caller.cidNum, caller.cidName
+	s.newexten(callee, 1, "AppDial", "(Outgoing Line)")
+	s.setConnected(callee, caller.cidNum, caller.cidName)
+	s.dialEvent("DialBegin", caller, callee, "DialString", d.number)
+	s.setConnected(caller, callee.cidNum, callee.cidName)
+	return callee
+}
+
+// dialLocal creates the Local pair Dial calls; its ;1 is the callee.
+func (s *Server) dialLocal(d *dialCall, t dialTarget) *channel {
+	caller := d.caller
 	one, two := s.newLocalPair(t.exten, t.context, caller, assignedIDs{})
 	one.dialed = true
 	s.newexten(one, 1, "AppDial", "(Outgoing Line)")
@@ -110,47 +90,156 @@ func (s *Server) dialCallee(caller *channel, t dialTarget, dest string) *channel
 	two.connNum, two.connName = caller.cidNum, caller.cidName
 	s.setCallerID(two, caller.cidNum, caller.cidName)
 	s.setConnected(two, caller.cidNum, caller.cidName)
-	s.localBridgeEvent(one, two, !strings.HasSuffix(dest, "/n"))
-	s.dialEvent("DialBegin", caller, one, "DialString", dialString)
+	s.localBridgeEvent(one, two, !strings.HasSuffix(d.number, "/n"))
+	s.dialEvent("DialBegin", caller, one, "DialString", d.number)
 	return one
 }
 
-// dialConnected bridges an answered Dial. Either party hanging up ends the
-// call; Dial then returns and the caller hangs up too.
-func (s *Server) dialConnected(caller, callee *channel, next func()) {
+// dialProgress is what the callee tells Dial.
+func (s *Server) dialProgress(d *dialCall, p progress) {
+	if d.done {
+		return
+	}
+	switch p {
+	case progRinging:
+		s.dialRinging(d)
+	case progBusy:
+		s.dialFailed(d, "BUSY", 17)
+	case progAnswer:
+		s.dialAnswered(d)
+	}
+}
+
+// dialRinging: the callee rings. app_dial times it (RINGTIME, RINGTIME_MS),
+// then publishes DialState (ami-11).
+func (s *Server) dialRinging(d *dialCall) {
+	caller := d.caller
+	s.setDurationVars(caller, "RINGTIME", time.Since(d.start))
+	s.dialEvent("DialState", caller, d.callee, "DialStatus", "RINGING")
+	if caller.state != stateUp && caller.state != stateRinging {
+		s.setState(caller, stateRinging)
+	}
+}
+
+// setDurationVars is app_dial's set_duration_var: whole seconds in name,
+// milliseconds in name_MS.
+func (s *Server) setDurationVars(ch *channel, name string, d time.Duration) {
+	s.setVars(ch, name, strconv.Itoa(int(d/time.Second)), name+"_MS", strconv.FormatInt(d.Milliseconds(), 10))
+}
+
+// dialFailed ends an unanswered Dial; the dialplan goes on.
+func (s *Server) dialFailed(d *dialCall, status string, cause int) {
+	d.done = true
+	caller, callee := d.caller, d.callee
+	s.dialEvent("DialEnd", caller, callee, "DialStatus", status)
+	s.setVar(caller, "DIALSTATUS", status)
+	if !callee.gone {
+		callee.epoch++
+		s.destroy(callee, cause)
+	}
+	caller.hangup = func(c int, requested bool) { s.plainHangup(caller, c, requested) }
+	d.next()
+}
+
+// dialCalleeHangup: the callee hangs up (or refuses) while it rings.
+func (s *Server) dialCalleeHangup(d *dialCall, cause int, requested bool) {
+	if d.done {
+		s.plainHangup(d.callee, cause, requested)
+		return
+	}
+	if requested {
+		s.chanEvent(classCall, "HangupRequest", d.callee, hdrs("Cause", itoa(cause))...)
+	}
+	status := "NOANSWER"
+	if cause == 17 {
+		status = "BUSY"
+	}
+	d.rec.disposition = map[string]string{"BUSY": "BUSY", "NOANSWER": "NO ANSWER"}[status]
+	s.dialFailed(d, status, cause)
+}
+
+// dialCancel: the caller hangs up while the callee rings; Dial returns -1
+// with DIALSTATUS CANCEL and the dialplan ends.
+func (s *Server) dialCancel(d *dialCall, cause int, requested bool) {
+	caller := d.caller
+	if requested {
+		s.chanEvent(classCall, "HangupRequest", caller, hdrs("Cause", itoa(cause))...)
+	}
+	if !d.done {
+		d.done = true
+		s.dialEvent("DialEnd", caller, d.callee, "DialStatus", "CANCEL")
+		d.callee.epoch++
+		s.destroy(d.callee, 0)
+		s.setVar(caller, "DIALSTATUS", "CANCEL")
+	}
+	s.endDialplan(caller, cmpCause(cause))
+}
+
+// dialAnswered bridges an answered Dial: app_dial's result variables,
+// DialEnd, then the bridge (ami-11). A phone's snapshot loses the extension
+// Dial gave it as it joins, which Asterisk reports as a second Newexten
+// AppDial (ami-11, ami-12). Either party hanging up ends the call.
+func (s *Server) dialAnswered(d *dialCall) {
+	caller, callee := d.caller, d.callee
+	d.done, d.answer = true, time.Now()
+	d.rec.answer = d.answer
 	callee.epoch++
 	if callee.half == 1 {
 		s.upLocalOne(callee)
 	}
+	s.setVars(caller, "DIALSTATUS", "ANSWER", "DIALEDPEERNAME", callee.name, "DIALEDPEERNUMBER", d.number)
 	s.dialEvent("DialEnd", caller, callee, "DialStatus", "ANSWER")
 	if caller.state != stateUp {
 		s.setState(caller, stateUp)
 	}
-	s.setConnected(caller, callee.cidNum, callee.cidName)
-	s.bridgeCall(callee, caller)
-	if caller.recording {
-		s.chanEvent(classCall, "MixMonitorStart", caller)
+	if callee.dev == nil {
+		s.setConnected(caller, callee.cidNum, callee.cidName)
+	} else {
+		callee.exten = ""
+		s.newexten(callee, 1, "AppDial", "(Outgoing Line)")
 	}
+	s.bridgeCall(callee, caller)
 	s.continueAfterAnswer(callee)
 	callee.hangup = s.bridgedHangup(callee)
 	callee.kicked = func() {
-		s.rtpQoSVars(callee)
 		callee.epoch++
+		s.rtpQoSVars(callee)
 		s.destroy(callee, 16)
 	}
-	caller.hangup = s.bridgedHangup(caller)
-	caller.kicked = func() {
-		caller.epoch++
-		s.rtpQoSVars(caller)
-		s.dialplanHangupAfterBridge(caller, next)
-	}
+	caller.hangup = func(cause int, requested bool) { s.dialCallerHangup(d, cause, requested) }
+	caller.kicked = func() { s.dialReturned(d, 0) }
 }
 
-// dialplanHangupAfterBridge: Dial returns after the callee left; the
-// dialplan goes on (to Hangup() in this PBX).
-func (s *Server) dialplanHangupAfterBridge(caller *channel, next func()) {
+// dialCallerHangup: the caller hangs up during the call. Leaving the bridge
+// ends the callee's side; then its Dial returns, and its dialplan ends
+// (ami-11: the AMI Hangup of SIP/801).
+func (s *Server) dialCallerHangup(d *dialCall, cause int, requested bool) {
+	caller := d.caller
+	if requested {
+		s.chanEvent(classCall, "HangupRequest", caller, hdrs("Cause", itoa(cause))...)
+	}
+	caller.kicked = nil
+	s.leaveBridge(caller)
+	s.dialReturned(d, cmpCause(cause))
+}
+
+// dialReturned: the bridge is over and Dial returns. app_dial times the
+// call (ANSWEREDTIME, DIALEDTIME, each with _MS) and sets DIALSTATUS again;
+// the dialplan goes on, or ends when the caller hung up with cause (ami-11,
+// ami-12: SIP/801, no Newexten Hangup).
+func (s *Server) dialReturned(d *dialCall, hungUp int) {
+	caller := d.caller
+	caller.epoch++
+	now := time.Now()
+	s.setDurationVars(caller, "ANSWEREDTIME", now.Sub(d.answer))
+	s.setDurationVars(caller, "DIALEDTIME", now.Sub(d.start))
+	s.setVar(caller, "DIALSTATUS", "ANSWER")
 	caller.hangup = func(c int, requested bool) { s.plainHangup(caller, c, requested) }
-	next()
+	if hungUp != 0 {
+		s.endDialplan(caller, hungUp)
+		return
+	}
+	d.next()
 }
 
 // bridgedHangup is how a bridged party of a dialled call hangs up: the

@@ -235,8 +235,7 @@ func (s *Server) planInbound(ch *channel) {
 		s.newexten(ch, 9, "UserEvent", fmt.Sprintf("Blacklisted,CallerIDNum: %s,Uniq: %s", num, ch.uniqueid))
 		s.chanEvent(classUser, "UserEvent", ch, hdrs("UserEvent", "Blacklisted", "CallerIDNum", num, "Uniq", ch.uniqueid)...)
 		s.newexten(ch, 10, "Hangup", "21")
-		s.chanEvent(classCall, "SoftHangupRequest", ch, hdrs("Cause", "16")...)
-		s.destroy(ch, 21)
+		s.endDialplan(ch, 21)
 		return
 	}
 	s.newexten(ch, 2, "GotoIf", "0?blacklisted")
@@ -256,11 +255,23 @@ func (s *Server) planInbound(ch *channel) {
 	})
 }
 
-// dialplanHangup is "same => n,Hangup()".
+// dialplanHangup is "same => n,Hangup()": the dialplan ends.
 func (s *Server) dialplanHangup(ch *channel, prio int) {
 	s.newexten(ch, prio, "Hangup", "")
+	s.endDialplan(ch, 16)
+}
+
+// endDialplan is the end of a channel's dialplan (__ast_pbx_run) once an
+// application returned -1 (Hangup(), or Dial and Queue of a channel that
+// was hung up): Asterisk soft-hangs the channel up with
+// AST_SOFTHANGUP_APPUNLOAD, published as SoftHangupRequest Cause 16 (ami-04
+// after Hangup(21); ami-11 after the Dial of SIP/801, hung up by AMI), then
+// a SIP channel's RTP statistics and Hangup with cause.
+func (s *Server) endDialplan(ch *channel, cause int) {
 	ch.epoch++
-	s.destroy(ch, 16)
+	s.chanEvent(classCall, "SoftHangupRequest", ch, hdrs("Cause", "16")...)
+	s.rtpQoSVars(ch)
+	s.destroy(ch, cause)
 }
 
 // --- internal: phones, queues, the outbound trunk ---------------------------
@@ -295,10 +306,12 @@ func (s *Server) planQueue(ch *channel) {
 	s.enterQueue(ch, s.findQueue(ch.exten), func() { s.dialplanHangup(ch, 3) })
 }
 
-// mixMonitor is MixMonitor(<file>,b): recording starts once bridged.
+// mixMonitor is MixMonitor(<file>,b). Option b makes it write only while
+// the channel is bridged, but the monitor starts at once: MixMonitorStart
+// follows MIXMONITOR_FILENAME, before Dial (ami-11, ami-12).
 func (s *Server) mixMonitor(ch *channel, prio int) {
 	file := fmt.Sprintf("%s-%s-%s-%s.wav", time.Now().Format("20060102-150405"), ch.cidNum, ch.exten, ch.uniqueid)
 	s.newexten(ch, prio, "MixMonitor", file+",b")
 	s.setVar(ch, "MIXMONITOR_FILENAME", "/var/spool/asterisk/monitor/"+file)
-	ch.recording = true
+	s.chanEvent(classCall, "MixMonitorStart", ch)
 }

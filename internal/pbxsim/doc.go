@@ -73,12 +73,17 @@
 //     digits, linkedid inherited from the requestor and merged to the
 //     oldest (by creation, not by text) on bridging.
 //   - Phones ring until Answer/Hangup, or answer after AutoAnswer; a phone
-//     that answers by itself also answers qualify (PeerStatus Reachable).
+//     that answers by itself also answers qualify (PeerStatus Reachable,
+//     the first time it registers since the start: chan_sip keeps the
+//     round trip when a phone unregisters).
 //     Local fake phones answer by themselves. Ringall rings every available
 //     member (not paused, not in use, registered), retries after QueueRetry,
 //     gives up a member after QueueTimeout and the caller after QueueMaxWait;
 //     when several members answer at once the last one rung gets the call,
 //     as in the recording.
+//   - Device states Asterisk caches are published on a change only; after
+//     a start (or Restart) no Queue:<name>_avail is cached, so the first
+//     device event of a member publishes it.
 //   - Hold/Unhold (Server.Hold, Server.Unhold): a phone holding its call;
 //     Event Hold (MusicClass as the driver sends it) and Unhold; a SIP
 //     phone that holds goes ONHOLD (notifyhold = yes: hint 16, "Hold"), a

@@ -74,11 +74,12 @@ func TestOriginateChannelIdPhone(t *testing.T) {
 		t.Errorf("809 Linkedid after bridging %q", enter.Get("Linkedid"))
 	}
 
-	// Variables: set in reverse header order (astman_get_variables), the
-	// "__" one inherited by the dialled phone.
+	// Variables: set in reverse header order (astman_get_variables), after
+	// chan_sip's SIPCALLID, the "__" one inherited by the dialled phone.
 	var sets []string
 	for _, m := range c.all() {
-		if m.Event() == "VarSet" && strings.HasPrefix(m.Get("Channel"), "SIP/808-") && m.Get("Uniqueid") == "click-0001" {
+		if m.Event() == "VarSet" && strings.HasPrefix(m.Get("Channel"), "SIP/808-") && m.Get("Uniqueid") == "click-0001" &&
+			m.Get("Variable") != "SIPCALLID" {
 			sets = append(sets, m.Get("Variable")+"="+m.Get("Value"))
 		}
 	}

@@ -48,6 +48,13 @@ type scenario struct {
 	file  string
 	setup func(t *testing.T, sim *Server)
 	hooks []hook
+	// phones: the recording's phones (sipp) register and unregister by
+	// themselves; each ChallengeSent is one of them sending REGISTER, its
+	// first to register, its next to unregister. They answer qualify, and
+	// calls after answerAfter (a second in the recordings; the streams do
+	// not depend on it).
+	phones      bool
+	answerAfter time.Duration
 }
 
 // hook runs a stimulus when the replay reaches the n-th S->C event named
@@ -56,6 +63,21 @@ type hook struct {
 	event string
 	nth   int
 	run   func(t *testing.T, sim *Server)
+}
+
+// ranBefore is the part of an Asterisk's history that shows in a later
+// recording: phones that registered, answered qualify and unregistered.
+// chan_sip keeps their round trip, so registering again brings no PeerStatus
+// Reachable, and SIP/802 registering made app_queue publish
+// Queue:631_avail. It runs before the replay's client logs in.
+func ranBefore(phones ...string) func(t *testing.T, sim *Server) {
+	return func(t *testing.T, sim *Server) {
+		for _, p := range phones {
+			must(t, sim.SetAutoAnswer(p, time.Millisecond))
+			must(t, sim.Register(p))
+			must(t, sim.Unregister(p))
+		}
+	}
 }
 
 func must(t *testing.T, err error) {
@@ -68,7 +90,14 @@ func must(t *testing.T, err error) {
 var scenarios = []scenario{
 	{file: "ami-01-login-and-queries.txt"},
 	{file: "ami-02-originate-local-fake-phone.txt"},
-	{file: "ami-03-inbound-trunk-queue-630.txt"},
+	// Recorded 219 s after Asterisk started: some earlier test had made
+	// app_queue publish Queue:630_avail, which the recording does not
+	// repeat when Local/800 answers and Local/801 stays available. A member
+	// paused and unpaused before the client logs in does the same.
+	{file: "ami-03-inbound-trunk-queue-630.txt", setup: func(t *testing.T, sim *Server) {
+		must(t, sim.PauseMember("630", "Local/800@fake-phone/n", true, ""))
+		must(t, sim.PauseMember("630", "Local/800@fake-phone/n", false, ""))
+	}},
 	{file: "ami-04-inbound-blacklisted.txt"},
 	{file: "ami-05-sipp-register-801.txt", hooks: []hook{
 		{"ChallengeSent", 1, func(t *testing.T, sim *Server) { must(t, sim.Register("801")) }},
@@ -85,11 +114,21 @@ var scenarios = []scenario{
 	// reason and the unpause.
 	{file: "ami-08-after-call-pause-631.txt"},
 	// TestQueueMembership: SIP/805 registers, logs in to 631 (QueueAdd),
-	// pauses with a reason, logs out twice, unregisters.
-	{file: "ami-10-queue-membership-805.txt", hooks: []hook{
+	// pauses with a reason, logs out twice, unregisters. Recorded on the
+	// Asterisk of ami-11 and ami-12, right after them.
+	{file: "ami-10-queue-membership-805.txt", setup: ranBefore("801", "802", "803", "805"), hooks: []hook{
 		{"ChallengeSent", 1, func(t *testing.T, sim *Server) { must(t, sim.Register("805")) }},
 		{"ChallengeSent", 2, func(t *testing.T, sim *Server) { must(t, sim.Unregister("805")) }},
 	}},
+	// TestClickToCallHangup: SIP/801 and SIP/802 register; click-to-call
+	// 801 -> 802 (both answer), hangup by extension, a hangup without a
+	// call. Recorded right after Asterisk started (Uptime 0).
+	{file: "ami-11-click-to-call-hangup.txt", phones: true, answerAfter: 20 * time.Millisecond},
+	// TestSpyCreatesChanSpyLeg: 801, 802 and 805 register; click-to-call
+	// 801 -> 802, then 805 listens in (ChanSpy), a spy on an idle phone.
+	// Recorded on the Asterisk of ami-11, right after it (and after
+	// something that qualified 803: SIPpeers says OK for it).
+	{file: "ami-12-chanspy.txt", setup: ranBefore("801", "802", "803"), phones: true, answerAfter: 20 * time.Millisecond},
 	{file: "ami-07-pjsip-register-900.txt", hooks: []hook{
 		{"ChallengeSent", 1, func(t *testing.T, sim *Server) { must(t, sim.Register("900")) }},
 		{"ChallengeSent", 2, func(t *testing.T, sim *Server) { must(t, sim.Unregister("900")) }},
@@ -126,6 +165,7 @@ func replay(t *testing.T, sc scenario) {
 	c := dialSim(t, sim)
 	var want []ami.Message
 	seen := map[string]int{}
+	registered := map[string]bool{}
 	for _, e := range entries {
 		switch {
 		case e.Greeting != "":
@@ -133,11 +173,21 @@ func replay(t *testing.T, sc scenario) {
 				t.Errorf("greeting %q, want %q", c.greeting, e.Greeting)
 			}
 		case e.Dir == transcript.ClientToServer:
-			c.waitCount(len(want), 30*time.Millisecond)
+			c.waitCount(len(want)-answeredEarly(want, e.Msg), 30*time.Millisecond)
 			c.send(simChannels(sim, e.Msg.Headers())...)
 		default:
 			name := e.Msg.Event()
 			seen[name]++
+			if acct := e.Msg.Get("AccountID"); sc.phones && name == "ChallengeSent" {
+				c.waitCount(len(want), 30*time.Millisecond)
+				if registered[acct] {
+					must(t, sim.Unregister(acct))
+				} else {
+					must(t, sim.SetAutoAnswer(acct, sc.answerAfter))
+					must(t, sim.Register(acct))
+				}
+				registered[acct] = !registered[acct]
+			}
 			for _, h := range sc.hooks {
 				if h.event == name && h.nth == seen[name] {
 					c.waitCount(len(want), 30*time.Millisecond)
@@ -155,18 +205,36 @@ func replay(t *testing.T, sc scenario) {
 	compareStreams(t, streams(want), streams(c.all()))
 }
 
+// answeredEarly counts the messages of want that answer req: the recorder
+// sometimes wrote Asterisk's answer before the action (ami-10: Goodbye
+// before Logoff), and waiting for them before sending req only times out.
+func answeredEarly(want []ami.Message, req ami.Message) int {
+	n := 0
+	for _, m := range want {
+		if _, ok := m.Lookup("Privilege"); !ok && req.ActionID() != "" && m.ActionID() == req.ActionID() {
+			n++
+		}
+	}
+	return n
+}
+
 // simChannels renames the channel an action names (Hangup of a recorded
-// channel) to pbxsim's live channel of the same name but for the counter,
-// which differs between the recording and the replay.
+// channel, the target in ChanSpy's Data) to pbxsim's live channel of the
+// same name but for the counter, which differs between the recording and
+// the replay.
 func simChannels(sim *Server, hs []ami.Header) []ami.Header {
 	out := slices.Clone(hs)
 	for i, h := range out {
-		if h.Key != "Channel" || !hexSuffix.MatchString(h.Value) {
+		name, rest, _ := strings.Cut(h.Value, ",")
+		if (h.Key != "Channel" && h.Key != "Data") || !hexSuffix.MatchString(name) {
 			continue
 		}
 		for _, c := range sim.Channels() {
-			if normChannel(c.Name) == normChannel(h.Value) {
+			if normChannel(c.Name) == normChannel(name) {
 				out[i].Value = c.Name
+				if rest != "" {
+					out[i].Value += "," + rest
+				}
 			}
 		}
 	}

@@ -119,53 +119,6 @@ func (s *Server) continueAfterAnswer(one *channel) {
 	}
 }
 
-// newPhoneChannel creates the channel of a dialled phone (state Down),
-// with uniqueid id ("" = generated). A phone dialled by requestor inherits
-// its variables.
-func (s *Server) newPhoneChannel(d *device, requestor *channel, id string) *channel {
-	ch := s.newChannel(d.id()+"-"+s.nextSuffix(), stateDown, "internal", "s", requestor, id)
-	ch.dev = d
-	ch.cidNum, ch.cidName = d.name, d.callerName
-	ch.dialed = true
-	s.newchannelEvent(ch)
-	if requestor != nil {
-		s.inheritVars(requestor, ch)
-	}
-	s.deviceChanged(d)
-	return ch
-}
-
-// ringPhone makes a dialled phone ring; it answers by itself after its
-// AutoAnswer delay, or when the test calls Answer.
-func (s *Server) ringPhone(ch *channel) {
-	s.setState(ch, stateRinging)
-	if d := s.autoAnswerOf(ch.dev); d > 0 {
-		s.later(ch, d, func() { s.answerPhone(ch) })
-	}
-}
-
-// answerPhone is the phone picking up.
-func (s *Server) answerPhone(ch *channel) {
-	if ch.state == stateUp {
-		return
-	}
-	s.setState(ch, stateUp)
-	if ch.progress != nil {
-		ch.progress(progAnswer)
-	}
-}
-
-// rtpQoSVars are the variables chan_sip sets on a channel that hangs up.
-func (s *Server) rtpQoSVars(ch *channel) {
-	if ch.dev == nil || ch.dev.tech != "SIP" {
-		return
-	}
-	qos := "ssrc=0;themssrc=0;lp=0;rxjitter=0.000000;rxcount=0;txjitter=0.000000;txcount=0;rlp=0;rtt=0.000000"
-	s.setVars(ch, "RTPAUDIOQOS", qos, "RTPAUDIOQOSJITTER", "minrxjitter=0.000000;maxrxjitter=0.000000",
-		"RTPAUDIOQOSLOSS", "minrxlost=0.000000;maxrxlost=0.000000", "RTPAUDIOQOSRTT", "minrtt=0.000000;maxrtt=0.000000",
-		"RTPAUDIOQOSMES", "minrxmes=0.000000;maxrxmes=0.000000", "RTPAUDIOQOS", qos)
-}
-
 // dialHeaders are the headers of DialBegin/DialState/DialEnd: the caller
 // snapshot (none for an originate), the Dest snapshot, then extra.
 func dialHeaders(caller, dest *channel, extra ...string) []ami.Header {

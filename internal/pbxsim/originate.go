@@ -160,14 +160,27 @@ func (s *Server) startOriginate(o *originate) (*channel, error) {
 	}
 	ch := s.newPhoneChannel(t.dev, nil, o.ids.one)
 	ch.dialed = false
-	s.originateVarsOn(ch, o)
-	if o.cidNum != "" || o.cidName != "" {
-		ch.cidNum, ch.cidName = o.cidNum, o.cidName
-	}
+	ch.exten = "" // a phone's Newexten AppDial2 has no extension (ami-11), a Local ;1's has its own (ami-02)
+	s.originateSetup(o, ch)
 	s.dialEvent("DialBegin", nil, ch, "DialString", t.dev.name)
 	s.originateLeg(o, ch)
 	s.ringPhone(ch)
+	ch.progress(progRinging)
 	return ch, nil
+}
+
+// originateSetup is what pbx_outgoing_attempt does to the channel it
+// dials before calling it: Newexten AppDial2, the Variable headers, then
+// the caller ID and the connected line of the CallerID header (ami-02 on a
+// Local ;1; ami-11 on SIP/801 after Newchannel and SIPCALLID; ami-12 on
+// SIP/805, without Variable headers).
+func (s *Server) originateSetup(o *originate, ch *channel) {
+	s.newexten(ch, 1, "AppDial2", "(Outgoing Line)")
+	s.originateVarsOn(ch, o)
+	if o.cidNum != "" || o.cidName != "" {
+		s.setCallerID(ch, o.cidNum, o.cidName)
+		s.setConnected(ch, o.cidNum, o.cidName)
+	}
 }
 
 // originateVarsOn sets the Variable headers on the originated channel
@@ -180,15 +193,9 @@ func (s *Server) originateVarsOn(ch *channel, o *originate) {
 
 func (s *Server) originateLocal(o *originate, t dialTarget, ids assignedIDs) *channel {
 	one, two := s.newLocalPair(t.exten, t.context, nil, ids)
-	s.newexten(one, 1, "AppDial2", "(Outgoing Line)")
-	s.originateVarsOn(one, o)
-	cid := o.cidNum != "" || o.cidName != ""
-	if cid {
-		s.setCallerID(one, o.cidNum, o.cidName)
-		s.setConnected(one, o.cidNum, o.cidName)
-	}
+	s.originateSetup(o, one)
 	s.copyLocalVars(one, two)
-	if cid {
+	if o.cidNum != "" || o.cidName != "" {
 		two.connNum, two.connName = o.cidNum, o.cidName
 		s.setCallerID(two, o.cidNum, o.cidName)
 		s.setConnected(two, o.cidNum, o.cidName)
@@ -247,7 +254,7 @@ func (s *Server) originateLeg(o *originate, ch *channel) {
 		if ch.bridge != nil {
 			s.leaveBridge(ch)
 		}
-		s.destroy(ch, cause)
+		s.appDone(ch, cause)
 	}
 	s.later(ch, o.timeout, func() {
 		if answered {
@@ -312,9 +319,20 @@ func (s *Server) originateRun(o *originate, ch *channel) {
 			if ch.bridge != nil {
 				s.leaveBridge(ch)
 			}
-			s.destroy(ch, 0)
+			s.appDone(ch, 0)
 		})
 	case "chanspy":
 		s.chanSpy(ch, o.data)
 	}
+}
+
+// appDone hangs up an originated channel whose application returned
+// (pbx_outgoing_exec runs it without a dialplan, so no SoftHangupRequest):
+// an answered SIP phone's RTP statistics, then Hangup (ami-12: SIP/805
+// after ChanSpy).
+func (s *Server) appDone(ch *channel, cause int) {
+	if ch.state == stateUp {
+		s.rtpQoSVars(ch)
+	}
+	s.destroy(ch, cause)
 }

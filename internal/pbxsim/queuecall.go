@@ -135,9 +135,7 @@ func (s *Server) queueRing(qc *queueCaller, m *member) *queueLeg {
 	} else {
 		ch := s.newPhoneChannel(t.dev, caller, "")
 		leg.ch = ch
-		if t.dev.tech == "SIP" {
-			s.setVar(ch, "SIPCALLID", ch.uniqueid+"@127.0.0.1:5060")
-		}
+		s.inheritVars(caller, ch)
 		s.setVar(ch, "DIALEDPEERNUMBER", m.iface)
 		s.agentEvent("AgentCalled", qc, leg)
 		s.dialEvent("DialBegin", caller, ch, "DialString", m.iface)

@@ -18,7 +18,7 @@ type queue struct {
 	abandoned  int
 	holdTotal  int // seconds, over completed calls
 	talkTotal  int
-	availState devState // Queue:<name>_avail
+	availState devState // Queue:<name>_avail as last published; devUnknown: not yet
 	callState  devState // Queue:<name>
 }
 

@@ -47,7 +47,7 @@ func newPBXState(s *Server) *pbxState {
 	add("PJSIP", pjsipEndpoint, 5090)
 	now := time.Now().Unix()
 	for _, qc := range queueConf {
-		q := &queue{name: qc.name, availState: devInUse, callState: devNotInUse}
+		q := &queue{name: qc.name, callState: devNotInUse}
 		for _, m := range qc.members {
 			q.add(&member{iface: m[0], name: m[1], stateIface: m[0], loginTime: now})
 			p.pauseDevs[pauseDevice(q, m[0])] = devNotInUse
@@ -56,6 +56,9 @@ func newPBXState(s *Server) *pbxState {
 	}
 	s.pbx = p
 	s.refreshMembers(false)
+	for _, q := range p.queues {
+		q.availState = devUnknown // none published yet: see queueAvailChanged
+	}
 	return p
 }
 
@@ -113,28 +116,41 @@ func (s *Server) refreshMembers(announce bool) {
 	}
 }
 
-// membersChanged publishes QueueMemberStatus for members watching dev.
+// membersChanged is app_queue's device_state_cb: QueueMemberStatus for
+// the members watching dev whose status changed, then the availability of
+// every queue with such a member.
 func (s *Server) membersChanged(dev string, st devState) {
 	for _, q := range s.pbx.queues {
-		changed := false
+		found, changed := false, false
 		for _, m := range q.members {
-			watched := m.stateIface == dev || localDevice(m.stateIface) == dev
-			if !watched || m.status == st {
+			if m.stateIface != dev && localDevice(m.stateIface) != dev {
+				continue
+			}
+			found = true
+			if m.status == st {
 				continue
 			}
 			m.status = st
 			s.memberEvent("QueueMemberStatus", q, m)
 			changed = true
 		}
-		if changed {
+		if found {
 			s.queueAvailChanged(q, true)
+		}
+		if changed {
 			s.kickQueue(q)
 		}
 	}
 }
 
 // queueAvailChanged keeps the Queue:<name>_avail device: NOT_INUSE while a
-// member could take a call.
+// member could take a call. Like every cached device state it is published
+// on a change only, but a started Asterisk has none cached (availState
+// devUnknown): the first member device event after the start publishes it
+// whatever it is (ami-11, Uptime 0: Queue:631_avail NOT_INUSE when SIP/802
+// registers, although Local/803 was available all along; ami-12 on the
+// same Asterisk: nothing). Without announce (phones registered at Start)
+// the state is taken as published before any client came.
 func (s *Server) queueAvailChanged(q *queue, announce bool) {
 	st := devInUse
 	for _, m := range q.members {

@@ -1,0 +1,69 @@
+package pbxsim
+
+// The channels of the phones: chan_sip (SIP/80x) and chan_pjsip (PJSIP/90x).
+
+// newPhoneChannel creates the channel of a dialled phone (state Down), with
+// uniqueid id ("" = generated) and linkedid from requestor. Whoever dials it
+// copies the requestor's inherited variables (inheritVars) where its
+// application does.
+func (s *Server) newPhoneChannel(d *device, requestor *channel, id string) *channel {
+	ch := s.newChannel(d.id()+"-"+s.nextSuffix(), stateDown, "internal", "s", requestor, id)
+	ch.dev = d
+	ch.cidNum, ch.cidName = d.name, d.callerName
+	ch.dialed = true
+	s.newchannelEvent(ch)
+	s.sipCallIDVar(ch)
+	s.deviceChanged(d)
+	return ch
+}
+
+// sipCallIDVar is the SIPCALLID variable chan_sip's sip_new sets on every
+// channel it creates, right after Newchannel (ami-06, ami-11, ami-12).
+func (s *Server) sipCallIDVar(ch *channel) {
+	if ch.dev != nil && ch.dev.tech == "SIP" {
+		s.setVar(ch, "SIPCALLID", sipCallID(ch))
+	}
+}
+
+// sipCallID is the SIP Call-ID of a chan_sip channel: its SIPCALLID and
+// what its bridge peer gets as BRIDGEPVTCALLID ("" for other channels,
+// whose drivers have no private call id).
+func sipCallID(ch *channel) string {
+	if ch.dev == nil || ch.dev.tech != "SIP" {
+		return ""
+	}
+	return ch.uniqueid + "@127.0.0.1:5060"
+}
+
+// ringPhone makes a dialled phone ring; it answers by itself after its
+// AutoAnswer delay, or when the test calls Answer.
+func (s *Server) ringPhone(ch *channel) {
+	s.setState(ch, stateRinging)
+	if d := s.autoAnswerOf(ch.dev); d > 0 {
+		s.later(ch, d, func() { s.answerPhone(ch) })
+	}
+}
+
+// answerPhone is the phone picking up.
+func (s *Server) answerPhone(ch *channel) {
+	if ch.state == stateUp {
+		return
+	}
+	s.setState(ch, stateUp)
+	if ch.progress != nil {
+		ch.progress(progAnswer)
+	}
+}
+
+// rtpQoSVars are the variables chan_sip sets on a channel that hangs up:
+// the five RTP statistics when the call's media stops, RTPAUDIOQOS again
+// as the channel goes (ami-06, ami-11).
+func (s *Server) rtpQoSVars(ch *channel) {
+	if ch.dev == nil || ch.dev.tech != "SIP" {
+		return
+	}
+	qos := "ssrc=0;themssrc=0;lp=0;rxjitter=0.000000;rxcount=0;txjitter=0.000000;txcount=0;rlp=0;rtt=0.000000"
+	s.setVars(ch, "RTPAUDIOQOS", qos, "RTPAUDIOQOSJITTER", "minrxjitter=0.000000;maxrxjitter=0.000000",
+		"RTPAUDIOQOSLOSS", "minrxlost=0.000000;maxrxlost=0.000000", "RTPAUDIOQOSRTT", "minrtt=0.000000;maxrtt=0.000000",
+		"RTPAUDIOQOSMES", "minrxmes=0.000000;maxrxmes=0.000000", "RTPAUDIOQOS", qos)
+}
