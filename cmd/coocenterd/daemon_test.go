@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/coocenter/coocenterd/internal/config"
-	"github.com/coocenter/coocenterd/internal/pbxsim"
+	"github.com/coocenter/coocenterd/internal/testbed"
 )
 
 // logBuffer is a goroutine-safe log sink the test can search.
@@ -45,35 +45,36 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// daemon is the whole daemon running against pbxsim in a test.
+// daemon is the whole daemon running in a test against the bed's PBX:
+// pbxsim, or a real Asterisk (COOCENTER_TEST_AMI, see internal/testbed).
 type daemon struct {
-	sim  *pbxsim.Server
+	*testbed.Bed
 	logs *logBuffer
 	base string // http://host:port of the API
 	done chan error
 	stop context.CancelFunc
 }
 
-// startDaemon starts pbxsim with phones registered and serve with the demo
-// config, as edit adjusts it; it returns once the API listens and the model
-// has synced. The daemon is stopped at the end of the test if Stop was not
-// called.
+// startDaemon starts a test bed with phones registered and serve with the
+// demo config pointed at its PBX, as edit adjusts it; it returns once the
+// API listens and the model has synced. The daemon is stopped at the end of
+// the test if Stop was not called.
 func startDaemon(t *testing.T, registered []string, edit func(*config.Config)) *daemon {
 	t.Helper()
-	sim, err := pbxsim.Start(pbxsim.Options{Registered: registered, Timing: pbxsim.FastTiming()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Close)
+	b := testbed.Start(t, testbed.Options{Registered: registered})
+	addr, user, secret := b.AMI()
 	cfg := config.Demo()
 	cfg.Storage.Dir = t.TempDir()
 	cfg.General.BindPort = 0
-	cfg.AMI.Host, cfg.AMI.Port = splitHostPort(sim.Addr())
-	cfg.AMI.Username, cfg.AMI.Secret = "coocenter", "coocenter-secret"
+	cfg.AMI.Host, cfg.AMI.Port = splitHostPort(addr)
+	cfg.AMI.Username, cfg.AMI.Secret = user, secret
+	if dir, ok := b.MonitorDir(); ok {
+		cfg.Monitor.Dir = dir // a real Asterisk's recordings
+	}
 	if edit != nil {
 		edit(cfg)
 	}
-	d := &daemon{sim: sim, logs: &logBuffer{}, done: make(chan error, 1)}
+	d := &daemon{Bed: b, logs: &logBuffer{}, done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	d.stop = cancel
 	go func() { d.done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(d.logs, nil))) }()
@@ -105,9 +106,9 @@ func (d *daemon) Stop(t *testing.T) {
 	}
 }
 
-// TestDaemonSurvivesAsteriskRestart runs the whole daemon against pbxsim:
-// it connects, serves the API, survives an Asterisk restart, logs the
-// reconnect, and stops cleanly.
+// TestDaemonSurvivesAsteriskRestart runs the whole daemon: it connects,
+// serves the API, survives Asterisk going away (a pbxsim restart, or a real
+// Asterisk cut off), logs the reconnect, and stops cleanly.
 func TestDaemonSurvivesAsteriskRestart(t *testing.T) {
 	d := startDaemon(t, []string{"801"}, func(cfg *config.Config) { cfg.AMI.ReconnectMax = 200 * time.Millisecond })
 	logs := d.logs
@@ -122,7 +123,7 @@ func TestDaemonSurvivesAsteriskRestart(t *testing.T) {
 	}
 	waitFor(t, "healthy", func() bool { return health() == 200 })
 
-	d.sim.Restart(200 * time.Millisecond)
+	d.AsteriskAway(200 * time.Millisecond)
 	waitFor(t, "the reconnect to be logged", func() bool { return strings.Count(logs.String(), `msg="ami connected"`) == 2 })
 	waitFor(t, "healthy again", func() bool { return health() == 200 })
 	if !strings.Contains(logs.String(), `msg="ami disconnected"`) {

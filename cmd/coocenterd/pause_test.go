@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/coocenter/coocenterd/internal/config"
+	"github.com/coocenter/coocenterd/internal/httpapi"
 )
 
 // TestDaemonAfterCallPause: with pausetime on, the agent who answered a
@@ -41,30 +42,30 @@ func TestDaemonAfterCallPause(t *testing.T) {
 		return nil
 	}
 
+	var monitor string
 	d := startDaemon(t, []string{"804"}, func(cfg *config.Config) {
 		cfg.General.URLs = []string{recv.URL}
 		cfg.Enable.PauseTime = true
 		cfg.PauseTime.Seconds = 1
+		monitor = cfg.Monitor.Dir
 	})
-	sim, base := d.sim, d.base+"/coocenter-api"
+	stage, base := d.Stage(), d.base+"/coocenter-api"
 
-	if _, err := sim.InboundCall("0501234567", "632"); err != nil {
+	if _, err := stage.InboundCall("0501234567", "632"); err != nil {
 		t.Fatal(err)
 	}
 	var agent string
 	waitFor(t, "804 to ring", func() bool {
-		for _, c := range sim.Channels() {
-			if strings.HasPrefix(c.Name, "SIP/804-") {
-				agent = c.Name
-			}
+		if cs := d.ChannelsOf("SIP/804-"); len(cs) > 0 {
+			agent = cs[0].Name
 		}
 		return agent != ""
 	})
-	if err := sim.Answer(agent); err != nil {
+	if err := stage.Answer(agent); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the call to be answered", func() bool { return pushed("dialend") != nil })
-	if err := sim.Hangup(agent, 16); err != nil {
+	if err := stage.Hangup(agent, 16); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "wrapupstart", func() bool { return pushed("wrapupstart") != nil })
@@ -84,6 +85,15 @@ func TestDaemonAfterCallPause(t *testing.T) {
 	}
 	if info := get(t, base+"/queues/queue-info"); !strings.Contains(info, `"name":"sip/804","paused":"0"`) {
 		t.Errorf("804 still paused after the wrap-up: %s", info)
+	}
+	// A real Asterisk recorded the call (queues.conf: MixMonitor) into the
+	// monitor folder, and the daemon serves the cc_cdr's filePath.
+	if rel, ok := strings.CutPrefix(cdr["filePath"], monitor+"/"); ok && d.Sim == nil {
+		if wav := get(t, d.base+httpapi.MonitorPath(rel)); !strings.HasPrefix(wav, "RIFF") {
+			t.Errorf("monitor/%s: %.60q", rel, wav)
+		}
+	} else if d.Sim == nil {
+		t.Errorf("cc_cdr filePath %q is not in the monitor folder %s", cdr["filePath"], monitor)
 	}
 	d.Stop(t)
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // TestDaemonPushesToTheReceiver runs `coocenterd -receiver` and the daemon
-// against pbxsim: a call's events arrive at the receiver, signed with the
+// against the bed's PBX: a call's events arrive at the receiver, signed with the
 // key derived from WEBKEY, and verify there.
 func TestDaemonPushesToTheReceiver(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -30,26 +30,24 @@ func TestDaemonPushesToTheReceiver(t *testing.T) {
 		cfg.General.WebKey = "asjdfjklkasdf"
 		cfg.General.URLs = []string{receiverURL}
 	})
-	sim, logs := d.sim, d.logs
+	stage, logs := d.Stage(), d.logs
 
-	caller, err := sim.Dial("801", "802")
+	caller, err := stage.Dial("801", "802")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var callee string
 	waitFor(t, "802 to ring", func() bool {
-		for _, c := range sim.Channels() {
-			if strings.HasPrefix(c.Name, "SIP/802-") {
-				callee = c.Name
-			}
+		if cs := d.ChannelsOf("SIP/802-"); len(cs) > 0 {
+			callee = cs[0].Name
 		}
 		return callee != ""
 	})
-	if err := sim.Answer(callee); err != nil {
+	if err := stage.Answer(callee); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(50 * time.Millisecond) // talk a little
-	if err := sim.Hangup(caller, 16); err != nil {
+	if err := stage.Hangup(caller, 16); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the call's pushes", func() bool {

@@ -55,31 +55,36 @@ func recordSession(client, server net.Conn, base string, n int) {
 	<-done
 }
 
-// copyMessages copies src to dst, handing each message (blank-line ended;
-// the greeting is its first line) to block as it passes.
+// copyMessages copies src to dst message by message (blank-line ended; the
+// greeting is its first line), handing each to block before passing it on:
+// an action is then always written down before Asterisk can answer it.
 func copyMessages(dst io.Writer, src io.Reader, dir string, greeting bool, block func(string, []byte)) {
 	r := bufio.NewReader(src)
 	var msg bytes.Buffer
 	for {
 		line, err := r.ReadBytes('\n')
 		if len(line) > 0 {
-			if _, werr := dst.Write(line); werr != nil {
-				return
-			}
 			if msg.Len() == 0 && bytes.Equal(line, []byte("\r\n")) {
 				// A stray blank line: Asterisk ends some errors with
 				// "\n\r\n" plus one more "\r\n" (PJSIPShowContacts' "No
 				// Contacts found\n"). It stays in the raw file only.
+				if _, werr := dst.Write(line); werr != nil {
+					return
+				}
 				continue
 			}
 			msg.Write(line)
 			if greeting || bytes.Equal(line, []byte("\r\n")) {
 				block(dir, msg.Bytes())
+				if _, werr := dst.Write(msg.Bytes()); werr != nil {
+					return
+				}
 				msg.Reset()
 				greeting = false
 			}
 		}
 		if err != nil {
+			_, _ = dst.Write(msg.Bytes()) // a message cut off by the end of the session
 			return
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -130,6 +132,28 @@ func (b *Bed) PressKeys(channel, digits string) error {
 		}
 	}
 	return nil
+}
+
+// MonitorDir is the folder a real Asterisk on this machine records calls
+// into (<spool directory>/monitor, from `core show settings`); ok is false
+// on pbxsim, which records nothing, and for an Asterisk elsewhere.
+func (b *Bed) MonitorDir() (dir string, ok bool) {
+	if b.Sim != nil {
+		return "", false
+	}
+	res, err := realStage{b}.do("Command", ami.Header{Key: "Command", Value: "core show settings"})
+	if err != nil {
+		return "", false
+	}
+	for _, line := range res.Response.Values("Output") {
+		if spool, found := strings.CutPrefix(strings.TrimSpace(line), "Spool directory:"); found {
+			dir = filepath.Join(strings.TrimSpace(spool), "monitor")
+		}
+	}
+	if fi, err := os.Stat(dir); dir == "" || err != nil || !fi.IsDir() {
+		return "", false
+	}
+	return dir, true
 }
 
 // hangupAll hangs up every channel of a real Asterisk and waits until the

@@ -33,6 +33,7 @@ type Bed struct {
 	Sim    *pbxsim.Server // nil against a real Asterisk
 	Events chan pbx.Event // the model's domain events
 
+	ami    ami.Config                 // how Client logs in
 	link   *link                      // the way to a real Asterisk
 	phones map[string]*sipphone.Phone // registered phones on a real Asterisk
 }
@@ -77,6 +78,7 @@ func Start(t testing.TB, opts Options) *Bed {
 		b.Sim = sim
 		cfg.Addr, cfg.Username, cfg.Secret = sim.Addr(), "coocenter", "coocenter-secret"
 	}
+	b.ami = cfg
 	b.Client = ami.Connect(context.Background(), cfg)
 	t.Cleanup(func() { b.Client.Close() })
 	b.Model = pbx.New(b.Client, pbx.Options{Logger: slog.New(slog.DiscardHandler), OnEvent: func(e pbx.Event) {
@@ -103,6 +105,13 @@ func Start(t testing.TB, opts Options) *Bed {
 		}
 	}
 	return b
+}
+
+// AMI returns where and as whom another client, such as a whole daemon
+// under test, logs in to the bed's PBX: on a real Asterisk through the
+// bed's link, so that AsteriskAway cuts it off too.
+func (b *Bed) AMI() (addr, username, secret string) {
+	return b.ami.Addr, b.ami.Username, b.ami.Secret
 }
 
 // AsteriskAway makes the PBX unreachable for d: pbxsim restarts (it forgets
