@@ -22,6 +22,7 @@ type fakePBX struct {
 	addr  string
 	realm string // "" accepts REGISTER unchallenged
 	in    chan packet
+	quit  chan struct{} // closed when the test ends: nobody reads in any more
 	wg    sync.WaitGroup
 
 	mu        sync.Mutex
@@ -54,9 +55,10 @@ func newFakePBX(t *testing.T, realm string) *fakePBX {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fakePBX{t: t, conn: conn, addr: conn.LocalAddr().String(), realm: realm, in: make(chan packet, 64)}
+	f := &fakePBX{t: t, conn: conn, addr: conn.LocalAddr().String(), realm: realm, in: make(chan packet, 64), quit: make(chan struct{})}
 	f.wg.Go(f.read)
 	t.Cleanup(func() {
+		close(f.quit)
 		conn.Close()
 		f.wg.Wait()
 	})
@@ -79,7 +81,11 @@ func (f *fakePBX) read() {
 			f.register(m, from)
 			continue
 		}
-		f.in <- packet{m, from}
+		select {
+		case f.in <- packet{m, from}:
+		case <-f.quit: // a failed test stopped reading; the phone may still retransmit
+			return
+		}
 	}
 }
 
