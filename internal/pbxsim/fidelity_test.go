@@ -23,7 +23,7 @@ import (
 // messages, each reduced to its Event (or Response) name, the values of
 // Privilege, Response, EventList and Message (constant texts in Asterisk)
 // and of Location and Interface (queue members, whose order is app_queue's),
-// and the sorted multiset of its header keys. Ids, times, counters and the
+// the Status of QueueMemberAdded, and the sorted multiset of its header keys. Ids, times, counters and the
 // like naturally differ and are not compared.
 //
 // Streams: Asterisk publishes from many threads, so the global interleaving
@@ -80,6 +80,20 @@ func ranBefore(phones ...string) func(t *testing.T, sim *Server) {
 	}
 }
 
+// onChannel runs do on pbxsim's live channel whose name starts with prefix.
+func onChannel(prefix string, do func(sim *Server, ch string) error) func(t *testing.T, sim *Server) {
+	return func(t *testing.T, sim *Server) {
+		t.Helper()
+		for _, c := range sim.Channels() {
+			if strings.HasPrefix(c.Name, prefix) {
+				must(t, do(sim, c.Name))
+				return
+			}
+		}
+		t.Fatalf("no channel %s*", prefix)
+	}
+}
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
@@ -129,6 +143,15 @@ var scenarios = []scenario{
 	// Recorded on the Asterisk of ami-11, right after it (and after
 	// something that qualified 803: SIPpeers says OK for it).
 	{file: "ami-12-chanspy.txt", setup: ranBefore("801", "802", "803"), phones: true, answerAfter: 20 * time.Millisecond},
+	// TestGoldenQueueCallHold: our SIP UA registers as 804 and answers on
+	// demand; a call into 632 rings it, it answers, holds, unholds and hangs
+	// up. Hooks at the first message each stimulus brought.
+	{file: "ami-13-queue-call-hold-804.txt", phones: true, hooks: []hook{
+		{"DeviceStateChange", 8, onChannel("SIP/804-", func(sim *Server, ch string) error { return sim.Answer(ch) })},
+		{"Hold", 1, onChannel("SIP/804-", func(sim *Server, ch string) error { return sim.Hold(ch, "") })},
+		{"ExtensionStatus", 25, onChannel("SIP/804-", func(sim *Server, ch string) error { return sim.Unhold(ch) })},
+		{"HangupRequest", 1, onChannel("SIP/804-", func(sim *Server, ch string) error { return sim.Hangup(ch, 16) })},
+	}},
 	{file: "ami-07-pjsip-register-900.txt", hooks: []hook{
 		{"ChallengeSent", 1, func(t *testing.T, sim *Server) { must(t, sim.Register("900")) }},
 		{"ChallengeSent", 2, func(t *testing.T, sim *Server) { must(t, sim.Unregister("900")) }},
@@ -299,6 +322,11 @@ func signature(m ami.Message) string {
 		if v, ok := m.Lookup(k); ok {
 			fixed += fmt.Sprintf(" %s=%q", k, v)
 		}
+	}
+	// A member's Status when it is added: the device state behind its
+	// StateInterface (ami-10: hint:805@internal is NOT_INUSE, 1).
+	if name == "QueueMemberAdded" {
+		fixed += fmt.Sprintf(" Status=%q", m.Get("Status"))
 	}
 	return name + fixed + " [" + strings.Join(keys, ",") + "]"
 }

@@ -18,6 +18,11 @@ import "fmt"
 //     that receives the hold indication (chan_pjsip_indicate) and
 //     aggregates it as ONHOLD with the endpoint's other channels
 //     (chan_pjsip_devicestate). ONHOLD is hint state 16, StatusText Hold.
+//   - Music: the party that receives the hold indication starts music on
+//     hold itself (a Local channel intercepts it, chan_sip and chan_pjsip
+//     play it): MusicOnHoldStart with the class (the suggested one, else
+//     "default"), MusicOnHoldStop at Unhold (ami-13, lines 3479 and 3550:
+//     SIP/804 holds, its bridge peer Local/inq-632-...;2 gets the music).
 
 // hold puts ch on hold with music class class. The caller holds s.mu.
 func (s *Server) hold(ch *channel, class string) error {
@@ -46,6 +51,7 @@ func (s *Server) hold(ch *channel, class string) error {
 			}
 			ch.holdPeers = append(ch.holdPeers, p)
 			p.heldByPeer = true
+			s.chanEvent(classCall, "MusicOnHoldStart", p, hdrs("Class", cmpOr(class, "default"))...)
 			if p.dev != nil && p.dev.tech == "PJSIP" {
 				s.deviceChanged(p.dev)
 			}
@@ -75,6 +81,9 @@ func (s *Server) releaseHoldPeers(ch *channel) {
 	ch.holdPeers = nil
 	for _, p := range peers {
 		p.heldByPeer = false
+		if !p.gone {
+			s.chanEvent(classCall, "MusicOnHoldStop", p)
+		}
 		if !p.gone && p.dev != nil && p.dev.tech == "PJSIP" {
 			s.deviceChanged(p.dev)
 		}

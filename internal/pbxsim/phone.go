@@ -67,3 +67,28 @@ func (s *Server) rtpQoSVars(ch *channel) {
 		"RTPAUDIOQOSLOSS", "minrxlost=0.000000;maxrxlost=0.000000", "RTPAUDIOQOSRTT", "minrtt=0.000000;maxrtt=0.000000",
 		"RTPAUDIOQOSMES", "minrxmes=0.000000;maxrxmes=0.000000", "RTPAUDIOQOS", qos)
 }
+
+// sipBye is a chan_sip phone hanging up a bridged call (BYE): the RTP
+// statistics go on its channel and, as RTPAUDIOQOS*BRIDGED, on the bridge
+// peers, before the HangupRequest, and not again as the channel goes
+// (ami-13, lines 3550-3768: SIP/804 hangs up the queue call; ami-15). It reports false, doing nothing, for any other channel. The
+// caller leaves the bridge and destroys ch afterwards.
+func (s *Server) sipBye(ch *channel, cause int) bool {
+	if ch.dev == nil || ch.dev.tech != "SIP" || ch.bridge == nil {
+		return false
+	}
+	qos := "ssrc=0;themssrc=0;lp=0;rxjitter=0.000000;rxcount=0;txjitter=0.000000;txcount=0;rlp=0;rtt=0.000000"
+	stats := []string{"RTPAUDIOQOS", qos, "RTPAUDIOQOSJITTER", "minrxjitter=0.000000;maxrxjitter=0.000000",
+		"RTPAUDIOQOSLOSS", "minrxlost=0.000000;maxrxlost=0.000000", "RTPAUDIOQOSRTT", "minrtt=0.000000;maxrtt=0.000000",
+		"RTPAUDIOQOSMES", "minrxmes=0.000000;maxrxmes=0.000000"}
+	for i := 0; i < len(stats); i += 2 {
+		s.setVars(ch, stats[i], stats[i+1])
+		for _, p := range ch.bridge.members {
+			if p != ch && !p.gone {
+				s.setVars(p, stats[i]+"BRIDGED", stats[i+1])
+			}
+		}
+	}
+	s.chanEvent(classCall, "HangupRequest", ch, hdrs("Cause", itoa(cause))...)
+	return true
+}

@@ -11,16 +11,21 @@ import (
 // queueCaller is a channel inside app_queue.
 type queueCaller struct {
 	softHungup bool // hung up by AMI Hangup, not by the caller
-	ch         *channel
-	q          *queue
-	joined     time.Time
-	pos        int
-	legs       []*queueLeg
-	ringLoop   bool // members are being rung right now
-	retrying   bool
-	connected  *queueLeg
-	connAt     time.Time
-	done       func() // the dialplan after Queue()
+	// agentLeft: the agent's channel hung up and is gone by the time
+	// app_queue publishes AgentComplete, which then has no Dest* snapshot
+	// (ami-13: SIP/804 hangs up, Hangup at line 4188, AgentComplete
+	// Reason agent at 4469 without DestChannel).
+	agentLeft bool
+	ch        *channel
+	q         *queue
+	joined    time.Time
+	pos       int
+	legs      []*queueLeg
+	ringLoop  bool // members are being rung right now
+	retrying  bool
+	connected *queueLeg
+	connAt    time.Time
+	done      func() // the dialplan after Queue()
 }
 
 // queueLeg is one member being rung.
@@ -261,7 +266,7 @@ func (s *Server) leaveQueue(qc *queueCaller) {
 // caller's own hangup it has (ami-03, ami-06).
 func (s *Server) agentEvent(name string, qc *queueCaller, leg *queueLeg, extra ...string) {
 	var dest []ami.Header
-	if !qc.softHungup {
+	if !qc.softHungup && !qc.agentLeft {
 		dest = leg.ch.snapshot("Dest")
 	}
 	s.emit(classAgent, name, join(qc.ch.snapshot(""), dest,
@@ -350,9 +355,13 @@ func (s *Server) queueBridgedHandlers(qc *queueCaller, win *queueLeg) {
 		s.destroy(caller, 16)
 	}
 	caller.kicked = func() {
+		// The agent hung up: the bridge hangs the caller up (Queue has no
+		// c option here), so Queue returns -1 and the dialplan stops
+		// (ami-13, lines 4450-4551: SoftHangupRequest Cause 16, Hangup, no
+		// Newexten for the Hangup() after Queue).
 		s.queueComplete(qc, "agent")
-		caller.hangup = func(c int, requested bool) { s.plainHangup(caller, c, requested) }
-		qc.done()
+		s.chanEvent(classCall, "SoftHangupRequest", caller, hdrs("Cause", "16")...)
+		s.destroy(caller, 16)
 	}
 	win.ch.kicked = func() {
 		win.ch.epoch++
@@ -360,6 +369,13 @@ func (s *Server) queueBridgedHandlers(qc *queueCaller, win *queueLeg) {
 		s.destroy(win.ch, 16)
 	}
 	win.ch.hangup = func(cause int, requested bool) {
+		qc.agentLeft = true
+		if requested && s.sipBye(win.ch, cause) {
+			win.m.inCall = false
+			s.leaveBridge(win.ch)
+			s.destroy(win.ch, cmpCause(cause))
+			return
+		}
 		if requested && win.ch.dev != nil {
 			s.chanEvent(classCall, "HangupRequest", win.ch, hdrs("Cause", itoa(cause))...)
 		}

@@ -2,6 +2,7 @@ package pbxsim
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -67,6 +68,13 @@ func (s *Server) memberDevState(m *member) devState {
 	if d, ok := s.pbx.devices[m.stateIface]; ok {
 		return s.deviceState(d)
 	}
+	if exten, ok := hintExten(m.stateIface); ok {
+		d := s.hintDevice(exten)
+		if d == nil {
+			return devInvalid // no such hint: ast_extension_state fails
+		}
+		return hintMemberState(s.deviceState(d))
+	}
 	dev := localDevice(m.stateIface)
 	if dev == "" {
 		return devInvalid
@@ -77,6 +85,57 @@ func (s *Server) memberDevState(m *member) devState {
 		}
 	}
 	return devNotInUse
+}
+
+// hintExten splits a state interface "hint:805@internal" into "805@internal"
+// (the context defaults to "default", as app_queue's).
+func hintExten(stateIface string) (string, bool) {
+	if len(stateIface) < 5 || !strings.EqualFold(stateIface[:5], "hint:") {
+		return "", false
+	}
+	exten, ctx, _ := strings.Cut(stateIface[5:], "@")
+	return exten + "@" + cmpOr(ctx, "default"), true
+}
+
+// hintDevice is the device behind the hint "805@internal": the lab's hints
+// (extensions.conf, context internal) are one per phone, exten => 805,hint,SIP/805.
+func (s *Server) hintDevice(extenAtCtx string) *device {
+	exten, ctx, _ := strings.Cut(extenAtCtx, "@")
+	if ctx != "internal" {
+		return nil
+	}
+	for _, d := range s.pbx.deviceList {
+		if d.name == exten {
+			return d
+		}
+	}
+	return nil
+}
+
+// hintMemberState is the status of a member whose state interface is a
+// hint: app_queue watches the hint's extension state and turns it back
+// into a device state (extensionstate2devicestate), so a registered idle
+// phone is NOT_INUSE (ami-10: QueueMemberAdded of SIP/805 with
+// StateInterface hint:805@internal, Status 1) and In use + On hold reads
+// as INUSE.
+func hintMemberState(st devState) devState {
+	switch st.extState() {
+	case 0:
+		return devNotInUse
+	case 1, 17:
+		return devInUse
+	case 2:
+		return devBusy
+	case 4:
+		return devUnavailable
+	case 8:
+		return devRinging
+	case 9:
+		return devRingInUse
+	case 16:
+		return devOnHold
+	}
+	return devInvalid
 }
 
 // localDevice turns "Local/800@fake-phone/n" into "Local/800@fake-phone";
@@ -123,14 +182,20 @@ func (s *Server) membersChanged(dev string, st devState) {
 	for _, q := range s.pbx.queues {
 		found, changed := false, false
 		for _, m := range q.members {
-			if m.stateIface != dev && localDevice(m.stateIface) != dev {
+			mst := st
+			if exten, ok := hintExten(m.stateIface); ok {
+				if d := s.hintDevice(exten); d == nil || d.id() != dev {
+					continue
+				}
+				mst = hintMemberState(st)
+			} else if m.stateIface != dev && localDevice(m.stateIface) != dev {
 				continue
 			}
 			found = true
-			if m.status == st {
+			if m.status == mst {
 				continue
 			}
-			m.status = st
+			m.status = mst
 			s.memberEvent("QueueMemberStatus", q, m)
 			changed = true
 		}
