@@ -36,6 +36,12 @@ type PBX struct {
 	st        *state
 	connected bool
 
+	// unknown holds the actions this connection's Asterisk does not know
+	// (SIPpeers without chan_sip, Asterisk 21+): not sent again until a
+	// reconnect, as each costs a RequestBadFormat security event. Only
+	// the run goroutine uses it.
+	unknown map[string]bool
+
 	refresh   chan struct{} // a debounced partial resync (phones) is wanted
 	resyncReq chan struct{} // a full resync is wanted (retry after a failure)
 	done      chan struct{}
@@ -63,7 +69,7 @@ func New(client *ami.Client, opts Options) *PBX {
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &PBX{
 		ami: client, opts: opts, log: opts.Logger.With("component", "pbx"),
-		st: newState(), refresh: make(chan struct{}, 1), resyncReq: make(chan struct{}, 1), done: make(chan struct{}), cancel: cancel,
+		st: newState(), unknown: map[string]bool{}, refresh: make(chan struct{}, 1), resyncReq: make(chan struct{}, 1), done: make(chan struct{}), cancel: cancel,
 	}
 	sub := client.Subscribe(0)
 	go p.run(ctx, sub)
@@ -211,6 +217,9 @@ func (p *PBX) run(ctx context.Context, sub *ami.Subscription) {
 func (p *PBX) handle(ctx context.Context, e ami.Event) {
 	switch e.Kind {
 	case ami.Connected, ami.Booted, ami.Overflow:
+		if e.Kind != ami.Overflow {
+			clear(p.unknown) // another Asterisk, or the same restarted
+		}
 		p.resync(ctx)
 	case ami.Disconnected:
 		p.mu.Lock()

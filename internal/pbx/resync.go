@@ -130,7 +130,7 @@ func (p *PBX) load(ctx context.Context) (*state, error) {
 // that kind. PJSIPShowContacts exists from Asterisk 16; before it the
 // endpoints are listed without address.
 func (p *PBX) loadPhones(ctx context.Context, st *state) error {
-	res, err := p.ami.Do(ctx, ami.Action{Name: "SIPpeers"})
+	res, err := p.list(ctx, "SIPpeers")
 	if err != nil && !isEmptyList(err) {
 		return fmt.Errorf("load SIP peers: %w", err)
 	}
@@ -195,6 +195,22 @@ func (p *PBX) syncPhones(ctx context.Context) {
 	p.mu.Lock()
 	p.st.peers = st.peers
 	p.mu.Unlock()
+}
+
+// list sends an action that lists things, unless Asterisk said on this
+// connection that it does not know it: then, and when it says so now, the
+// list is empty.
+func (p *PBX) list(ctx context.Context, name string) (ami.Result, error) {
+	if p.unknown[name] {
+		return ami.Result{}, nil
+	}
+	res, err := p.ami.Do(ctx, ami.Action{Name: name})
+	var re *ami.ResponseError
+	if errors.As(err, &re) && strings.Contains(strings.ToLower(re.Message), "invalid/unknown command") {
+		p.unknown[name] = true
+		return ami.Result{}, nil
+	}
+	return res, err
 }
 
 // isEmptyList tells an error that means "nothing of that kind" — Asterisk

@@ -63,6 +63,16 @@ func init() {
 	}
 }
 
+// badRequest is the security event Asterisk sends after refusing an
+// unknown action (Asterisk 22 without chan_sip, SIPpeers).
+func (s *Server) badRequest(sess *session, action string) {
+	now := eventTV(time.Now())
+	s.emit(classSecurity, "RequestBadFormat", hdrs("EventTV", now, "Severity", "Error", "Service", "AMI", "EventVersion", "1",
+		"SessionID", fmt.Sprintf("%p", sess), "LocalAddress", "IPV4/TCP/"+sess.conn.LocalAddr().String(),
+		"RemoteAddress", "IPV4/TCP/"+sess.conn.RemoteAddr().String(), "RequestType", "Action: "+action,
+		"SessionTV", now, "AccountID", s.opts.Username)...)
+}
+
 // dispatch runs one request of sess. The caller holds s.mu.
 func (s *Server) dispatch(sess *session, req ami.Message) postAction {
 	name, ok := req.Lookup("Action")
@@ -85,8 +95,9 @@ func (s *Server) dispatch(sess *session, req ami.Message) postAction {
 		return postNone
 	}
 	fn, ok := actions[strings.ToLower(name)]
-	if !ok {
+	if !ok || (s.opts.NoChanSIP && strings.EqualFold(name, "SIPpeers")) {
 		sess.send(response(req, "Error", fmt.Sprintf("Invalid/unknown command: %s. Use Action: ListCommands to show available commands.", name))...)
+		s.badRequest(sess, name)
 		return postNone
 	}
 	fn(s, sess, req)

@@ -20,6 +20,9 @@ type Options struct {
 	// delay; 0 means phones ring until the test answers or hangs up (see
 	// Server.Answer). SetAutoAnswer overrides it per phone.
 	AutoAnswer time.Duration
+	// NoChanSIP plays an Asterisk 21+ without chan_sip: SIPpeers is an
+	// unknown action there, answered with a RequestBadFormat event.
+	NoChanSIP bool
 	// Timing holds every delay the simulated PBX uses.
 	Timing Timing
 	// SessionQueue bounds the messages waiting to be written to one AMI
