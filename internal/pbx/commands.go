@@ -60,8 +60,8 @@ func (p *PBX) timeoutMS() string {
 
 // Hangup hangs up every channel of exten's phone.
 func (p *PBX) Hangup(ctx context.Context, exten string) error {
-	if !p.knownExten(exten) {
-		return fmt.Errorf("%w: %s", ErrUnknownExtension, exten)
+	if err := p.checkExten(exten); err != nil {
+		return err
 	}
 	legs := p.legsOf(exten)
 	if len(legs) == 0 {
@@ -82,8 +82,8 @@ func (p *PBX) Transfer(ctx context.Context, src, dst string) error {
 	if err := checkNumber("destination", dst); err != nil {
 		return err
 	}
-	if !p.knownExten(src) {
-		return fmt.Errorf("%w: %s", ErrUnknownExtension, src)
+	if err := p.checkExten(src); err != nil {
+		return err
 	}
 	leg, ok := p.legOf(src)
 	if !ok || leg.BridgeID == "" {
@@ -112,8 +112,8 @@ func (p *PBX) Spy(ctx context.Context, src, dst string, mode SpyMode) error {
 	if err != nil {
 		return err
 	}
-	if !p.knownExten(dst) {
-		return fmt.Errorf("%w: %s", ErrUnknownExtension, dst)
+	if err := p.checkExten(dst); err != nil {
+		return err
 	}
 	leg, ok := p.legOf(dst)
 	if !ok {
@@ -197,8 +197,8 @@ func (p *PBX) RemoveMember(ctx context.Context, queue, exten string) error {
 	if err != nil {
 		return err
 	}
-	if !p.knownExten(exten) {
-		return fmt.Errorf("%w: %s", ErrUnknownExtension, exten)
+	if err := p.checkExten(exten); err != nil {
+		return err
 	}
 	m, ok := members[queue]
 	if !ok {
@@ -229,8 +229,8 @@ func (p *PBX) checkMemberArgs(queue, exten string) error {
 }
 
 func (p *PBX) notMember(queue, exten string) error {
-	if !p.knownExten(exten) {
-		return fmt.Errorf("%w: %s", ErrUnknownExtension, exten)
+	if err := p.checkExten(exten); err != nil {
+		return err
 	}
 	if queue == "" {
 		return fmt.Errorf("%w: %s is in no queue", ErrNotMember, exten)

@@ -1,6 +1,7 @@
 package pbx
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -93,21 +94,23 @@ func (p *PBX) legsOf(exten string) []Channel {
 	return out
 }
 
-// knownExten reports whether exten is a phone or a queue member.
-func (p *PBX) knownExten(exten string) bool {
-	if _, err := p.device(exten); err == nil {
-		return true
+// checkExten returns nil when exten is a phone or a queue member,
+// ErrInvalid when it cannot be an extension, else ErrUnknownExtension.
+func (p *PBX) checkExten(exten string) error {
+	_, err := p.device(exten)
+	if !errors.Is(err, ErrUnknownExtension) {
+		return err
 	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	for _, q := range p.st.queues {
 		for _, m := range q.Members {
 			if memberIs(m, exten) {
-				return true
+				return nil
 			}
 		}
 	}
-	return false
+	return err
 }
 
 // membership returns, per queue, the member that stands for exten. With
