@@ -19,7 +19,9 @@ const (
 )
 
 // op is one change for the committer. The dispatchers send done, retry and
-// dead; Append sends append; Replay sends replay and waits on reply.
+// dead; Append sends append; Replay sends replay and waits on reply for the
+// number of events queued again (the committer retries a failed
+// transaction until it succeeds, so there is no error to report).
 type op struct {
 	kind   opKind
 	ev     Event
@@ -27,12 +29,7 @@ type op struct {
 	seq    uint64
 	rec    record
 	filter Filter
-	reply  chan replayResult
-}
-
-type replayResult struct {
-	n   int
-	err error
+	reply  chan int
 }
 
 const maxBatch = 2048
@@ -128,26 +125,22 @@ func (p *Pusher) apply(batch []op) {
 		time.Sleep(wait)
 	}
 	p.batches.Add(1)
-	for i, o := range batch {
-		switch o.kind {
-		case opAppend:
-			p.appended.Add(1)
-		case opReplay:
-			o.reply <- replayResult{n: replayed[i]}
-		}
-	}
 	for ri, r := range p.receivers {
 		if len(fresh[ri]) > 0 {
 			r.give(fresh[ri])
 		}
 	}
-	for _, o := range batch {
-		if o.kind == opReplay {
+	for i, o := range batch {
+		switch o.kind {
+		case opAppend:
+			p.appended.Add(1)
+		case opReplay:
 			for _, r := range p.receivers {
 				if o.filter.receiver(r.url) { // as configured or as listed (redacted)
 					r.resume()
 				}
 			}
+			o.reply <- replayed[i]
 		}
 	}
 }
