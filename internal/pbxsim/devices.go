@@ -3,7 +3,6 @@ package pbxsim
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -303,10 +302,4 @@ func sipPeerStatus(d *device) string {
 		return fmt.Sprintf("OK (%d ms)", max(1, int(d.rtt/time.Millisecond)))
 	}
 	return "UNKNOWN"
-}
-
-// splitDeviceName splits "SIP/801" into tech and name.
-func splitDeviceName(s string) (tech, name string) {
-	tech, name, _ = strings.Cut(s, "/")
-	return tech, name
 }

@@ -144,19 +144,10 @@ func localDevice(iface string) string {
 	if len(iface) < 6 || iface[:6] != "Local/" {
 		return ""
 	}
-	if i := lastIndexByte(iface, '/'); i > 5 {
+	if i := strings.LastIndexByte(iface, '/'); i > 5 {
 		return iface[:i]
 	}
 	return iface
-}
-
-func lastIndexByte(s string, c byte) int {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == c {
-			return i
-		}
-	}
-	return -1
 }
 
 // refreshMembers recomputes every member's status; with announce it
