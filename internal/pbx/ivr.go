@@ -1,6 +1,7 @@
 package pbx
 
 import (
+	"cmp"
 	"strconv"
 	"strings"
 	"time"
@@ -47,8 +48,8 @@ func (e UserEvent) IVR() (IVRStep, bool) {
 	}
 	f := func(keys ...string) string { return FieldOf(e.Fields, keys...) }
 	s := IVRStep{
-		Uniqueid: orElse(f("uuid", "Uniq"), e.Channel.Uniqueid),
-		Caller:   orElse(f("caller", "CallerIDNum"), e.Channel.CallerIDNum),
+		Uniqueid: cmp.Or(f("uuid", "Uniq"), e.Channel.Uniqueid),
+		Caller:   cmp.Or(f("caller", "CallerIDNum"), e.Channel.CallerIDNum),
 		Called:   f("called"), CallType: f("callType"), Queue: f("queueCode", "Queue"),
 		ID: f("ivrId", "Step"), Name: f("ivrName", "Step"), Dtmf: f("ivrDtmf", "Dtmf"),
 		TrunkNumber: f("trunkNumber", "Did"),

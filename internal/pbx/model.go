@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -172,8 +171,6 @@ func CompareNames(a, b string) int {
 func isDigits(s string) bool {
 	return s != "" && strings.Trim(s, "0123456789") == ""
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // run applies events in order; on every (re)connect and overflow it resyncs.
 func (p *PBX) run(ctx context.Context, sub *ami.Subscription) {

@@ -163,12 +163,8 @@ func (p *PBX) applyQueue(name string, m ami.Message, at time.Time) []Event {
 		}
 	case "queuememberpause":
 		iface := first(m, "Interface", "Location")
-		reason := m.Get("PausedReason")
-		if reason == "" {
-			reason = m.Get("Reason")
-		}
 		return []Event{MemberPaused{At: at, Queue: m.Get("Queue"), Interface: iface, Exten: InterfaceExten(iface),
-			Paused: truthy(m.Get("Paused")), Reason: reason}}
+			Paused: truthy(m.Get("Paused")), Reason: cmp.Or(m.Get("PausedReason"), m.Get("Reason"))}}
 	}
 	return nil
 }
@@ -185,10 +181,10 @@ func (p *PBX) noteUserEvent(e UserEvent) {
 			t.ivrFirst = step.Start
 		}
 		t.ivrLast = step.End
-		t.call.IVRID = orElse(step.ID, t.call.IVRID)
-		t.call.IVRName = orElse(step.Name, t.call.IVRName)
-		t.call.IVRDtmf = orElse(step.Dtmf, t.call.IVRDtmf)
-		t.call.TrunkNumber = orElse(step.TrunkNumber, t.call.TrunkNumber)
+		t.call.IVRID = cmp.Or(step.ID, t.call.IVRID)
+		t.call.IVRName = cmp.Or(step.Name, t.call.IVRName)
+		t.call.IVRDtmf = cmp.Or(step.Dtmf, t.call.IVRDtmf)
+		t.call.TrunkNumber = cmp.Or(step.TrunkNumber, t.call.TrunkNumber)
 		return
 	}
 	if strings.EqualFold(e.Name, SurveyUserEvent) {
@@ -341,11 +337,4 @@ func FieldOf(m map[string]string, keys ...string) string {
 		}
 	}
 	return ""
-}
-
-func orElse(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

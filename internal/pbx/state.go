@@ -2,6 +2,7 @@ package pbx
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -165,13 +166,13 @@ func peerStatus(reachable string, rtt time.Duration) string {
 			if ms < 1 {
 				ms = 1
 			}
-			return "OK (" + itoa(ms) + " ms)"
+			return "OK (" + strconv.Itoa(ms) + " ms)"
 		}
 		return "UNKNOWN"
 	case "unreachable":
 		return "UNREACHABLE"
 	case "lagged":
-		return "LAGGED (" + itoa(int(rtt/time.Millisecond)) + " ms)"
+		return "LAGGED (" + strconv.Itoa(int(rtt/time.Millisecond)) + " ms)"
 	}
 	return "UNKNOWN"
 }
