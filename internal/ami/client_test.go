@@ -123,6 +123,58 @@ func TestActionTimeoutCleansUp(t *testing.T) {
 	}
 }
 
+// TestActionWithoutDeadlineEndsAtActionTimeout: a caller whose ctx has no
+// deadline (an HTTP handler's, say) still gets an answer from a silent
+// Asterisk once Config.ActionTimeout has passed, and the link stays up.
+func TestActionWithoutDeadlineEndsAtActionTimeout(t *testing.T) {
+	f := newFakeAMI(t)
+	f.set(func(f *fakeAMI) { f.handler = func(*fakeConn, ami.Message) {} }) // never answers
+	cfg := f.config()
+	cfg.ActionTimeout = 100 * time.Millisecond
+	c, _ := connect(t, cfg)
+	errc := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		_, err := c.Do(context.Background(), ami.Action{Name: "QueueStatus"})
+		errc <- err
+	}()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("got %v, want DeadlineExceeded", err)
+		}
+		if d := time.Since(start); d < cfg.ActionTimeout {
+			t.Fatalf("gave up after %v, before ActionTimeout", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Do without a deadline still waiting after 5s")
+	}
+	if n := c.PendingCount(); n != 0 {
+		t.Fatalf("%d actions left pending after the timeout", n)
+	}
+	if !c.Connected() {
+		t.Fatal("an unanswered action dropped the connection")
+	}
+}
+
+// TestDisconnectedFailsFast: once the link has dropped and Asterisk does not
+// come back, actions fail at once with ErrNotConnected instead of waiting
+// for the reconnect.
+func TestDisconnectedFailsFast(t *testing.T) {
+	f := newFakeAMI(t)
+	c, sub := connect(t, f.config())
+	f.close() // Asterisk gone, and it stays away
+	waitKind(t, sub, ami.Disconnected)
+	start := time.Now()
+	_, err := c.Do(context.Background(), ami.Action{Name: "Ping"})
+	if !errors.Is(err, ami.ErrNotConnected) || time.Since(start) > 100*time.Millisecond {
+		t.Fatalf("got %v after %v", err, time.Since(start))
+	}
+	if c.Connected() || c.Status().Connected {
+		t.Fatalf("still reported connected: %+v", c.Status())
+	}
+}
+
 // TestPendingTableNeverGrows: completed and timed-out ActionIDs leave the
 // table (wenerme/astgo kept them forever).
 func TestPendingTableNeverGrows(t *testing.T) {
