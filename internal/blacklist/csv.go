@@ -72,17 +72,7 @@ func (s *Store) ImportCSV(ctx context.Context, r io.Reader) (int, error) {
 	err = s.db.Update(func(bt *bbolt.Tx) error {
 		t := wrap(bt)
 		for _, row := range rows {
-			old, had, err := t.get(row.number)
-			if err != nil {
-				return err
-			}
-			if row.Added.IsZero() {
-				row.Added = now
-				if had && !old.expired(now) {
-					row.Added = old.Added
-				}
-			}
-			if err := t.put(row.number, row.record, s.opts.MaxEntries); err != nil {
+			if err := t.put(row.number, row.record, s.opts.MaxEntries, now); err != nil {
 				return err
 			}
 		}

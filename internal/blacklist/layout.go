@@ -92,11 +92,19 @@ func decode(number string, v []byte) (record, error) {
 func (t tx) count() uint64 { return readU64(t.meta.Get(keyCount)) }
 
 // put stores r under number, keeping the index and the count, and marks the
-// number pending. max is the cap for a number not yet present (0: none).
-func (t tx) put(number string, r record, max int) error {
+// number pending. A zero r.Added becomes that of the entry already there,
+// unless it has expired, else now: re-adding a number keeps when it was
+// first listed. max is the cap for a number not yet present (0: none).
+func (t tx) put(number string, r record, max int, now time.Time) error {
 	old, had, err := t.get(number)
 	if err != nil {
 		return err
+	}
+	if r.Added.IsZero() {
+		r.Added = now
+		if had && !old.expired(now) {
+			r.Added = old.Added
+		}
 	}
 	n := t.count()
 	if !had {

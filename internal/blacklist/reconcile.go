@@ -113,7 +113,7 @@ func (s *Store) importFirst(tree map[string]string) (imported int, owned bool, e
 			if r.expired(now) {
 				continue
 			}
-			if err := t.put(k, r, s.opts.MaxEntries); err != nil {
+			if err := t.put(k, r, s.opts.MaxEntries, now); err != nil {
 				return err
 			}
 			imported++

@@ -222,7 +222,7 @@ func (s *Store) AddEntry(ctx context.Context, e Entry) error {
 		return err
 	}
 	now := s.opts.Now().UTC().Truncate(time.Second)
-	r := record{Reason: e.Reason, Added: now}
+	r := record{Reason: e.Reason}
 	if !e.Expires.IsZero() {
 		r.Expires = e.Expires.UTC().Truncate(time.Second)
 		if !r.Expires.After(now) {
@@ -230,13 +230,7 @@ func (s *Store) AddEntry(ctx context.Context, e Entry) error {
 		}
 	}
 	err := s.db.Update(func(bt *bbolt.Tx) error {
-		t := wrap(bt)
-		if old, had, err := t.get(e.Number); err != nil {
-			return err
-		} else if had && !old.expired(now) {
-			r.Added = old.Added
-		}
-		return t.put(e.Number, r, s.opts.MaxEntries)
+		return wrap(bt).put(e.Number, r, s.opts.MaxEntries, now)
 	})
 	if err != nil {
 		return fmt.Errorf("blacklist %s: %w", e.Number, err)

@@ -53,6 +53,19 @@ func TestAddListRemove(t *testing.T) {
 		t.Errorf("AddEntry with a past expiry = %v, want ErrInvalid", err)
 	}
 	assertMirrored(t, s, f)
+
+	// An entry that has expired, even if not lifted yet, is listed anew.
+	if err := s.AddEntry(ctx, Entry{Number: "6", Expires: clock.Now().Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	clock.advance(time.Minute)
+	if err := s.Add(ctx, "6"); err != nil {
+		t.Fatal(err)
+	}
+	if e, _, _ := s.Lookup(ctx, "6"); !e.Added.Equal(clock.Now()) || !e.Expires.IsZero() {
+		t.Errorf("6 re-added after it expired = %+v, want added now, for good", e)
+	}
+	assertMirrored(t, s, f)
 }
 
 func TestLookup(t *testing.T) {
