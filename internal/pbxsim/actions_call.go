@@ -1,6 +1,7 @@
 package pbxsim
 
 import (
+	"cmp"
 	"regexp"
 	"strconv"
 	"strings"
@@ -84,7 +85,7 @@ func (s *Server) actionRedirect(sess *session, req ami.Message) {
 		return
 	}
 	sess.send(response(req, "Success", "Dual Redirect successful")...)
-	ectx, eexten := cmpOr(req.Get("ExtraContext"), context), cmpOr(req.Get("ExtraExten"), exten)
+	ectx, eexten := cmp.Or(req.Get("ExtraContext"), context), cmp.Or(req.Get("ExtraExten"), exten)
 	extra.kicked = func() { s.moveTo(extra, ectx, eexten) }
 	s.redirect(ch, context, exten)
 	if !extra.gone && extra.bridge == nil && extra.context != ectx {
@@ -135,7 +136,7 @@ func (s *Server) actionBlindTransfer(sess *session, req ami.Message) {
 		sess.send(response(req, "Error", "Channel specified does not exist")...)
 		return
 	}
-	if err := s.blindTransfer(ch, cmpOr(req.Get("Context"), ch.context), exten); err != nil {
+	if err := s.blindTransfer(ch, cmp.Or(req.Get("Context"), ch.context), exten); err != nil {
 		sess.send(response(req, "Error", "Transfer invalid")...)
 		return
 	}

@@ -1,6 +1,7 @@
 package pbxsim
 
 import (
+	"cmp"
 	"fmt"
 	"sort"
 	"strings"
@@ -223,7 +224,7 @@ func (s *Server) actionExtensionStateList(sess *session, req ami.Message) {
 }
 
 func (s *Server) actionExtensionState(sess *session, req ami.Message) {
-	exten, ctx := req.Get("Exten"), cmpOr(req.Get("Context"), "default")
+	exten, ctx := req.Get("Exten"), cmp.Or(req.Get("Context"), "default")
 	hint, st := "", -1
 	if ctx == "internal" {
 		for _, d := range s.pbx.deviceList {

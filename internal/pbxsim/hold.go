@@ -1,6 +1,9 @@
 package pbxsim
 
-import "fmt"
+import (
+	"cmp"
+	"fmt"
+)
 
 // Hold as a phone does it: the phone sends a re-INVITE with sendonly (or
 // inactive) media, its channel driver queues AST_CONTROL_HOLD on the
@@ -51,7 +54,7 @@ func (s *Server) hold(ch *channel, class string) error {
 			}
 			ch.holdPeers = append(ch.holdPeers, p)
 			p.heldByPeer = true
-			s.chanEvent(classCall, "MusicOnHoldStart", p, hdrs("Class", cmpOr(class, "default"))...)
+			s.chanEvent(classCall, "MusicOnHoldStart", p, hdrs("Class", cmp.Or(class, "default"))...)
 			if p.dev != nil && p.dev.tech == "PJSIP" {
 				s.deviceChanged(p.dev)
 			}

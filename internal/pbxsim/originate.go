@@ -1,6 +1,7 @@
 package pbxsim
 
 import (
+	"cmp"
 	"errors"
 	"strconv"
 	"strings"
@@ -285,7 +286,7 @@ func (s *Server) originateDone(o *originate, ch *channel, reason int) {
 	}
 	// fast_originate: a failed originate reports the requested channel and
 	// the ChannelId asked for, else <unknown>.
-	status, name, uniq := "Failure", o.channel, cmpOr(o.ids.one, "<unknown>")
+	status, name, uniq := "Failure", o.channel, cmp.Or(o.ids.one, "<unknown>")
 	if ch != nil {
 		status, name, uniq = "Success", ch.name, ch.uniqueid
 	}

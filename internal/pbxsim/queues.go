@@ -1,6 +1,7 @@
 package pbxsim
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 	"strings"
@@ -322,7 +323,7 @@ func (s *Server) actionQueueAdd(sess *session, req ami.Message) {
 		return
 	}
 	penalty, _ := strconv.Atoi(req.Get("Penalty"))
-	m := &member{iface: iface, name: cmpOr(req.Get("MemberName"), iface), stateIface: cmpOr(req.Get("StateInterface"), iface),
+	m := &member{iface: iface, name: cmp.Or(req.Get("MemberName"), iface), stateIface: cmp.Or(req.Get("StateInterface"), iface),
 		penalty: max(penalty, 0), dynamic: true, paused: astTrue(req.Get("Paused")), loginTime: time.Now().Unix()}
 	m.status = s.memberDevState(m)
 	q.add(m)
@@ -372,11 +373,4 @@ func astTrue(v string) bool {
 		return true
 	}
 	return false
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

@@ -1,6 +1,7 @@
 package pbxsim
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -94,7 +95,7 @@ func hintExten(stateIface string) (string, bool) {
 		return "", false
 	}
 	exten, ctx, _ := strings.Cut(stateIface[5:], "@")
-	return exten + "@" + cmpOr(ctx, "default"), true
+	return exten + "@" + cmp.Or(ctx, "default"), true
 }
 
 // hintDevice is the device behind the hint "805@internal": the lab's hints
