@@ -31,21 +31,8 @@ var (
 	linkTTL = kind{valid: intIn(1, int(maxLinkTTL/time.Second)),
 		must: "a number of seconds from 1 to 604800 (7 days)"}
 	recordingLimit = kind{valid: intIn(1, recordings.MaxListLimit), must: "a number from 1 to 500"}
-	pageKey        = kind{valid: isPageKey, must: "the nextKey of the previous page"}
+	pageKey        = kind{valid: isWord(2048), must: "the nextKey of the previous page"} // base64url without padding, as recordings encodes its keys
 )
-
-// isPageKey: base64url without padding, as recordings encodes its keys.
-func isPageKey(s string) bool {
-	if len(s) > 2048 {
-		return false
-	}
-	for i := range len(s) {
-		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
 
 // monitorName is the requested recording: gin's wildcard value without the
 // one "/" that separates it from monitor. Any further "/" stays, so that

@@ -21,25 +21,11 @@ type Push interface {
 
 var (
 	webhookID   = kind{valid: regexp.MustCompile(`^msg_[0-9a-v]{26}$`).MatchString, must: "a webhook-id such as msg_01h2acejqtf2nbre993vqjhp41"}
-	receiverURL = kind{valid: isPrintable(2048), must: "a receiver URL as configured or as listed, at most 2048 characters"}
+	receiverURL = kind{valid: isASCIIText(2048, false), must: "a receiver URL as configured or as listed, at most 2048 characters"}
 	timeValue   = kind{valid: func(s string) bool { _, ok := parseSince(s, time.UTC); return ok },
 		must: `a time: unix seconds, RFC 3339 (2026-11-21T10:00:00+08:00) or "2026-11-21 10:00:00" (box time)`}
 	listLimit = kind{valid: intIn(1, 1000), must: "a number from 1 to 1000"}
 )
-
-func isPrintable(max int) func(string) bool {
-	return func(s string) bool {
-		if len(s) > max {
-			return false
-		}
-		for i := 0; i < len(s); i++ {
-			if s[i] < 0x21 || s[i] > 0x7e {
-				return false
-			}
-		}
-		return true
-	}
-}
 
 // parseSince reads unix seconds, RFC 3339, or "YYYY-MM-DD HH:MM:SS" in loc.
 func parseSince(s string, loc *time.Location) (time.Time, bool) {

@@ -26,6 +26,9 @@ const (
 	idempotencyMaxKeyLen = 128
 )
 
+var idempotencyKey = kind{valid: isASCIIText(idempotencyMaxKeyLen, true),
+	must: fmt.Sprintf("printable ASCII, at most %d characters", idempotencyMaxKeyLen)}
+
 // idempotencyStore keeps recent answers by path and key. Entries are in a
 // list in order of arrival, which is also the order they expire in.
 type idempotencyStore struct {
@@ -132,9 +135,8 @@ func (s *server) idempotent(c *gin.Context) {
 	if key == "" {
 		return
 	}
-	if !validIdempotencyKey(key) {
-		fail(c, http.StatusBadRequest, fmt.Sprintf("header %q must be printable ASCII, at most %d characters",
-			headerIdempotencyKey, idempotencyMaxKeyLen))
+	if !idempotencyKey.valid(key) {
+		fail(c, http.StatusBadRequest, fmt.Sprintf("header %q must be %s", headerIdempotencyKey, idempotencyKey.must))
 		return
 	}
 	id, fp := c.Request.URL.Path+"\x00"+key, fingerprint(paramsOf(c))
@@ -204,18 +206,6 @@ func (w *recordingWriter) Write(b []byte) (int, error) {
 func (w *recordingWriter) WriteString(s string) (int, error) {
 	w.body.WriteString(s)
 	return w.ResponseWriter.WriteString(s)
-}
-
-func validIdempotencyKey(k string) bool {
-	if len(k) > idempotencyMaxKeyLen {
-		return false
-	}
-	for i := range len(k) {
-		if k[i] < 0x20 || k[i] > 0x7e {
-			return false
-		}
-	}
-	return true
 }
 
 // fingerprint hashes the parameters, in name order.

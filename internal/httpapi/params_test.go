@@ -126,6 +126,14 @@ func TestKinds(t *testing.T) {
 		{reasonText, "a\u2028b", false}, // line separator
 		{reasonText, "a\u200bb", false}, // zero-width space
 		{reasonText, "\xff", false},
+		{receiverURL, "http://crm/hook?x=1", true},
+		{receiverURL, "http://crm/ hook", false}, // spaces are for text, not URLs
+		{receiverURL, strings.Repeat("u", 2049), false},
+		{pageKey, "MTc5NTI4MDc2Mi8x_-", true},
+		{pageKey, "a+b", false},
+		{idempotencyKey, "order 42: retry", true},
+		{idempotencyKey, strings.Repeat("k", 129), false},
+		{idempotencyKey, "k\x7f", false},
 	}
 	for _, tt := range tests {
 		if got := tt.k.valid(tt.value); got != tt.ok {

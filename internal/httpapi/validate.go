@@ -3,6 +3,7 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -19,10 +20,10 @@ type kind struct {
 var (
 	phoneNumber = kind{valid: isNumber, must: "a phone number: digits, *, # or +, at most 32 characters", phone: true}
 	extension   = kind{valid: isNumber, must: "an extension: digits, *, # or +, at most 32 characters", phone: true}
-	queueName   = kind{valid: isQueue, must: "a queue name: letters, digits, _ or -, at most 64 characters"}
+	queueName   = kind{valid: isWord(64), must: "a queue name: letters, digits, _ or -, at most 64 characters"}
 	onOff       = kind{valid: oneOf("on", "off"), must: `"on" or "off"`, fold: true}
 	spyMode     = kind{valid: oneOf("listen", "whisper", "barge"), must: `"listen", "whisper" or "barge"`, fold: true}
-	reasonText  = kind{valid: isReason, must: "printable ASCII text, at most 64 characters"}
+	reasonText  = kind{valid: isASCIIText(64, true), must: "printable ASCII text, at most 64 characters"} // as the pbx package sends a pause reason
 )
 
 // validator reads parameters and keeps the first problem, so a handler
@@ -94,43 +95,43 @@ func isNumber(s string) bool {
 	return true
 }
 
-// isQueue: [A-Za-z0-9_-]{1,64}.
-func isQueue(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for i := range len(s) {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' || c == '-') {
+// isWord accepts [A-Za-z0-9_-]{1,max}.
+func isWord(max int) func(string) bool {
+	return func(s string) bool {
+		if len(s) == 0 || len(s) > max {
 			return false
 		}
+		for i := range len(s) {
+			c := s[i]
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' || c == '-') {
+				return false
+			}
+		}
+		return true
 	}
-	return true
 }
 
-// isReason: printable ASCII, spaces allowed, at most 64 characters — what
-// the pbx package accepts for a pause reason.
-func isReason(s string) bool {
-	if len(s) > 64 {
-		return false
+// isASCIIText accepts printable ASCII, with or without spaces, at most max bytes.
+func isASCIIText(max int, spaces bool) func(string) bool {
+	lowest := byte('!')
+	if spaces {
+		lowest = ' '
 	}
-	for i := range len(s) {
-		if s[i] < 0x20 || s[i] > 0x7e {
+	return func(s string) bool {
+		if len(s) > max {
 			return false
 		}
+		for i := range len(s) {
+			if s[i] < lowest || s[i] > '~' {
+				return false
+			}
+		}
+		return true
 	}
-	return true
 }
 
 func oneOf(allowed ...string) func(string) bool {
-	return func(s string) bool {
-		for _, a := range allowed {
-			if s == a {
-				return true
-			}
-		}
-		return false
-	}
+	return func(s string) bool { return slices.Contains(allowed, s) }
 }
 
 // intIn accepts a decimal integer from lo to hi.
