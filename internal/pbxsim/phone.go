@@ -55,6 +55,16 @@ func (s *Server) answerPhone(ch *channel) {
 	}
 }
 
+// rtpStats are the RTP statistics chan_sip sets when a call's media
+// stops, as name, value pairs in its order.
+var rtpStats = []string{
+	"RTPAUDIOQOS", "ssrc=0;themssrc=0;lp=0;rxjitter=0.000000;rxcount=0;txjitter=0.000000;txcount=0;rlp=0;rtt=0.000000",
+	"RTPAUDIOQOSJITTER", "minrxjitter=0.000000;maxrxjitter=0.000000",
+	"RTPAUDIOQOSLOSS", "minrxlost=0.000000;maxrxlost=0.000000",
+	"RTPAUDIOQOSRTT", "minrtt=0.000000;maxrtt=0.000000",
+	"RTPAUDIOQOSMES", "minrxmes=0.000000;maxrxmes=0.000000",
+}
+
 // rtpQoSVars are the variables chan_sip sets on a channel that hangs up:
 // the five RTP statistics when the call's media stops, RTPAUDIOQOS again
 // as the channel goes (ami-06, ami-11).
@@ -62,30 +72,25 @@ func (s *Server) rtpQoSVars(ch *channel) {
 	if ch.dev == nil || ch.dev.tech != "SIP" {
 		return
 	}
-	qos := "ssrc=0;themssrc=0;lp=0;rxjitter=0.000000;rxcount=0;txjitter=0.000000;txcount=0;rlp=0;rtt=0.000000"
-	s.setVars(ch, "RTPAUDIOQOS", qos, "RTPAUDIOQOSJITTER", "minrxjitter=0.000000;maxrxjitter=0.000000",
-		"RTPAUDIOQOSLOSS", "minrxlost=0.000000;maxrxlost=0.000000", "RTPAUDIOQOSRTT", "minrtt=0.000000;maxrtt=0.000000",
-		"RTPAUDIOQOSMES", "minrxmes=0.000000;maxrxmes=0.000000", "RTPAUDIOQOS", qos)
+	s.setVars(ch, rtpStats...)
+	s.setVars(ch, rtpStats[:2]...)
 }
 
 // sipBye is a chan_sip phone hanging up a bridged call (BYE): the RTP
 // statistics go on its channel and, as RTPAUDIOQOS*BRIDGED, on the bridge
 // peers, before the HangupRequest, and not again as the channel goes
-// (ami-13, lines 3550-3768: SIP/804 hangs up the queue call; ami-15). It reports false, doing nothing, for any other channel. The
-// caller leaves the bridge and destroys ch afterwards.
+// (ami-13, lines 3550-3768: SIP/804 hangs up the queue call; ami-15). It
+// reports false, doing nothing, for any other channel. The caller leaves
+// the bridge and destroys ch afterwards.
 func (s *Server) sipBye(ch *channel, cause int) bool {
 	if ch.dev == nil || ch.dev.tech != "SIP" || ch.bridge == nil {
 		return false
 	}
-	qos := "ssrc=0;themssrc=0;lp=0;rxjitter=0.000000;rxcount=0;txjitter=0.000000;txcount=0;rlp=0;rtt=0.000000"
-	stats := []string{"RTPAUDIOQOS", qos, "RTPAUDIOQOSJITTER", "minrxjitter=0.000000;maxrxjitter=0.000000",
-		"RTPAUDIOQOSLOSS", "minrxlost=0.000000;maxrxlost=0.000000", "RTPAUDIOQOSRTT", "minrtt=0.000000;maxrtt=0.000000",
-		"RTPAUDIOQOSMES", "minrxmes=0.000000;maxrxmes=0.000000"}
-	for i := 0; i < len(stats); i += 2 {
-		s.setVars(ch, stats[i], stats[i+1])
+	for i := 0; i < len(rtpStats); i += 2 {
+		s.setVar(ch, rtpStats[i], rtpStats[i+1])
 		for _, p := range ch.bridge.members {
 			if p != ch && !p.gone {
-				s.setVars(p, stats[i]+"BRIDGED", stats[i+1])
+				s.setVar(p, rtpStats[i]+"BRIDGED", rtpStats[i+1])
 			}
 		}
 	}
