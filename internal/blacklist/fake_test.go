@@ -32,6 +32,9 @@ type fakeAstDB struct {
 	// downAfter > 0: the link drops after that many more Put/Del calls.
 	downAfter int
 	calls     int
+	// silent: Put and Del get no answer, as from an Asterisk that is
+	// connected but stuck; they return when their context ends.
+	silent bool
 }
 
 // hit counts a Put or Del and reports whether the link is down; f.mu held.
@@ -45,13 +48,20 @@ func (f *fakeAstDB) hit() (down bool) {
 	return f.down
 }
 
-func (f *fakeAstDB) wait() {
+// wait delays a Put or Del as jitter and silent say; it fails with the
+// context's error when silent.
+func (f *fakeAstDB) wait(ctx context.Context) error {
 	f.mu.Lock()
-	j := f.jitter
+	j, silent := f.jitter, f.silent
 	f.mu.Unlock()
+	if silent {
+		<-ctx.Done()
+		return ctx.Err()
+	}
 	if j {
 		time.Sleep(time.Duration(rand.IntN(1000)) * time.Microsecond)
 	}
+	return nil
 }
 
 func newFake() *fakeAstDB { return &fakeAstDB{keys: map[string]map[string]string{}} }
@@ -62,8 +72,16 @@ func (f *fakeAstDB) setDown(down bool) {
 	f.down = down
 }
 
+func (f *fakeAstDB) setSilent(silent bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.silent = silent
+}
+
 func (f *fakeAstDB) Put(ctx context.Context, family, key, value string) error {
-	f.wait()
+	if err := f.wait(ctx); err != nil {
+		return err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.hit() {
@@ -77,7 +95,9 @@ func (f *fakeAstDB) Put(ctx context.Context, family, key, value string) error {
 }
 
 func (f *fakeAstDB) Del(ctx context.Context, family, key string) error {
-	f.wait()
+	if err := f.wait(ctx); err != nil {
+		return err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.hit() {

@@ -47,6 +47,49 @@ func TestRunRetriesPending(t *testing.T) {
 	assertMirrored(t, s, f)
 }
 
+// TestAstDBSilent: an Asterisk that takes AMI actions but never answers
+// them (stuck, or writetimeout) holds an API call for MirrorTimeout, no
+// longer: the change is kept, its AstDB write stays pending, and Run
+// makes it once Asterisk answers again.
+func TestAstDBSilent(t *testing.T) {
+	ctx := context.Background()
+	f := newFake()
+	s := openStore(t, openDB(t), f, Options{MirrorTimeout: 20 * time.Millisecond})
+	if err := s.Add(ctx, "111"); err != nil {
+		t.Fatal(err)
+	}
+	f.setSilent(true)
+	for name, change := range map[string]func() error{
+		"Add":    func() error { return s.Add(ctx, "222") },
+		"Remove": func() error { _, err := s.Remove(ctx, "111"); return err },
+	} {
+		done := make(chan error, 1)
+		go func() { done <- change() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("%s with AstDB silent = %v, want nil", name, err)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatalf("%s with AstDB silent still waits after 2 s (MirrorTimeout 20 ms)", name)
+		}
+	}
+	if got, want := mustList(t, s), []string{"222"}; !slices.Equal(got, want) {
+		t.Fatalf("List() = %q, want %q", got, want)
+	}
+	if n, _ := s.Pending(); n != 2 {
+		t.Fatalf("Pending() = %d, want 2 (222 to write, 111 to delete)", n)
+	}
+	startRun(t, s)
+	time.Sleep(50 * time.Millisecond) // retries that time out
+	f.setSilent(false)
+	eventually(t, "AstDB to catch up", func() bool {
+		n, _ := s.Pending()
+		return n == 0
+	})
+	assertMirrored(t, s, f)
+}
+
 // TestExpiry: a temporary entry stops counting when its time comes, and
 // Run lifts it from bbolt and AstDB.
 func TestExpiry(t *testing.T) {
