@@ -182,6 +182,12 @@ func MonitorPath(name string) string {
 	return BasePath + "/monitor/" + strings.Join(segs, "/")
 }
 
+// SignedMonitorPath is MonitorPath with the query of a link signed by links
+// that works without the Authorization header until expires.
+func SignedMonitorPath(links *recordings.Links, name string, expires time.Time) string {
+	return MonitorPath(name) + "?" + links.Sign(name, expires).Encode()
+}
+
 // recordingFile is the file parameter: a name under the monitor folder, or
 // the absolute path that the cdr push's recordfile carries.
 func recordingFile(folder *recordings.Folder) kind {
@@ -214,7 +220,7 @@ func (s *server) handleRecordingLink(folder *recordings.Folder, links *recording
 		secs, _ := strconv.Atoi(ttl)
 		expires := s.now().Add(time.Duration(secs) * time.Second)
 		succeed(c, "link will follow", gin.H{
-			"url":     MonitorPath(name) + "?" + links.Sign(name, expires).Encode(),
+			"url":     SignedMonitorPath(links, name, expires),
 			"expires": expires.Unix(),
 		})
 	}
@@ -255,7 +261,7 @@ func (s *server) handleRecordingIndex(log *slog.Logger, folder *recordings.Folde
 		for _, f := range page.Files {
 			row := recordingRow{File: f.Name, Size: f.Size, Time: f.ModTime.In(s.loc).Format(time.DateTime)}
 			if s.links != nil {
-				row.URL = MonitorPath(f.Name) + "?" + s.links.Sign(f.Name, expires).Encode()
+				row.URL = SignedMonitorPath(s.links, f.Name, expires)
 			}
 			data.Files = append(data.Files, row)
 		}

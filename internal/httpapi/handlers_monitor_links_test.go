@@ -14,7 +14,7 @@ import (
 
 // signed is the monitor URL of name signed by links of secret.
 func signed(secret, name string, expires time.Time) string {
-	return MonitorPath(name) + "?" + testLinks(secret).Sign(name, expires).Encode()
+	return SignedMonitorPath(testLinks(secret), name, expires)
 }
 
 func TestMonitorSignedLinks(t *testing.T) {
