@@ -124,32 +124,31 @@ func (s *Server) memberEvent(name string, q *queue, m *member) {
 
 func i64(n int64) string { return strconv.FormatInt(n, 10) }
 
-// queueParams is the QueueParams item, and the QUEUE* variables' values.
-func (q *queue) params() []ami.Header {
-	hold, talk, perf := 0, 0, "0.0"
-	if q.completed > 0 {
-		hold, talk, perf = q.holdTotal/q.completed, q.talkTotal/q.completed, "100.0"
+// averages are the mean hold and talk seconds of the completed calls and
+// the service level performance app_queue reports beside them.
+func (q *queue) averages() (hold, talk int, perf string) {
+	if q.completed == 0 {
+		return 0, 0, "0.0"
 	}
+	return q.holdTotal / q.completed, q.talkTotal / q.completed, "100.0"
+}
+
+// params is the QueueParams item.
+func (q *queue) params() []ami.Header {
+	hold, talk, perf := q.averages()
 	return hdrs("Queue", q.name, "Max", "0", "Strategy", "ringall", "Calls", itoa(len(q.callers)),
 		"Holdtime", itoa(hold), "TalkTime", itoa(talk), "Completed", itoa(q.completed),
 		"Abandoned", itoa(q.abandoned), "ServiceLevel", "60", "ServicelevelPerf", perf,
 		"ServicelevelPerf2", perf, "Weight", "0")
 }
 
-// setQueueVars sets the ten QUEUE* variables of setqueuevar=yes.
+// setQueueVars sets the ten QUEUE* variables of setqueuevar=yes, with the
+// values of QueueParams.
 func (s *Server) setQueueVars(ch *channel, q *queue) {
-	p := q.params()
-	get := func(k string) string {
-		for _, h := range p {
-			if h.Key == k {
-				return h.Value
-			}
-		}
-		return ""
-	}
-	s.setVars(ch, "QUEUENAME", q.name, "QUEUEMAX", "0", "QUEUESTRATEGY", "ringall", "QUEUECALLS", get("Calls"),
-		"QUEUEHOLDTIME", get("Holdtime"), "QUEUETALKTIME", get("TalkTime"), "QUEUECOMPLETED", get("Completed"),
-		"QUEUEABANDONED", get("Abandoned"), "QUEUESRVLEVEL", "60", "QUEUESRVLEVELPERF", get("ServicelevelPerf"))
+	hold, talk, perf := q.averages()
+	s.setVars(ch, "QUEUENAME", q.name, "QUEUEMAX", "0", "QUEUESTRATEGY", "ringall", "QUEUECALLS", itoa(len(q.callers)),
+		"QUEUEHOLDTIME", itoa(hold), "QUEUETALKTIME", itoa(talk), "QUEUECOMPLETED", itoa(q.completed),
+		"QUEUEABANDONED", itoa(q.abandoned), "QUEUESRVLEVEL", "60", "QUEUESRVLEVELPERF", perf)
 }
 
 // setMemberVars sets MEMBER* (setinterfacevar) and QE* (setqueueentryvar).
@@ -220,10 +219,7 @@ func (s *Server) actionQueueSummary(sess *session, req ami.Message) {
 		if len(q.callers) > 0 {
 			longest = int(time.Since(q.callers[0].joined) / time.Second)
 		}
-		hold, talk := 0, 0
-		if q.completed > 0 {
-			hold, talk = q.holdTotal/q.completed, q.talkTotal/q.completed
-		}
+		hold, talk, _ := q.averages()
 		sess.send(listItemIDLast(req, "QueueSummary", hdrs("Queue", q.name, "LoggedIn", itoa(logged),
 			"Available", itoa(avail), "Callers", itoa(len(q.callers)), "HoldTime", itoa(hold),
 			"TalkTime", itoa(talk), "LongestHoldTime", itoa(longest))...)...)
