@@ -235,11 +235,7 @@ func TestDialplanSubroutine(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, n := range []string{"0509999999", "400*", "12**", "*72#", "7*", long + "*", strings.Repeat("9", 32)} {
-			if err := s.Add(ctx, n); err != nil {
-				t.Fatal(err)
-			}
-		}
+		mustAdd(t, s, "0509999999", "400*", "12**", "*72#", "7*", long+"*", strings.Repeat("9", 32))
 		arg := ""
 		if family != "blacklist" {
 			arg = family

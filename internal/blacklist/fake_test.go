@@ -130,6 +130,13 @@ func (f *fakeAstDB) set(key, value string) {
 	f.keys["blacklist"][key] = value
 }
 
+// unset deletes a key behind the store's back.
+func (f *fakeAstDB) unset(key string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.keys["blacklist"], key)
+}
+
 // wipe empties AstDB, as a reinstalled Asterisk would.
 func (f *fakeAstDB) wipe() {
 	f.mu.Lock()
@@ -206,6 +213,16 @@ func openStore(t *testing.T, db *bbolt.DB, f *fakeAstDB, opts Options) *Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// mustAdd adds numbers, failing the test at the first error.
+func mustAdd(t *testing.T, s *Store, numbers ...string) {
+	t.Helper()
+	for _, n := range numbers {
+		if err := s.Add(context.Background(), n); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func mustList(t *testing.T, s *Store) []string {

@@ -51,16 +51,10 @@ func TestLaterReconcileRemovesStale(t *testing.T) {
 	if err := s.Reconcile(ctx); err != nil { // first, with AstDB empty
 		t.Fatal(err)
 	}
-	for _, n := range []string{"111", "222"} {
-		if err := s.Add(ctx, n); err != nil {
-			t.Fatal(err)
-		}
-	}
+	mustAdd(t, s, "111", "222")
 	f.set("666", "added by hand")
 	f.set("111", "edited by hand")
-	f.mu.Lock()
-	delete(f.keys["blacklist"], "222")
-	f.mu.Unlock()
+	f.unset("222")
 
 	if err := s.Reconcile(ctx); err != nil {
 		t.Fatal(err)
@@ -80,11 +74,7 @@ func TestReconcileAfterAsteriskRestart(t *testing.T) {
 	if err := s.Reconcile(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range []string{"111", "222*", "+333"} {
-		if err := s.Add(ctx, n); err != nil {
-			t.Fatal(err)
-		}
-	}
+	mustAdd(t, s, "111", "222*", "+333")
 	f.wipe()
 	if err := s.Reconcile(ctx); err != nil {
 		t.Fatal(err)
@@ -103,11 +93,7 @@ func TestAstDBDownDuringChanges(t *testing.T) {
 		if err := s.Reconcile(ctx); err != nil {
 			t.Fatal(err)
 		}
-		for _, n := range []string{"111", "222"} {
-			if err := s.Add(ctx, n); err != nil {
-				t.Fatal(err)
-			}
-		}
+		mustAdd(t, s, "111", "222")
 
 		f.setDown(true)
 		if err := s.Add(ctx, "333"); err != nil {
@@ -183,9 +169,7 @@ func TestImportOverCapWaits(t *testing.T) {
 	if got := mustList(t, s); len(got) != 0 {
 		t.Fatalf("List() after a failed import = %q, want nothing imported", got)
 	}
-	f.mu.Lock()
-	delete(f.keys["blacklist"], "3")
-	f.mu.Unlock()
+	f.unset("3")
 	if err := s.Reconcile(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -205,11 +189,7 @@ func TestReconcileCutShort(t *testing.T) {
 	if err := s.Reconcile(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range []string{"1", "2", "3", "4", "5", "6", "7", "8"} {
-		if err := s.Add(ctx, n); err != nil {
-			t.Fatal(err)
-		}
-	}
+	mustAdd(t, s, "1", "2", "3", "4", "5", "6", "7", "8")
 	f.wipe()
 	f.mu.Lock()
 	f.downAfter = 3 // two writes go through, then the link drops

@@ -19,11 +19,7 @@ func TestAddListRemove(t *testing.T) {
 	if l := mustList(t, s); l == nil || len(l) != 0 {
 		t.Fatalf("empty List() = %#v, want an empty non-nil slice", l)
 	}
-	for _, n := range []string{"0509999999", "123", "400*"} {
-		if err := s.Add(ctx, n); err != nil {
-			t.Fatal(err)
-		}
-	}
+	mustAdd(t, s, "0509999999", "123", "400*")
 	clock.advance(time.Hour)
 	if err := s.AddEntry(ctx, Entry{Number: "123", Reason: " spam "}); err != nil { // idempotent: updates
 		t.Fatal(err)
@@ -72,11 +68,7 @@ func TestLookup(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock()
 	s := openStore(t, openDB(t), newFake(), Options{Now: clock.Now})
-	for _, n := range []string{"4*", "400*", "4001", "900*"} {
-		if err := s.Add(ctx, n); err != nil {
-			t.Fatal(err)
-		}
-	}
+	mustAdd(t, s, "4*", "400*", "4001", "900*")
 	if err := s.AddEntry(ctx, Entry{Number: "777*", Expires: clock.Now().Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
@@ -95,11 +87,7 @@ func TestCap(t *testing.T) {
 	ctx := context.Background()
 	f := newFake()
 	s := openStore(t, openDB(t), f, Options{MaxEntries: 3})
-	for _, n := range []string{"1", "2", "3"} {
-		if err := s.Add(ctx, n); err != nil {
-			t.Fatal(err)
-		}
-	}
+	mustAdd(t, s, "1", "2", "3")
 	if err := s.Add(ctx, "4"); !errors.Is(err, ErrFull) {
 		t.Fatalf("Add over the cap = %v, want ErrFull", err)
 	}
@@ -123,11 +111,7 @@ func TestReopenLosesNothing(t *testing.T) {
 	db := openDB(t)
 	path := db.Path()
 	s := openStore(t, db, f, Options{Now: clock.Now})
-	for _, n := range []string{"111", "222", "333"} {
-		if err := s.Add(ctx, n); err != nil {
-			t.Fatal(err)
-		}
-	}
+	mustAdd(t, s, "111", "222", "333")
 	f.setDown(true)
 	if err := s.AddEntry(ctx, Entry{Number: "444*", Reason: "premium", Expires: clock.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
