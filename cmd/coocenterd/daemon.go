@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -77,8 +78,14 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		return fmt.Errorf("open blacklist: %w", err)
 	}
 	defer bl.Close()
-	go func() { _ = bl.Run(ctx) }() // retries the AstDB mirror, lifts expired entries
-	go reconcileOnConnect(ctx, client, bl, log)
+	// The blacklist's goroutines end before it closes, also when the
+	// listener fails and ctx is still live.
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	wg.Go(func() { _ = bl.Run(ctx) }) // retries the AstDB mirror, lifts expired entries
+	wg.Go(func() { reconcileOnConnect(ctx, client, bl, log) })
 
 	handler := httpapi.New(httpapi.Options{
 		PBX:        model,

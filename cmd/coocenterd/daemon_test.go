@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -133,4 +134,28 @@ func TestDaemonSurvivesAsteriskRestart(t *testing.T) {
 		t.Fatal("the AMI secret was logged")
 	}
 	d.Stop(t)
+}
+
+// TestDaemonReportsBusyPort: with the API's port taken, serve returns at
+// once with an error naming the address, having stopped what it started.
+func TestDaemonReportsBusyPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	cfg := config.Demo()
+	cfg.Storage.Dir = t.TempDir()
+	cfg.General.BindAddr, cfg.General.BindPort = splitHostPort(ln.Addr().String())
+	cfg.AMI.Host, cfg.AMI.Port, cfg.AMI.Username, cfg.AMI.Secret = "127.0.0.1", 1, "u", "s" // no Asterisk
+	done := make(chan error, 1)
+	go func() { done <- serve(context.Background(), cfg, slog.New(slog.DiscardHandler)) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "listen on "+ln.Addr().String()) {
+			t.Fatalf("got %v, want the listen error", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not return with its port taken")
+	}
 }
