@@ -2,7 +2,6 @@ package pbxsim
 
 import (
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/coocenter/coocenterd/internal/ami"
@@ -402,11 +401,11 @@ func (s *Server) queueComplete(qc *queueCaller, reason string) {
 	q.completed++
 	q.holdTotal += hold
 	q.talkTotal += talk
+	// app_queue sets the QUEUE* variables on both sides of the times
+	// (ami-03: QUEUENAME … QUEUESRVLEVELPERF twice around ANSWEREDTIME).
 	s.setQueueVars(caller, q)
-	answered := time.Since(qc.connAt)
-	dialed := time.Since(qc.joined)
-	s.setVars(caller, "ANSWEREDTIME", itoa(int(answered/time.Second)), "ANSWEREDTIME_MS", strconv.FormatInt(answered.Milliseconds(), 10),
-		"DIALEDTIME", itoa(int(dialed/time.Second)), "DIALEDTIME_MS", strconv.FormatInt(dialed.Milliseconds(), 10))
+	s.setDurationVars(caller, "ANSWEREDTIME", time.Since(qc.connAt))
+	s.setDurationVars(caller, "DIALEDTIME", time.Since(qc.joined))
 	s.setQueueVars(caller, q)
 	s.agentEvent("AgentComplete", qc, win, "HoldTime", itoa(hold), "TalkTime", itoa(talk), "Reason", reason)
 }
