@@ -3,9 +3,11 @@
 // queues), to command it (pause, login, logout, click-to-call, hangup,
 // transfer, spy) and to manage the inbound blacklist.
 //
-// The contract is api.md §2–§3. Every endpoint is listed in routes.go; each
-// handler is built by a function that takes exactly what it needs. The
-// package reads the live model and sends commands through the PBX interface;
+// The contract is api.md §2–§3. Every endpoint is listed in routes.go. The
+// PBX and blacklist handlers are built by functions that take exactly what
+// they need; those of monitor/ and of our additions, which share the box's
+// clock, time zone, recordings and link signer, are methods of the server
+// and read them from it. The package reads the live model and sends commands through the PBX interface;
 // it never speaks AMI itself. Every value a caller supplies is validated
 // before it can reach Asterisk, so no AMI header can be injected.
 //

@@ -76,14 +76,14 @@ func (s *server) authenticateMonitor(c *gin.Context) {
 
 // handleMonitor serves one recording (§3.12): Range, conditional requests
 // and HEAD by http.ServeContent, streamed from the open file.
-func (s *server) handleMonitor(folder *recordings.Folder) gin.HandlerFunc {
+func (s *server) handleMonitor() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		name := monitorName(c)
 		if name == "" || strings.HasSuffix(name, "/") {
 			s.refuseFolder(c, name)
 			return
 		}
-		file, info, err := folder.Open(name)
+		file, info, err := s.folder.Open(name)
 		if err != nil {
 			s.failRecording(c, name, err)
 			return
@@ -200,8 +200,8 @@ func recordingFile(folder *recordings.Folder) kind {
 
 // handleRecordingLink signs a download link that works without the
 // Authorization header until it expires (ours).
-func (s *server) handleRecordingLink(folder *recordings.Folder, links *recordings.Links) gin.HandlerFunc {
-	fileKind := recordingFile(folder)
+func (s *server) handleRecordingLink() gin.HandlerFunc {
+	fileKind := recordingFile(s.folder)
 	return func(c *gin.Context) {
 		v := paramsOf(c).validate()
 		file := v.required("file", fileKind)
@@ -210,8 +210,8 @@ func (s *server) handleRecordingLink(folder *recordings.Folder, links *recording
 			failWith(c, v.err)
 			return
 		}
-		name, _ := recordings.RelName(folder.Dir(), file)
-		f, _, err := folder.Open(name)
+		name, _ := recordings.RelName(s.folder.Dir(), file)
+		f, _, err := s.folder.Open(name)
 		if err != nil {
 			s.failRecording(c, name, err)
 			return
@@ -220,7 +220,7 @@ func (s *server) handleRecordingLink(folder *recordings.Folder, links *recording
 		secs, _ := strconv.Atoi(ttl)
 		expires := s.now().Add(time.Duration(secs) * time.Second)
 		succeed(c, "link will follow", gin.H{
-			"url":     SignedMonitorPath(links, name, expires),
+			"url":     SignedMonitorPath(s.links, name, expires),
 			"expires": expires.Unix(),
 		})
 	}
@@ -242,7 +242,7 @@ type recordingPage struct {
 
 // handleRecordingIndex lists recordings by modification time, oldest
 // first, a page at a time (ours).
-func (s *server) handleRecordingIndex(log *slog.Logger, folder *recordings.Folder) gin.HandlerFunc {
+func (s *server) handleRecordingIndex() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		q, bad := s.recordingQuery(c)
 		if bad != nil {
@@ -250,10 +250,10 @@ func (s *server) handleRecordingIndex(log *slog.Logger, folder *recordings.Folde
 			return
 		}
 		page, err := within(c.Request.Context(), func(context.Context) (recordings.Page, error) {
-			return folder.List(q)
+			return s.folder.List(q)
 		})
 		if err != nil {
-			failList(c, log, err)
+			failList(c, s.log, err)
 			return
 		}
 		data := recordingPage{Files: make([]recordingRow, 0, len(page.Files)), NextKey: page.Next}

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"regexp"
 	"strconv"
 	"time"
@@ -62,7 +61,7 @@ func (s *server) pushFilter(c *gin.Context) (pusher.Filter, *apiError) {
 
 // handleDeadLetters lists the push events no receiver accepted, oldest
 // first (ours; not in the original).
-func (s *server) handleDeadLetters(log *slog.Logger, push Push) gin.HandlerFunc {
+func (s *server) handleDeadLetters() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		f, bad := s.pushFilter(c)
 		if bad != nil {
@@ -70,10 +69,10 @@ func (s *server) handleDeadLetters(log *slog.Logger, push Push) gin.HandlerFunc 
 			return
 		}
 		list, err := within(c.Request.Context(), func(context.Context) ([]pusher.DeadLetter, error) {
-			return push.DeadLetters(f)
+			return s.push.DeadLetters(f)
 		})
 		if err != nil {
-			failCall(c, log, nil, err, subject{op: "read the dead letters"})
+			failCall(c, s.log, nil, err, subject{op: "read the dead letters"})
 			return
 		}
 		succeed(c, "Dead letters will follow", list)
@@ -82,7 +81,7 @@ func (s *server) handleDeadLetters(log *slog.Logger, push Push) gin.HandlerFunc 
 
 // handleReplay queues dead letters again (all, one id, or those that
 // happened since a time), keeping their webhook-id (ours).
-func (s *server) handleReplay(log *slog.Logger, push Push) gin.HandlerFunc {
+func (s *server) handleReplay() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		f, bad := s.pushFilter(c)
 		if bad != nil {
@@ -90,10 +89,10 @@ func (s *server) handleReplay(log *slog.Logger, push Push) gin.HandlerFunc {
 			return
 		}
 		n, err := within(c.Request.Context(), func(ctx context.Context) (int, error) {
-			return push.Replay(ctx, f)
+			return s.push.Replay(ctx, f)
 		})
 		if err != nil {
-			failCall(c, log, nil, err, subject{op: "queue dead letters again"})
+			failCall(c, s.log, nil, err, subject{op: "queue dead letters again"})
 			return
 		}
 		succeed(c, fmt.Sprintf("%d events queued again", n), gin.H{"queued": n})

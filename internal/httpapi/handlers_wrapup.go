@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -36,10 +35,10 @@ type wrapUpRow struct {
 }
 
 // handleWrapUps lists the after-call pauses running (ours).
-func (s *server) handleWrapUps(w WrapUps) gin.HandlerFunc {
+func (s *server) handleWrapUps() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		rows := []wrapUpRow{}
-		for _, u := range w.Active() {
+		for _, u := range s.wrapUps.Active() {
 			row := wrapUpRow{Extension: u.Exten, Interface: u.Interface, Queues: u.Queues, State: u.Kind, UUID: u.Uniqueid}
 			if row.Queues == nil {
 				row.Queues = []string{}
@@ -57,7 +56,7 @@ func (s *server) handleWrapUps(w WrapUps) gin.HandlerFunc {
 }
 
 // handleWrapUpEnd ends an agent's after-call pause now (ours).
-func (s *server) handleWrapUpEnd(log *slog.Logger, w WrapUps) gin.HandlerFunc {
+func (s *server) handleWrapUpEnd() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		v := paramsOf(c).validate()
 		exten := v.required("extension", extension)
@@ -65,8 +64,8 @@ func (s *server) handleWrapUpEnd(log *slog.Logger, w WrapUps) gin.HandlerFunc {
 			failWith(c, v.err)
 			return
 		}
-		err := run(c.Request.Context(), func(ctx context.Context) error { return w.End(ctx, exten) })
-		if s.wrapUpFailed(c, log, err, exten, "end") {
+		err := run(c.Request.Context(), func(ctx context.Context) error { return s.wrapUps.End(ctx, exten) })
+		if s.wrapUpFailed(c, err, exten, "end") {
 			return
 		}
 		succeed(c, "end wrapup success", nil)
@@ -75,7 +74,7 @@ func (s *server) handleWrapUpEnd(log *slog.Logger, w WrapUps) gin.HandlerFunc {
 
 // handleWrapUpExtend moves the end of an agent's after-call pause by
 // seconds (ours).
-func (s *server) handleWrapUpExtend(log *slog.Logger, w WrapUps) gin.HandlerFunc {
+func (s *server) handleWrapUpExtend() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		v := paramsOf(c).validate()
 		exten := v.required("extension", extension)
@@ -86,9 +85,9 @@ func (s *server) handleWrapUpExtend(log *slog.Logger, w WrapUps) gin.HandlerFunc
 		}
 		n, _ := strconv.Atoi(secs)
 		until, err := within(c.Request.Context(), func(ctx context.Context) (time.Time, error) {
-			return w.Extend(ctx, exten, time.Duration(n)*time.Second)
+			return s.wrapUps.Extend(ctx, exten, time.Duration(n)*time.Second)
 		})
-		if s.wrapUpFailed(c, log, err, exten, "extend") {
+		if s.wrapUpFailed(c, err, exten, "extend") {
 			return
 		}
 		succeed(c, "extend wrapup success", gin.H{"until": until.In(s.loc).Format(time.DateTime)})
@@ -96,14 +95,14 @@ func (s *server) handleWrapUpExtend(log *slog.Logger, w WrapUps) gin.HandlerFunc
 }
 
 // wrapUpFailed answers a failed wrap-up command; false when err is nil.
-func (s *server) wrapUpFailed(c *gin.Context, log *slog.Logger, err error, exten, verb string) bool {
+func (s *server) wrapUpFailed(c *gin.Context, err error, exten, verb string) bool {
 	switch {
 	case err == nil:
 		return false
 	case errors.Is(err, pausetimer.ErrNoWrapUp):
 		fail(c, http.StatusNotFound, fmt.Sprintf("extension %s has no after-call pause running", exten))
 	default:
-		failCall(c, log, nil, err, subject{op: fmt.Sprintf("%s the after-call pause of extension %s", verb, exten)})
+		failCall(c, s.log, nil, err, subject{op: fmt.Sprintf("%s the after-call pause of extension %s", verb, exten)})
 	}
 	return true
 }

@@ -23,8 +23,9 @@ func (s *server) addRoutes(r *gin.Engine) {
 
 	if s.folder != nil { // §3.12: no request deadline, a download may take long
 		mon := r.Group(BasePath+"/monitor", s.authenticateMonitor)
-		mon.GET("/*filePath", s.handleMonitor(s.folder))
-		mon.HEAD("/*filePath", s.handleMonitor(s.folder))
+		serve := s.handleMonitor()
+		mon.GET("/*filePath", serve)
+		mon.HEAD("/*filePath", serve)
 	}
 
 	api := r.Group(BasePath, s.authenticate, s.deadline)
@@ -44,18 +45,18 @@ func (s *server) addRoutes(r *gin.Engine) {
 
 	// Ours, beyond the original.
 	if s.wrapUps != nil { // ours: the after-call pauses (api.md §5)
-		cmd.Match(readMethods, "/queues/wrapups", s.handleWrapUps(s.wrapUps))
-		cmd.POST("/queues/wrapup-end", s.handleWrapUpEnd(s.log, s.wrapUps))
-		cmd.POST("/queues/wrapup-extend", s.handleWrapUpExtend(s.log, s.wrapUps))
+		cmd.Match(readMethods, "/queues/wrapups", s.handleWrapUps())
+		cmd.POST("/queues/wrapup-end", s.handleWrapUpEnd())
+		cmd.POST("/queues/wrapup-extend", s.handleWrapUpExtend())
 	}
 	if s.push != nil { // ours: pushes no receiver accepted
-		cmd.Match(readMethods, "/push/dead-letters", s.handleDeadLetters(s.log, s.push))
-		cmd.POST("/push/replay", s.handleReplay(s.log, s.push))
+		cmd.Match(readMethods, "/push/dead-letters", s.handleDeadLetters())
+		cmd.POST("/push/replay", s.handleReplay())
 	}
 	if s.folder != nil { // ours: find recordings, hand out links a browser can open
-		cmd.Match(readMethods, "/recordings/index", s.handleRecordingIndex(s.log, s.folder))
+		cmd.Match(readMethods, "/recordings/index", s.handleRecordingIndex())
 		if s.links != nil {
-			cmd.Match(readMethods, "/recordings/link", s.handleRecordingLink(s.folder, s.links))
+			cmd.Match(readMethods, "/recordings/link", s.handleRecordingLink())
 		}
 	}
 
