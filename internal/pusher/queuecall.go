@@ -62,8 +62,7 @@ func (t *Translator) QueueCall(c pbx.QueueCall, pause time.Duration) Event {
 		add("agentName", c.AgentName).
 		add("linkedid", c.Linkedid).
 		add("timestamp", timestamp(c.End))
-	call := or(c.Linkedid, c.Uniqueid)
-	return Event{Name: "cc_cdr", Keys: []string{"call:" + call}, At: c.End, Body: o.bytes()}
+	return Event{Name: "cc_cdr", Keys: callKey(c.Linkedid, c.Uniqueid), At: c.End, Body: o.bytes()}
 }
 
 // secs writes a duration as whole seconds, rounded down, never negative.

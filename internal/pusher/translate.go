@@ -129,11 +129,7 @@ func (t *Translator) Translate(e pbx.Event) (Event, bool) {
 			add("linkedid", e.Linkedid).
 			add("timestamp", timestamp(e.At)).
 			add("mac", t.MAC)
-		call := e.Linkedid
-		if call == "" {
-			call = e.UniqueID
-		}
-		return Event{Name: "cdr", Keys: []string{"call:" + call}, At: e.At, Body: o.bytes()}, true
+		return Event{Name: "cdr", Keys: callKey(e.Linkedid, e.UniqueID), At: e.At, Body: o.bytes()}, true
 	case pbx.UserEvent:
 		return t.ivr(e)
 	}
@@ -163,8 +159,7 @@ func (t *Translator) ivr(e pbx.UserEvent) (Event, bool) {
 		add("trunkNumber", s.TrunkNumber).
 		add("mac", t.MAC).
 		add("timestamp", timestamp(e.At))
-	call := or(e.Channel.Linkedid, s.Uniqueid)
-	return Event{Name: "ivr", Keys: []string{"call:" + call}, At: e.At, Body: o.bytes()}, true
+	return Event{Name: "ivr", Keys: callKey(e.Channel.Linkedid, s.Uniqueid), At: e.At, Body: o.bytes()}, true
 }
 
 // recording is what a push carries for a recording: the link RecordingURL
@@ -218,14 +213,17 @@ func callerUniqueid(caller, dest pbx.Channel) string {
 	return dest.Linkedid
 }
 
-// callKeys orders an event with the other events of its call.
+// callKey orders an event with the other events of its call: the call's
+// Linkedid, else the channel's own Uniqueid.
+func callKey(linkedid, uniqueid string) []string {
+	return []string{"call:" + or(linkedid, uniqueid)}
+}
+
+// callKeys is the callKey of the first of chans that has an id.
 func callKeys(chans ...pbx.Channel) []string {
 	for _, c := range chans {
-		if c.Linkedid != "" {
-			return []string{"call:" + c.Linkedid}
-		}
-		if c.Uniqueid != "" {
-			return []string{"call:" + c.Uniqueid}
+		if c.Linkedid != "" || c.Uniqueid != "" {
+			return callKey(c.Linkedid, c.Uniqueid)
 		}
 	}
 	return nil
