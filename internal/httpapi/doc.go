@@ -7,9 +7,10 @@
 // PBX and blacklist handlers are built by functions that take exactly what
 // they need; those of monitor/ and of our additions, which share the box's
 // clock, time zone, recordings and link signer, are methods of the server
-// and read them from it. The package reads the live model and sends commands through the PBX interface;
-// it never speaks AMI itself. Every value a caller supplies is validated
-// before it can reach Asterisk, so no AMI header can be injected.
+// and read them from it. The package reads the live model and sends
+// commands through the PBX interface; it never speaks AMI itself. Every
+// value a caller supplies is validated before it can reach Asterisk, so no
+// AMI header can be injected.
 //
 // Decisions the contract leaves open:
 //
