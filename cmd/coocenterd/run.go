@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 
 	"github.com/coocenter/coocenterd/internal/ami"
 	"github.com/coocenter/coocenterd/internal/config"
@@ -91,15 +90,10 @@ func amiConfig(cfg *config.Config, log *slog.Logger) ami.Config {
 	}
 }
 
+// newLogger logs text at level, a name slog knows (config has checked it:
+// debug, info, warn or error).
 func newLogger(w io.Writer, level string) *slog.Logger {
-	var l slog.Level
-	switch strings.ToLower(level) {
-	case "debug":
-		l = slog.LevelDebug
-	case "warn":
-		l = slog.LevelWarn
-	case "error":
-		l = slog.LevelError
-	}
+	var l slog.Level // info, if level were not a name
+	_ = l.UnmarshalText([]byte(level))
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }

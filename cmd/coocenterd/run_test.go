@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,5 +44,18 @@ func TestVersionAndUsage(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"extra"}, &bytes.Buffer{}, &bytes.Buffer{}); err != errUsage {
 		t.Fatalf("extra argument: %v", err)
+	}
+}
+
+// TestLogLevels: each [general] log_level lets its level through and
+// holds back the one below it.
+func TestLogLevels(t *testing.T) {
+	for level, want := range map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo,
+		"warn": slog.LevelWarn, "error": slog.LevelError} {
+		log := newLogger(io.Discard, level)
+		ctx := context.Background()
+		if !log.Enabled(ctx, want) || log.Enabled(ctx, want-1) {
+			t.Errorf("log_level %s: %v enabled %v, %v enabled %v", level, want, log.Enabled(ctx, want), want-1, log.Enabled(ctx, want-1))
+		}
 	}
 }
