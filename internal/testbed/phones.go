@@ -63,25 +63,32 @@ func (b *Bed) waitRegistered(ext string) {
 	})
 }
 
-// phoneOf returns the phone behind a channel of the PBX ("SIP/804-0000001a"
-// is 804's); ok is false for other channels (Local, trunks).
-func (b *Bed) phoneOf(channel string) (*sipphone.Phone, bool) {
-	_, rest, ok := strings.Cut(channel, "/")
-	if !ok {
-		return nil, false
+// phone returns the test's registered phone ext.
+func (b *Bed) phone(ext string) (*sipphone.Phone, error) {
+	if p, ok := b.phones[ext]; ok {
+		return p, nil
 	}
+	return nil, fmt.Errorf("testbed: phone %s is not registered (Options.Registered)", ext)
+}
+
+// phoneOf returns the phone behind a channel of the PBX ("SIP/804-0000001a"
+// is 804's); other channels (Local, trunks) are an error.
+func (b *Bed) phoneOf(channel string) (*sipphone.Phone, error) {
+	_, rest, isDevice := strings.Cut(channel, "/")
 	if i := strings.LastIndexByte(rest, '-'); i > 0 {
 		rest = rest[:i]
 	}
-	p, ok := b.phones[rest]
-	return p, ok
+	if p, ok := b.phones[rest]; isDevice && ok {
+		return p, nil
+	}
+	return nil, fmt.Errorf("testbed: %s is not a registered test phone's channel", channel)
 }
 
 // activeCall is the call of the phone behind channel that a key press acts on.
 func (b *Bed) activeCall(channel string) (*sipphone.Call, error) {
-	p, ok := b.phoneOf(channel)
-	if !ok {
-		return nil, fmt.Errorf("testbed: %s is not a registered test phone's channel", channel)
+	p, err := b.phoneOf(channel)
+	if err != nil {
+		return nil, err
 	}
 	c := p.Active()
 	if c == nil {
@@ -97,9 +104,9 @@ func (r realStage) Dial(from, to string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	p, ok := r.b.phones[from]
-	if !ok {
-		return "", fmt.Errorf("testbed: phone %s is not registered (Options.Registered)", from)
+	p, err := r.b.phone(from)
+	if err != nil {
+		return "", err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -119,9 +126,9 @@ func (r realStage) Dial(from, to string) (string, error) {
 
 // Answer has the phone behind channel answer its ringing call.
 func (r realStage) Answer(channel string) error {
-	p, ok := r.b.phoneOf(channel)
-	if !ok {
-		return fmt.Errorf("testbed: %s is not a registered test phone's channel", channel)
+	p, err := r.b.phoneOf(channel)
+	if err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -170,9 +177,9 @@ func (r realStage) BlindTransfer(channel, exten string) error {
 
 // SetAutoAnswer changes when phone peer answers calls (0: when told).
 func (r realStage) SetAutoAnswer(peer string, d time.Duration) error {
-	p, ok := r.b.phones[peer]
-	if !ok {
-		return fmt.Errorf("testbed: phone %s is not registered (Options.Registered)", peer)
+	p, err := r.b.phone(peer)
+	if err != nil {
+		return err
 	}
 	p.SetAutoAnswer(d)
 	return nil
