@@ -142,20 +142,16 @@ func (s *Server) Answer(channel string) error {
 	return nil
 }
 
-// Hangup makes the party on channel hang up with cause (0 = 16, normal
+// Hangup makes the party on channel name hang up with cause (0 = 16, normal
 // clearing; 17 = busy, to reject a ringing call).
-func (s *Server) Hangup(channel string, cause int) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ch := s.findChannel(channel)
-	if ch == nil {
-		return fmt.Errorf("pbxsim: no channel %q", channel)
-	}
-	s.requestHangup(ch, cmpCause(cause))
-	return nil
+func (s *Server) Hangup(name string, cause int) error {
+	return s.withChannel(name, func(ch *channel) error {
+		s.requestHangup(ch, cmpCause(cause))
+		return nil
+	})
 }
 
-// Hold makes the party on channel (an answered call, e.g.
+// Hold makes the party on channel name (an answered call, e.g.
 // "SIP/801-0000000a") put the call on hold, as a phone's hold key does:
 // Event Hold on that channel, with MusicClass musicClass; "" means what the
 // channel driver would send: nothing for a SIP phone (no mohsuggest in
@@ -163,39 +159,33 @@ func (s *Server) Hangup(channel string, cause int) error {
 // (DeviceStateChange ONHOLD, ExtensionStatus 16 "Hold", QueueMemberStatus
 // 8); a PJSIP phone bridged with the holder goes ONHOLD unless it is busy
 // otherwise. It fails if the channel is not up or already on hold.
-func (s *Server) Hold(channel, musicClass string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ch := s.findChannel(channel)
-	if ch == nil {
-		return fmt.Errorf("pbxsim: no channel %q", channel)
-	}
-	return s.hold(ch, musicClass)
+func (s *Server) Hold(name, musicClass string) error {
+	return s.withChannel(name, func(ch *channel) error { return s.hold(ch, musicClass) })
 }
 
-// Unhold takes the call held by Hold(channel) off hold: Event Unhold and
+// Unhold takes the call held by Hold(name) off hold: Event Unhold and
 // the device states back to what the calls make them. It fails if the
 // channel is not on hold.
-func (s *Server) Unhold(channel string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ch := s.findChannel(channel)
-	if ch == nil {
-		return fmt.Errorf("pbxsim: no channel %q", channel)
-	}
-	return s.unhold(ch)
+func (s *Server) Unhold(name string) error {
+	return s.withChannel(name, s.unhold)
 }
 
-// BlindTransfer transfers the party bridged with channel to exten@internal,
-// as a phone's transfer key does.
-func (s *Server) BlindTransfer(channel, exten string) error {
+// BlindTransfer transfers the party bridged with channel name to
+// exten@internal, as a phone's transfer key does.
+func (s *Server) BlindTransfer(name, exten string) error {
+	return s.withChannel(name, func(ch *channel) error { return s.blindTransfer(ch, "internal", exten) })
+}
+
+// withChannel runs fn with s.mu held on the live channel called name (or
+// with that uniqueid).
+func (s *Server) withChannel(name string, fn func(*channel) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ch := s.findChannel(channel)
+	ch := s.findChannel(name)
 	if ch == nil {
-		return fmt.Errorf("pbxsim: no channel %q", channel)
+		return fmt.Errorf("pbxsim: no channel %q", name)
 	}
-	return s.blindTransfer(ch, "internal", exten)
+	return fn(ch)
 }
 
 // Channels lists the live channels in creation order.
