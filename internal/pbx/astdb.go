@@ -2,7 +2,6 @@ package pbx
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -60,11 +59,7 @@ func (d AstDB) Tree(ctx context.Context, family string) (map[string]string, erro
 func (d AstDB) treeFromCLI(ctx context.Context, family string) (map[string]string, error) {
 	res, err := d.P.do(ctx, ami.Action{Name: "Command", Headers: []ami.Header{h("Command", "database show "+family)}})
 	if err != nil {
-		var re *ami.ResponseError
-		if errors.As(err, &re) {
-			return nil, fmt.Errorf("astdb tree %s: %w", family, err)
-		}
-		return nil, err
+		return nil, fmt.Errorf("astdb tree %s: %w", family, err)
 	}
 	out := map[string]string{}
 	prefix := "/" + family + "/"

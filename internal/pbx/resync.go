@@ -2,9 +2,7 @@ package pbx
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/coocenter/coocenterd/internal/ami"
@@ -205,8 +203,7 @@ func (p *PBX) list(ctx context.Context, name string) (ami.Result, error) {
 		return ami.Result{}, nil
 	}
 	res, err := p.ami.Do(ctx, ami.Action{Name: name})
-	var re *ami.ResponseError
-	if errors.As(err, &re) && strings.Contains(strings.ToLower(re.Message), "invalid/unknown command") {
+	if isResponse(err, "invalid/unknown command") {
 		p.unknown[name] = true
 		return ami.Result{}, nil
 	}
@@ -216,15 +213,6 @@ func (p *PBX) list(ctx context.Context, name string) (ami.Result, error) {
 // isEmptyList tells an error that means "nothing of that kind" — Asterisk
 // answers an empty list, or an action of a module not loaded, with an Error.
 func isEmptyList(err error) bool {
-	var re *ami.ResponseError
-	if !errors.As(err, &re) {
-		return false
-	}
-	msg := strings.ToLower(re.Message)
-	for _, s := range []string{"no endpoints found", "no contacts found", "no dialplan hints", "invalid/unknown command"} {
-		if strings.Contains(msg, s) {
-			return true
-		}
-	}
-	return false
+	return isResponse(err, "no endpoints found") || isResponse(err, "no contacts found") ||
+		isResponse(err, "no dialplan hints") || isResponse(err, "invalid/unknown command")
 }
