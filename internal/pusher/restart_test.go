@@ -99,3 +99,78 @@ func TestRestartMidDelivery(t *testing.T) {
 		t.Errorf("%d requests after the last restart, want the new event's only", n)
 	}
 }
+
+// TestReceiverLeftOutOfConfig: a URL listed twice is one receiver (each
+// event is sent to it once); a receiver that a restart leaves out of the
+// configuration keeps its undelivered events on disk, and gets them when it
+// is configured again.
+func TestReceiverLeftOutOfConfig(t *testing.T) {
+	t.Parallel()
+	a := newHook(t, nil)
+	b := newHook(t, status(http.StatusServiceUnavailable))
+	db := openDB(t, filepath.Join(t.TempDir(), "push.db"))
+	evs := testEvents(3, 4)
+	reopen := func(urls ...string) *Pusher {
+		t.Helper()
+		p, err := Open(db, testOptions(t, urls...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = p.Close() })
+		return p
+	}
+
+	p := reopen(a.url(), b.url(), a.url())
+	if n := len(p.Stats()); n != 2 {
+		t.Fatalf("%d receivers for two URLs, one listed twice", n)
+	}
+	appendAll(t, p, evs)
+	waitFor(t, 10*time.Second, "a's events accepted, b's retried", func() bool {
+		s := p.Stats()
+		return a.acked() == len(evs) && s[0].Pending == 0 && s[1].Retried > 0
+	})
+	if n := len(a.requests()); n != len(evs) {
+		t.Errorf("%d requests for %d events to a URL listed twice", n, len(evs))
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	p = reopen(a.url()) // b left out
+	marker := testEvents(1, 1)
+	marker[0].Body = []byte(`{"marker":true}`)
+	appendAll(t, p, marker)
+	waitFor(t, 5*time.Second, "the new event accepted", func() bool {
+		return a.acked() == len(evs)+1 && p.Stats()[0].Pending == 0
+	})
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var kept int
+	if err := db.View(func(tx *bbolt.Tx) error {
+		if kb := tx.Bucket(outboxBucket).Bucket([]byte(b.url())); kb != nil {
+			kept = kb.Stats().KeyN
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if kept != len(evs) {
+		t.Errorf("%d of b's %d events kept while it was not configured", kept, len(evs))
+	}
+
+	b.setAnswer(nil)
+	before := len(b.requests())
+	p = reopen(b.url(), a.url())
+	waitFor(t, 10*time.Second, "b's events accepted", func() bool {
+		s := p.Stats()
+		return b.acked() == len(evs) && s[0].Pending == 0 && s[1].Pending == 0
+	})
+	checkDelivered(t, b, evs)
+	if n := len(b.requests()) - before; n != len(evs) {
+		t.Errorf("%d requests to b once configured again, want its %d events", n, len(evs))
+	}
+	if n := len(a.requests()); n != len(evs)+1 {
+		t.Errorf("%d requests to a, want %d: what it accepted was sent again", n, len(evs)+1)
+	}
+}
