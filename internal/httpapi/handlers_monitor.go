@@ -298,7 +298,8 @@ func failList(c *gin.Context, log *slog.Logger, err error) {
 		fail(c, http.StatusServiceUnavailable, "listing the recordings took too long")
 	case errors.Is(err, recordings.ErrTooMany):
 		log.LogAttrs(c.Request.Context(), slog.LevelWarn, "recordings not listed", slog.Any("err", err))
-		fail(c, http.StatusInternalServerError, err.Error()+": move old recordings to an archive")
+		// The sentence is ErrTooMany's own, never err's: a wrapping would leak.
+		fail(c, http.StatusInternalServerError, recordings.ErrTooMany.Error()+": move old recordings to an archive")
 	default:
 		log.LogAttrs(c.Request.Context(), slog.LevelError, "recordings not listed", slog.Any("err", err))
 		fail(c, http.StatusInternalServerError,

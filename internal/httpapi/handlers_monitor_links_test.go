@@ -1,15 +1,22 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/coocenter/coocenterd/internal/recordings"
 )
 
 // signed is the monitor URL of name signed by links of secret.
@@ -241,4 +248,38 @@ func recordingsKey(t *testing.T, env *testEnv, form string) string {
 		t.Fatal(err)
 	}
 	return d.Data.NextKey
+}
+
+// A monitor folder that cannot be listed is a 500 whose cause is logged,
+// not shown; a listing cut by the request deadline is a 503; a folder over
+// the walk cap says so, so that the admin knows what to do.
+func TestRecordingIndexFailures(t *testing.T) {
+	notADir := filepath.Join(t.TempDir(), "monitor")
+	if err := os.WriteFile(notADir, []byte("a file where the folder should be"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := newMonitorEnv(t, notADir)
+	check(t, env.do(req{method: http.MethodGet, target: BasePath + "/recordings/index", header: authHeader()}),
+		http.StatusInternalServerError, errBody("could not list the recordings: internal error (the coocenterd log has the details)"))
+	if logs := env.logs.String(); !strings.Contains(logs, "recordings not listed") || !strings.Contains(logs, "not a directory") {
+		t.Errorf("the cause is not logged:\n%s", logs)
+	}
+
+	for _, tc := range []struct {
+		err    error
+		status int
+		msg    string
+	}{
+		{fmt.Errorf("walk: %w", recordings.ErrTooMany), http.StatusInternalServerError,
+			"the monitor folder holds more than 1000000 entries: too many to list: move old recordings to an archive"},
+		{context.DeadlineExceeded, http.StatusServiceUnavailable, "listing the recordings took too long"},
+		{context.Canceled, http.StatusServiceUnavailable, "listing the recordings took too long"},
+		{recordings.ErrBadKey, http.StatusBadRequest, `parameter \"startKey\" must be the nextKey of the previous page`},
+	} {
+		w := httptest.NewRecorder()
+		c, _ := gin.CreateTestContext(w)
+		c.Request = httptest.NewRequest(http.MethodGet, BasePath+"/recordings/index", nil)
+		failList(c, slog.New(slog.DiscardHandler), tc.err)
+		check(t, w, tc.status, errBody(tc.msg))
+	}
 }
