@@ -107,6 +107,24 @@ func (d *daemon) Stop(t *testing.T) {
 	}
 }
 
+// answerRinging waits for a channel whose name starts with prefix (the
+// phone's "SIP/804-") to appear in the model, answers it as its phone would,
+// and returns its name.
+func (d *daemon) answerRinging(t *testing.T, prefix string) string {
+	t.Helper()
+	var ch string
+	waitFor(t, prefix+" to ring", func() bool {
+		if cs := d.ChannelsOf(prefix); len(cs) > 0 {
+			ch = cs[0].Name
+		}
+		return ch != ""
+	})
+	if err := d.Stage().Answer(ch); err != nil {
+		t.Fatal(err)
+	}
+	return ch
+}
+
 // TestDaemonSurvivesAsteriskRestart runs the whole daemon: it connects,
 // serves the API, survives Asterisk going away (a pbxsim restart, or a real
 // Asterisk cut off), logs the reconnect, and stops cleanly.

@@ -54,16 +54,7 @@ func TestDaemonAfterCallPause(t *testing.T) {
 	if _, err := stage.InboundCall("0501234567", "632"); err != nil {
 		t.Fatal(err)
 	}
-	var agent string
-	waitFor(t, "804 to ring", func() bool {
-		if cs := d.ChannelsOf("SIP/804-"); len(cs) > 0 {
-			agent = cs[0].Name
-		}
-		return agent != ""
-	})
-	if err := stage.Answer(agent); err != nil {
-		t.Fatal(err)
-	}
+	agent := d.answerRinging(t, "SIP/804-")
 	waitFor(t, "the call to be answered", func() bool { return pushed("dialend") != nil })
 	if err := stage.Hangup(agent, 16); err != nil {
 		t.Fatal(err)

@@ -36,16 +36,7 @@ func TestDaemonPushesToTheReceiver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var callee string
-	waitFor(t, "802 to ring", func() bool {
-		if cs := d.ChannelsOf("SIP/802-"); len(cs) > 0 {
-			callee = cs[0].Name
-		}
-		return callee != ""
-	})
-	if err := stage.Answer(callee); err != nil {
-		t.Fatal(err)
-	}
+	d.answerRinging(t, "SIP/802-")
 	time.Sleep(50 * time.Millisecond) // talk a little
 	if err := stage.Hangup(caller, 16); err != nil {
 		t.Fatal(err)
