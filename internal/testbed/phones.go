@@ -159,20 +159,12 @@ func (r realStage) Unhold(channel string) error {
 }
 
 // BlindTransfer is the transfer key of the phone behind channel (REFER).
-// Right after an answer Asterisk may refuse it until the bridge is up
-// ("can't handle one-legged xfers"), so it is tried for up to a second.
 func (r realStage) BlindTransfer(channel, exten string) error {
 	c, err := r.b.activeCall(channel)
 	if err != nil {
 		return err
 	}
-	for range 20 {
-		if err = c.Transfer(exten); err == nil || c.State() == sipphone.Ended {
-			return err
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return err
+	return c.BlindTransfer(exten)
 }
 
 // SetAutoAnswer changes when phone peer answers calls (0: when told).

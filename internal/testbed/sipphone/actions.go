@@ -195,6 +195,23 @@ func (c *Call) Transfer(number string) error {
 	return err
 }
 
+// BlindTransfer is Transfer as a person does it. Right after an answer
+// Asterisk may refuse a transfer in its NOTIFY until it has bridged the
+// two channels (chan_sip: "503 Service Unavailable (can't handle
+// one-legged xfers)", pjsip: "400 Bad Request"), leaving the call up; a
+// person is never that quick, so while the call is up a refused transfer
+// is tried again, for about a second.
+func (c *Call) BlindTransfer(number string) error {
+	var err error
+	for range 20 {
+		if err = c.Transfer(number); err == nil || c.State() != Confirmed {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return err
+}
+
 func isClosed(ch chan struct{}) bool {
 	select {
 	case <-ch:

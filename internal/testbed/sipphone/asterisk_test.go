@@ -57,7 +57,7 @@ func TestAsterisk(t *testing.T) {
 	})
 	t.Run("blind transfer by chan_sip phone", func(t *testing.T) {
 		out, in := connect(ctx, t, p801, p802, "802")
-		must(t, transfer(in, "904"))
+		must(t, in.BlindTransfer("904"))
 		waitEnded(t, in)
 		target := mustRing(ctx, t, p904)
 		must(t, target.Answer())
@@ -69,7 +69,7 @@ func TestAsterisk(t *testing.T) {
 	})
 	t.Run("blind transfer by pjsip phone", func(t *testing.T) {
 		out, in := connect(ctx, t, p801, p904, "904")
-		must(t, transfer(in, "802"))
+		must(t, in.BlindTransfer("802"))
 		waitEnded(t, in)
 		target := mustRing(ctx, t, p802)
 		must(t, target.Answer())
@@ -87,22 +87,6 @@ func TestAsterisk(t *testing.T) {
 		must(t, p802.Active().Hangup())
 		waitEnded(t, out)
 	})
-}
-
-// transfer transfers c as soon as the PBX lets it. Right after the answer
-// Asterisk may not have bridged the two channels yet and refuses in the
-// NOTIFY (chan_sip: "503 Service Unavailable (can't handle one-legged
-// xfers)", pjsip: "400 Bad Request"), leaving the call up; a person is
-// never that quick, so the test tries again for a while.
-func transfer(c *Call, number string) error {
-	var err error
-	for range 20 {
-		if err = c.Transfer(number); err == nil || c.State() != Confirmed {
-			return err
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return err
 }
 
 func registerOn(ctx context.Context, t *testing.T, ext, pbx, local string) *Phone {

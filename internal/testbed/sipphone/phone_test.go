@@ -300,3 +300,21 @@ func TestTransferRefused(t *testing.T) {
 	d.request("BYE", d.seq+2, "", "")
 	f.expect("200 BYE")
 }
+
+// TestBlindTransferTriesAgain: a transfer refused because Asterisk has not
+// bridged the call yet is tried again, and the second REFER succeeds.
+func TestBlindTransferTriesAgain(t *testing.T) {
+	f := newFakePBX(t, "")
+	p := startPhone(t, f, "804")
+	d, c := answered(t, f, p)
+	done := async(func() error { return c.BlindTransfer("803") })
+	f.send(response(f.expect("REFER").m, 202, "Accepted", ""), d.phone)
+	d.request("NOTIFY", d.seq+1, "", "SIP/2.0 503 Service Unavailable (can't handle one-legged xfers)\r\n", "Event: refer")
+	f.expect("200 NOTIFY")
+	f.send(response(f.expect("REFER").m, 202, "Accepted", ""), d.phone)
+	d.request("NOTIFY", d.seq+2, "", "SIP/2.0 200 OK\r\n", "Event: refer")
+	f.expect("200 NOTIFY")
+	wait(t, done)
+	f.send(response(f.expect("BYE").m, 200, "OK", ""), d.phone)
+	waitEnded(t, c)
+}
