@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,10 +118,16 @@ func TestCloseDrains(t *testing.T) {
 	h.wantCalls(pauseCall{Exten: "801", Paused: true, Failed: true}, pause("801"), unpause("801"))
 }
 
+// TestOpenBadReason: a reason PauseMember would refuse stops Open, rather
+// than every after-call pause failing later.
 func TestOpenBadReason(t *testing.T) {
 	h := newHarness(t, Options{})
-	if _, err := Open(h.db, h.pbx, Options{Reason: "a\r\nb"}); err == nil {
-		t.Error("Open with a reason holding CR LF succeeded")
+	for what, reason := range map[string]string{
+		"holding CR LF": "a\r\nb", "of 65 characters": strings.Repeat("x", 65), "not ASCII": "pause café",
+	} {
+		if _, err := Open(h.db, h.pbx, Options{Reason: reason}); err == nil {
+			t.Errorf("Open with a reason %s succeeded", what)
+		}
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"sync"
 	"time"
 
@@ -74,9 +73,6 @@ type Options struct {
 
 // DefaultReason is the QueuePause reason of the after-call pause.
 const DefaultReason = "after-call"
-
-// reasonOK is what pbx.PBX.PauseMember accepts as a reason.
-var reasonOK = regexp.MustCompile(`^[\x20-\x7e]{1,64}$`)
 
 func (o *Options) withDefaults() {
 	if o.Length <= 0 {
@@ -183,7 +179,7 @@ func Open(db *bbolt.DB, p Pauser, opts Options) (*Timer, error) {
 		return nil, errors.New("open after-call pause: no database or no PBX")
 	}
 	opts.withDefaults()
-	if !reasonOK.MatchString(opts.Reason) {
+	if !pbx.ValidReason(opts.Reason) { // never "": withDefaults sets it
 		return nil, fmt.Errorf("open after-call pause: reason %q: want 1 to 64 printable ASCII characters", opts.Reason)
 	}
 	t := &Timer{

@@ -135,7 +135,7 @@ func (p *PBX) PauseMember(ctx context.Context, queue, exten string, paused bool,
 	if err := p.checkMemberArgs(queue, exten); err != nil {
 		return err
 	}
-	if !reasonOK.MatchString(reason) {
+	if !ValidReason(reason) {
 		return fmt.Errorf("%w: pause reason", ErrInvalid)
 	}
 	members, err := p.membership(queue, exten)

@@ -23,6 +23,10 @@ func checkNumber(what, s string) error {
 	return nil
 }
 
+// ValidReason reports whether PauseMember takes reason as a pause reason:
+// printable ASCII, at most 64 characters ("" for none).
+func ValidReason(reason string) bool { return reasonOK.MatchString(reason) }
+
 func checkQueue(s string) error {
 	if !queueRe.MatchString(s) {
 		return fmt.Errorf("%w: queue name %q", ErrInvalid, s)
