@@ -503,6 +503,32 @@ func TestCloseLogsOffAndEndsSubscriptions(t *testing.T) {
 	}
 }
 
+// TestCloseFailsPendingWithErrClosed: an action still waiting when the
+// client closes fails at once with ErrClosed, not as a lost connection.
+func TestCloseFailsPendingWithErrClosed(t *testing.T) {
+	f := newFakeAMI(t)
+	arrived := make(chan struct{}, 1)
+	f.set(func(f *fakeAMI) { f.handler = func(*fakeConn, ami.Message) { arrived <- struct{}{} } }) // never answers
+	c, _ := connect(t, f.config())
+	errc := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, err := c.Do(ctx, ami.Action{Name: "Originate"})
+		errc <- err
+	}()
+	<-arrived
+	c.Close()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, ami.ErrClosed) || errors.Is(err, ami.ErrDisconnected) {
+			t.Fatalf("got %v, want ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the pending action outlived Close")
+	}
+}
+
 // TestLateSubscriberLearnsConnected: a subscription made after the login
 // starts with Connected, so its owner syncs instead of waiting forever.
 func TestLateSubscriberLearnsConnected(t *testing.T) {
