@@ -19,8 +19,7 @@ func memberships(qs []pbx.Queue, exten, iface string) []pbx.Member {
 	var out []pbx.Member
 	for _, q := range qs {
 		for _, m := range q.Members {
-			if (iface != "" && strings.EqualFold(m.Interface, iface)) ||
-				(exten != "" && (pbx.InterfaceExten(m.Interface) == exten || pbx.InterfaceExten(m.StateInterface) == exten)) {
+			if (iface != "" && strings.EqualFold(m.Interface, iface)) || (exten != "" && m.StandsFor(exten)) {
 				m.Queue = q.Name
 				out = append(out, m)
 			}

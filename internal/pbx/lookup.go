@@ -109,7 +109,7 @@ func (p *PBX) checkExten(exten string) error {
 	defer p.mu.RUnlock()
 	for _, q := range p.st.queues {
 		for _, m := range q.Members {
-			if memberIs(m, exten) {
+			if m.StandsFor(exten) {
 				return nil
 			}
 		}
@@ -128,7 +128,7 @@ func (p *PBX) membership(queue, exten string) (map[string]Member, error) {
 			continue
 		}
 		for _, m := range q.Members {
-			if memberIs(m, exten) {
+			if m.StandsFor(exten) {
 				out[name] = m
 			}
 		}
@@ -137,8 +137,4 @@ func (p *PBX) membership(queue, exten string) (map[string]Member, error) {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownQueue, queue)
 	}
 	return out, nil
-}
-
-func memberIs(m Member, exten string) bool {
-	return InterfaceExten(m.Interface) == exten || InterfaceExten(m.StateInterface) == exten
 }

@@ -79,6 +79,12 @@ type Member struct {
 	Dynamic        bool // added with QueueAdd (may be removed)
 }
 
+// StandsFor reports whether m is exten's membership: its interface or its
+// state interface is that extension's (see InterfaceExten).
+func (m Member) StandsFor(exten string) bool {
+	return InterfaceExten(m.Interface) == exten || InterfaceExten(m.StateInterface) == exten
+}
+
 // Queue is a queue and its members, in Asterisk's order.
 type Queue struct {
 	Name    string
