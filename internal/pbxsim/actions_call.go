@@ -86,10 +86,13 @@ func (s *Server) actionRedirect(sess *session, req ami.Message) {
 	}
 	sess.send(response(req, "Success", "Dual Redirect successful")...)
 	ectx, eexten := cmp.Or(req.Get("ExtraContext"), context), cmp.Or(req.Get("ExtraExten"), exten)
+	// When the two are bridged together, ch leaving dissolves the bridge
+	// and kicks extra out: kicked moves it instead of hanging it up, and
+	// is consumed. Otherwise extra is redirected on its own.
 	extra.kicked = func() { s.moveTo(extra, ectx, eexten) }
 	s.redirect(ch, context, exten)
-	if !extra.gone && extra.bridge == nil && extra.context != ectx {
-		s.moveTo(extra, ectx, eexten)
+	if extra.kicked != nil {
+		s.redirect(extra, ectx, eexten)
 	}
 }
 
