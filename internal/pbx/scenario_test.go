@@ -219,16 +219,32 @@ func TestQueueMembership(t *testing.T) {
 	}
 }
 
+// TestCommandsWhileDisconnected: with Asterisk away, every command that
+// would reach it fails at once with ErrNotConnected (the API's 503).
 func TestCommandsWhileDisconnected(t *testing.T) {
 	b := testbed.Start(t, testbed.Options{Registered: []string{"801"}})
 	b.AsteriskAway(time.Hour)
 	b.Eventually("disconnected", func() bool { return !b.Model.Connected() })
-	start := time.Now()
-	if _, err := b.Model.ClickToCall(testbed.Ctx(t), "801", "802"); !errors.Is(err, pbx.ErrNotConnected) {
-		t.Fatalf("click-to-call while down: %v", err)
-	}
-	if time.Since(start) > time.Second {
-		t.Fatal("command did not fail fast while disconnected")
+	ctx, db := testbed.Ctx(t), pbx.AstDB{P: b.Model}
+	for _, tc := range []struct {
+		name string
+		run  func() error
+	}{
+		{"click-to-call", func() error { _, err := b.Model.ClickToCall(ctx, "801", "802"); return err }},
+		{"pause", func() error { return b.Model.PauseMember(ctx, "630", "801", true, "") }},
+		{"login", func() error { return b.Model.AddMember(ctx, "632", "801") }},
+		{"logout", func() error { return b.Model.RemoveMember(ctx, "630", "801") }},
+		{"astdb put", func() error { return db.Put(ctx, "blacklist", "0501234567", "1") }},
+		{"astdb del", func() error { return db.Del(ctx, "blacklist", "0501234567") }},
+		{"astdb tree", func() error { _, err := db.Tree(ctx, "blacklist"); return err }},
+	} {
+		start := time.Now()
+		if err := tc.run(); !errors.Is(err, pbx.ErrNotConnected) {
+			t.Errorf("%s while down: %v", tc.name, err)
+		}
+		if time.Since(start) > time.Second {
+			t.Errorf("%s did not fail fast while disconnected", tc.name)
+		}
 	}
 }
 
