@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"maps"
-	"os"
-	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -56,14 +53,7 @@ func TestGoldenQueueCallNobodyLoggedIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.Eventually("caller in the queue", func() bool {
-		for _, c := range b.Model.Channels() {
-			if c.Name == caller && c.Application == "Queue" {
-				return true
-			}
-		}
-		return false
-	})
+	waitCaller(b, caller, "caller in the queue", func(c pbx.Channel) bool { return c.Application == "Queue" })
 	if err := sim.Hangup(caller, 16); err != nil {
 		t.Fatal(err)
 	}
@@ -158,14 +148,7 @@ func surveyOnAsterisk(t *testing.T, b *testbed.Bed) {
 	if err := b.Stage().Hangup(agents[0].Name, 16); err != nil {
 		t.Fatal(err)
 	}
-	b.Eventually("caller in the survey", func() bool {
-		for _, c := range b.Model.Channels() {
-			if c.Name == caller && c.Application == "Read" {
-				return true
-			}
-		}
-		return false
-	})
+	waitCaller(b, caller, "caller in the survey", func(c pbx.Channel) bool { return c.Application == "Read" })
 	time.Sleep(1100 * time.Millisecond) // feedbackTime counts whole seconds
 	if err := b.PressKeys(caller, "5"); err != nil {
 		t.Fatal(err)
@@ -195,9 +178,15 @@ func answered632(b *testbed.Bed) (caller, agent string) {
 
 func waitBridged(b *testbed.Bed, caller string) {
 	b.T.Helper()
-	b.Eventually("caller bridged to an agent", func() bool {
+	waitCaller(b, caller, "caller bridged to an agent", func(c pbx.Channel) bool { return c.BridgeID != "" })
+}
+
+// waitCaller waits until the model's channel named caller meets cond.
+func waitCaller(b *testbed.Bed, caller, what string, cond func(pbx.Channel) bool) {
+	b.T.Helper()
+	b.Eventually(what, func() bool {
 		for _, c := range b.Model.Channels() {
-			if c.Name == caller && c.BridgeID != "" {
+			if c.Name == caller && cond(c) {
 				return true
 			}
 		}
@@ -234,39 +223,18 @@ func goldenQueueCall(t *testing.T, b *testbed.Bed, name string) map[string]strin
 	if testbed.Real() {
 		realQueueCall(got[0])
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(got[0]); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join("testdata", "golden", name+".json")
-	if *update {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return pushed
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
+	path, out, want := goldenFile(t, name, got[0])
 	if testbed.Real() {
 		var w map[string]string
 		if err := json.Unmarshal(want, &w); err != nil {
 			t.Fatal(err)
 		}
 		realQueueCall(w)
-		var g map[string]string
-		_ = json.Unmarshal(buf.Bytes(), &g)
-		if !maps.Equal(g, w) {
-			t.Errorf("real Asterisk's cc_cdr differs from %s beyond timing:\ngot  %v\nwant %v", path, g, w)
+		if !maps.Equal(got[0], w) {
+			t.Errorf("real Asterisk's cc_cdr differs from %s beyond timing:\ngot  %v\nwant %v", path, got[0], w)
 		}
-		return pushed
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("cc_cdr differs from %s (run with -update after checking):\n%s", path, strings.TrimSpace(buf.String()))
+	} else if !bytes.Equal(out, want) {
+		t.Errorf("cc_cdr differs from %s (run with -update after checking):\n%s", path, bytes.TrimSpace(out))
 	}
 	return pushed
 }

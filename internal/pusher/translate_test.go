@@ -58,14 +58,7 @@ func TestGoldenInboundQueueCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.Eventually("agent connected", func() bool {
-		for _, c := range b.Model.Channels() {
-			if c.Name == caller && c.BridgeID != "" {
-				return true
-			}
-		}
-		return false
-	})
+	waitBridged(b, caller)
 	if err := sim.Hangup(caller, 16); err != nil {
 		t.Fatal(err)
 	}
@@ -142,33 +135,39 @@ func golden(t *testing.T, b *testbed.Bed, name string) []map[string]string {
 		}
 	}
 	normalise(got)
+	path, out, want := goldenFile(t, name, got)
+	if testbed.Real() {
+		sameShape(t, path, got, want)
+	} else if !bytes.Equal(out, want) {
+		t.Errorf("pushes differ from %s (run with -update after checking):\n%s", path, out)
+	}
+	return got
+}
+
+// goldenFile encodes v as the golden files hold it and reads the golden
+// file name; with -update it writes v there instead, so what it returns as
+// the file's content is v's.
+func goldenFile(t *testing.T, name string, v any) (path string, got, want []byte) {
+	t.Helper()
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(got); err != nil {
+	if err := enc.Encode(v); err != nil {
 		t.Fatal(err)
 	}
-	out := buf.Bytes()
-	path := filepath.Join("testdata", "golden", name+".json")
+	path = filepath.Join("testdata", "golden", name+".json")
 	if *update {
-		if err := os.WriteFile(path, out, 0o644); err != nil {
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		return got
+		return path, buf.Bytes(), buf.Bytes()
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("%v (run with -update to create it)", err)
 	}
-	if testbed.Real() {
-		sameShape(t, path, got, want)
-		return got
-	}
-	if !bytes.Equal(out, want) {
-		t.Errorf("pushes differ from %s (run with -update after checking):\n%s", path, out)
-	}
-	return got
+	return path, buf.Bytes(), want
 }
 
 // decode reads a push body back and checks it is one flat JSON object of
