@@ -1,6 +1,7 @@
 package pausetimer
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -20,10 +21,7 @@ func (t *Timer) agentCompleted(e pbx.AgentCompleted) {
 	if _, known := t.knownPause(uid); known || t.wrapOf(uid) != nil {
 		return // told twice
 	}
-	exten := e.Exten
-	if exten == "" {
-		exten = pbx.InterfaceExten(e.Interface)
-	}
+	exten := cmp.Or(e.Exten, pbx.InterfaceExten(e.Interface))
 	call := callRef{Uniqueid: uid, At: t.clock.Now()}
 	switch w := t.wraps[exten]; {
 	case exten == "":
@@ -213,10 +211,7 @@ func (t *Timer) deferOver(exten string) {
 // paused with a reason of their own. Events posted before our last pause
 // are stale, and our own pauses are ignored.
 func (t *Timer) memberPaused(e pbx.MemberPaused, seq uint64) {
-	exten := e.Exten
-	if exten == "" {
-		exten = pbx.InterfaceExten(e.Interface)
-	}
+	exten := cmp.Or(e.Exten, pbx.InterfaceExten(e.Interface))
 	w := t.wraps[exten]
 	if w == nil || w.Phase != running || seq <= w.mark {
 		return
