@@ -113,3 +113,62 @@ func TestRedirectDual(t *testing.T) {
 		}
 	}
 }
+
+// Hangup with Channel /regex/ hangs up every live channel whose name
+// matches, as a list; a regex that does not compile is refused.
+func TestHangupRegex(t *testing.T) {
+	t.Parallel()
+	sim := startSim(t, Options{Registered: []string{"800", "801", "802"}})
+	c := dialSim(t, sim)
+	c.login()
+	_, err := sim.Dial("800", "801")
+	must(t, err)
+	_, err = sim.Dial("802", "632")
+	must(t, err)
+	c.waitFor("802 in queue", isEvent("QueueCallerJoin", "SIP/802-"))
+	c.action("Action", "Hangup", "ActionID", "bad", "Channel", "/SIP/80[/")
+	if m := c.response("bad"); m.Response() != "Error" || m.Get("Message") != "Regex compile failed on: /SIP/80[/" {
+		t.Errorf("bad regex: %v", m)
+	}
+	c.action("Action", "Hangup", "ActionID", "re", "Channel", "/^SIP/80[01]-/")
+	if m := c.response("re"); m.Get("EventList") != "start" {
+		t.Fatalf("regex hangup: %v", m)
+	}
+	done := c.waitFor("ChannelsHungupListComplete", func(m ami.Message) bool {
+		return m.Event() == "ChannelsHungupListComplete" && m.ActionID() == "re"
+	})
+	if done.Get("ListItems") != "2" {
+		t.Errorf("ListItems %s, want 2", done.Get("ListItems"))
+	}
+	var hit []string
+	for _, m := range c.all() {
+		if m.Event() == "ChannelHungup" && m.ActionID() == "re" {
+			hit = append(hit, m.Get("Channel"))
+		}
+	}
+	if len(hit) != 2 || !strings.HasPrefix(hit[0], "SIP/800-") || !strings.HasPrefix(hit[1], "SIP/801-") {
+		t.Errorf("ChannelHungup items %v", hit)
+	}
+	c.waitFor("800 gone", isEvent("Hangup", "SIP/800-"))
+	c.waitFor("801 gone", isEvent("Hangup", "SIP/801-"))
+	if channelOf(sim, "SIP/802-") == "" {
+		t.Error("the regex hung up SIP/802 too")
+	}
+}
+
+// The control API's BlindTransfer names what is wrong.
+func TestBlindTransferRefused(t *testing.T) {
+	t.Parallel()
+	sim := startSim(t, Options{Registered: []string{"800", "801"}})
+	if err := sim.BlindTransfer("SIP/800-ffffffff", "801"); err == nil || !strings.Contains(err.Error(), "SIP/800-ffffffff") {
+		t.Errorf("unknown channel: %v", err)
+	}
+	_, err := sim.Dial("800", "801")
+	must(t, err)
+	if err := sim.BlindTransfer(channelOf(sim, "SIP/800-"), "802"); err == nil {
+		t.Error("transfer of a call not bridged accepted")
+	}
+	if channelOf(sim, "SIP/800-") == "" {
+		t.Error("the refused transfer hung the caller up")
+	}
+}

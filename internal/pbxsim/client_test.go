@@ -110,7 +110,6 @@ func (c *testClient) response(id string) ami.Message {
 // event waits for the n-th (1-based) event named name.
 func (c *testClient) event(name string, n int) ami.Message {
 	c.t.Helper()
-	c.t.Helper()
 	deadline := time.After(5 * time.Second)
 	for {
 		seen := 0
