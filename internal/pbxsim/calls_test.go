@@ -56,6 +56,14 @@ func TestInternalCall(t *testing.T) {
 	if bridged != 2 {
 		t.Errorf("%d channels in the bridge", bridged)
 	}
+	c.action("Action", "Status", "ActionID", "st", "Channel", b)
+	item := c.waitFor("Status item", func(m ami.Message) bool { return m.Event() == "Status" && m.ActionID() == "st" })
+	if item.Get("Channel") != b || item.Get("Type") != "SIP" || item.Get("BridgeID") != enter.Get("BridgeUniqueid") {
+		t.Errorf("Status of %s: %v", b, item)
+	}
+	if done := c.waitFor("StatusComplete", func(m ami.Message) bool { return m.Event() == "StatusComplete" }); done.Get("ListItems") != "1" {
+		t.Errorf("Status of one channel: %v", done)
+	}
 	must(t, sim.Hangup(b, 16))
 	c.event("BridgeDestroy", 1)
 	c.waitFor("caller hangup", func(m ami.Message) bool { return m.Event() == "Hangup" && m.Get("Channel") == a })
