@@ -80,7 +80,8 @@ func (s *Server) dispatch(sess *session, req ami.Message) postAction {
 		sess.send(response(req, "Error", "Missing action in request")...)
 		return postNone
 	}
-	switch strings.ToLower(name) {
+	lower := strings.ToLower(name)
+	switch lower {
 	case "login":
 		return s.actionLogin(sess, req)
 	case "challenge":
@@ -94,8 +95,8 @@ func (s *Server) dispatch(sess *session, req ami.Message) postAction {
 		sess.send(response(req, "Error", "Permission denied")...)
 		return postNone
 	}
-	fn, ok := actions[strings.ToLower(name)]
-	if !ok || (s.opts.NoChanSIP && strings.EqualFold(name, "SIPpeers")) {
+	fn, ok := actions[lower]
+	if !ok || (s.opts.NoChanSIP && lower == "sippeers") {
 		sess.send(response(req, "Error", fmt.Sprintf("Invalid/unknown command: %s. Use Action: ListCommands to show available commands.", name))...)
 		s.badRequest(sess, name)
 		return postNone

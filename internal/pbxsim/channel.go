@@ -102,7 +102,7 @@ type channel struct {
 	targetQueue string
 	// qc is set while the channel is a caller inside a queue.
 	qc *queueCaller
-	// spying / spiedBy link ChanSpy spies and their targets.
+	// spying is the target of a ChanSpy spy, spyOpts its options.
 	spying  *channel
 	spyOpts string
 	// vars are the channel variables, most recently set first (the order

@@ -214,9 +214,7 @@ func (s *Server) originateLeg(o *originate, ch *channel) {
 	ch.progress = func(p progress) {
 		switch p {
 		case progRinging:
-			if ch.state != stateRinging {
-				ch.state = stateRinging
-			}
+			ch.state = stateRinging
 			s.dialEvent("DialState", nil, ch, "DialStatus", "RINGING")
 		case progBusy:
 			ch.epoch++
