@@ -23,8 +23,10 @@ import (
 // messages, each reduced to its Event (or Response) name, the values of
 // Privilege, Response, EventList and Message (constant texts in Asterisk)
 // and of Location and Interface (queue members, whose order is app_queue's),
-// the Status of QueueMemberAdded, and the sorted multiset of its header keys. Ids, times, counters and the
-// like naturally differ and are not compared.
+// the Variable of VarSet (which variables a channel gets, in which order),
+// the Status of QueueMemberAdded, and the sorted multiset of its header
+// keys. Ids, times, counters and the like naturally differ and are not
+// compared.
 //
 // Streams: Asterisk publishes from many threads, so the global interleaving
 // of events of different channels (and of responses with events) is not
@@ -318,7 +320,8 @@ func signature(m ami.Message) string {
 	fixed := ""
 	// Location and Interface name queue members: QueueStatus lists them in
 	// app_queue's hash order and ringall rings them in the reverse of it.
-	for _, k := range []string{"Privilege", "Response", "EventList", "Message", "Location", "Interface"} {
+	// Variable names what a VarSet sets; its Value is often an id or a time.
+	for _, k := range []string{"Privilege", "Response", "EventList", "Message", "Location", "Interface", "Variable"} {
 		if v, ok := m.Lookup(k); ok {
 			fixed += fmt.Sprintf(" %s=%q", k, v)
 		}
