@@ -174,3 +174,43 @@ func TestReceiverLeftOutOfConfig(t *testing.T) {
 		t.Errorf("%d requests to a, want %d: what it accepted was sent again", n, len(evs)+1)
 	}
 }
+
+// TestRetryStateSurvivesRestart: an event's attempts and its age count on
+// across a restart, so one that keeps failing becomes a dead letter MaxAge
+// after it was queued, however often the daemon restarts meanwhile.
+func TestRetryStateSurvivesRestart(t *testing.T) {
+	t.Parallel()
+	h := newHook(t, status(http.StatusInternalServerError))
+	db := openDB(t, filepath.Join(t.TempDir(), "push.db"))
+	clk := &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+	opts := testOptions(t, h.url())
+	opts.MaxAge = time.Hour
+	opts.Now = clk.Now // frozen: the retry after the first attempt is never due
+	p, err := Open(db, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendAll(t, p, testEvents(1, 1))
+	waitFor(t, 5*time.Second, "the first attempt failed", func() bool { return p.Stats()[0].Retried == 1 })
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	clk.Add(opts.MaxAge) // the daemon was down for the rest of the event's life
+	p, err = Open(db, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	var dead []DeadLetter
+	waitFor(t, 5*time.Second, "the event among the dead letters", func() bool {
+		dead, err = p.DeadLetters(Filter{})
+		return err == nil && len(dead) == 1
+	})
+	if dl := dead[0]; dl.Attempts != 2 || dl.LastError != "HTTP 500 Internal Server Error" {
+		t.Errorf("dead letter %+v: want 2 attempts (one before the restart, one after)", dl)
+	}
+	if n := len(h.requests()); n != 2 {
+		t.Errorf("%d requests, want one before the restart and one after", n)
+	}
+}
