@@ -287,13 +287,16 @@ func (t *queueTrack) finish(at time.Time) QueueCall {
 	if t.joined.IsZero() {
 		return c
 	}
+	// Without Asterisk's HoldTime the wait is measured between two events'
+	// arrival, to the nearest second: a few milliseconds of delivery must
+	// not make a queue's 60 s timeout a 59 s wait.
 	switch {
 	case t.abandoned:
 		c.QueueTime = t.abandonFor
 	case !t.left.IsZero():
-		c.QueueTime = t.left.Sub(t.joined)
+		c.QueueTime = t.left.Sub(t.joined).Round(time.Second)
 	default:
-		c.QueueTime = at.Sub(t.joined)
+		c.QueueTime = at.Sub(t.joined).Round(time.Second)
 	}
 	c.RingTime = time.Duration(t.ringMs) * time.Millisecond
 	switch {
