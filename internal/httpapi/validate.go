@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/coocenter/coocenterd/internal/pbx"
 )
 
 // A kind is what a parameter may hold. Everything that reaches AMI is
@@ -23,7 +25,7 @@ var (
 	queueName   = kind{valid: isWord(64), must: "a queue name: letters, digits, _ or -, at most 64 characters"}
 	onOff       = kind{valid: oneOf("on", "off"), must: `"on" or "off"`, fold: true}
 	spyMode     = kind{valid: oneOf("listen", "whisper", "barge"), must: `"listen", "whisper" or "barge"`, fold: true}
-	reasonText  = kind{valid: isASCIIText(64, true), must: "printable ASCII text, at most 64 characters"} // as the pbx package sends a pause reason
+	reasonText  = kind{valid: pbx.ValidReason, must: "printable ASCII text, at most 64 characters"} // what the pbx package sends as a pause reason
 )
 
 // validator reads parameters and keeps the first problem, so a handler
