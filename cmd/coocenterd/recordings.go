@@ -49,6 +49,6 @@ func recordingURL(m config.Monitor, links *recordings.Links, now func() time.Tim
 		if !ok {
 			return ""
 		}
-		return m.LinkBase + httpapi.MonitorPath(name) + "?" + links.Sign(name, now().Add(m.LinkTTL)).Encode()
+		return m.LinkBase + httpapi.SignedMonitorPath(links, name, now().Add(m.LinkTTL))
 	}
 }
