@@ -79,6 +79,8 @@ type channel struct {
 	bridge   *bridge
 	gone     bool
 	epoch    int // bumped when the channel changes activity; stale timers drop
+	// rtp is how far chan_sip got with the RTP statistics of a SIP channel.
+	rtp rtpStage
 
 	// hangup ends the channel's current activity when a hangup is asked for
 	// (AMI Hangup, the far end, a bridge dissolving). requested says whether

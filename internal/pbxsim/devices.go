@@ -91,6 +91,14 @@ type device struct {
 	autoSet       bool // autoAnswer set per device, overriding Options
 	regTime       time.Time
 	hintState     int // last ExtensionStatus sent
+	// shown is the last DeviceStateChange published: Asterisk publishes a
+	// cachable device state only when it differs from its cache
+	// (ast_publish_device_state_full; ami-14: SIP/801 dialling out is
+	// INUSE, and stays so, unannounced, when the call is answered). The
+	// cache is updated asynchronously, so two changes at the same moment
+	// both pass: a phone that starts ringing (chan_sip's ringing counter
+	// and the channel going Ringing) shows RINGING twice (ami-11, ami-12).
+	shown devState
 }
 
 func (d *device) id() string { return d.tech + "/" + d.name }
@@ -165,6 +173,10 @@ func (s *Server) deviceChanged(d *device) {
 		return
 	}
 	st := s.deviceState(d)
+	if st == d.shown && st != devRinging {
+		return
+	}
+	d.shown = st
 	s.emit(classCall, "DeviceStateChange", hdrs("Device", d.id(), "State", st.String())...)
 	s.hintChanged(d, st)
 	s.membersChanged(d.id(), st)
@@ -260,6 +272,7 @@ func (s *Server) unregister(name string) error {
 		s.hintChanged(d, devUnavailable)
 		s.contactStatus(d, "Removed", "0")
 	}
+	d.shown = devUnavailable
 	s.emit(classCall, "DeviceStateChange", hdrs("Device", d.id(), "State", devUnavailable.String())...)
 	s.membersChanged(d.id(), devUnavailable)
 	return nil
@@ -272,12 +285,20 @@ func (s *Server) contactStatus(d *device, status, rtt string) {
 
 // securityEvent publishes a res_security_log event about a phone.
 func (s *Server) securityEvent(name string, d *device, extraKey, extraValue string) {
+	s.securityEventAs(name, d, d.name, extraKey, extraValue)
+}
+
+// securityEventAs is securityEvent naming another account: chan_sip names
+// an INVITE's challenge after its From URI and its success after the
+// dialled extension (ami-14: ChallengeSent sip:801@127.0.0.1, then
+// SuccessfulAuth 802, for 801 calling 802).
+func (s *Server) securityEventAs(name string, d *device, account, extraKey, extraValue string) {
 	local := "IPV4/UDP/127.0.0.1/5060"
 	if d.tech == "PJSIP" {
 		local = "IPV4/UDP/127.0.0.1/5160"
 	}
 	s.emit(classSecurity, name, hdrs("EventTV", eventTV(time.Now()), "Severity", "Informational", "Service", d.tech,
-		"EventVersion", "1", "AccountID", d.name, "SessionID", fmt.Sprintf("%d-%s@127.0.0.1", d.port, d.name),
+		"EventVersion", "1", "AccountID", account, "SessionID", fmt.Sprintf("%d-%s@127.0.0.1", d.port, d.name),
 		"LocalAddress", local, "RemoteAddress", fmt.Sprintf("IPV4/UDP/127.0.0.1/%d", d.port), extraKey, extraValue)...)
 }
 

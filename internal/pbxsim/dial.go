@@ -116,7 +116,9 @@ func (s *Server) dialRinging(d *dialCall) {
 	caller := d.caller
 	s.setDurationVars(caller, "RINGTIME", time.Since(d.start))
 	s.dialEvent("DialState", caller, d.callee, "DialStatus", "RINGING")
-	if caller.state != stateUp && caller.state != stateRinging {
+	// A phone that dials hears the ringing (180) but its channel stays in
+	// Ring (ami-14: SIP/801 calling 802).
+	if caller.dev == nil && caller.state != stateUp && caller.state != stateRinging {
 		s.setState(caller, stateRinging)
 	}
 }
@@ -215,7 +217,7 @@ func (s *Server) dialAnswered(d *dialCall) {
 // (ami-11: the AMI Hangup of SIP/801).
 func (s *Server) dialCallerHangup(d *dialCall, cause int, requested bool) {
 	caller := d.caller
-	if requested {
+	if requested && !s.sipBye(caller, cause) {
 		s.chanEvent(classCall, "HangupRequest", caller, hdrs("Cause", itoa(cause))...)
 	}
 	caller.kicked = nil

@@ -65,27 +65,60 @@ var rtpStats = []string{
 	"RTPAUDIOQOSMES", "minrxmes=0.000000;maxrxmes=0.000000",
 }
 
+// rtpStage is how far chan_sip got with a channel's RTP statistics.
+type rtpStage int
+
+const (
+	rtpLive    rtpStage = iota // media flowing: all statistics follow at hangup
+	rtpPeerBye                 // set by the bridge peer's BYE: RTPAUDIOQOS once more at hangup
+	rtpBye                     // set by its own BYE: nothing more
+)
+
 // rtpQoSVars are the variables chan_sip sets on a channel that hangs up:
 // the five RTP statistics when the call's media stops, RTPAUDIOQOS again
-// as the channel goes (ami-06, ami-11).
+// as the channel goes (ami-06, ami-11); after a BYE set them, only what is
+// left (see sipBye).
 func (s *Server) rtpQoSVars(ch *channel) {
 	if ch.dev == nil || ch.dev.tech != "SIP" {
 		return
 	}
-	s.setVars(ch, rtpStats...)
-	s.setVars(ch, rtpStats[:2]...)
+	switch ch.rtp {
+	case rtpLive:
+		s.setVars(ch, rtpStats...)
+		s.setVars(ch, rtpStats[:2]...)
+	case rtpPeerBye:
+		s.setVars(ch, rtpStats[:2]...)
+	}
+	ch.rtp = rtpBye
 }
 
 // sipBye is a chan_sip phone hanging up a bridged call (BYE): the RTP
 // statistics go on its channel and, as RTPAUDIOQOS*BRIDGED, on the bridge
 // peers, before the HangupRequest, and not again as the channel goes
-// (ami-13, lines 3550-3768: SIP/804 hangs up the queue call; ami-15). It
+// (ami-13, lines 3550-3768: SIP/804 hangs up the queue call). A bridged SIP
+// peer gets its own statistics too, and gives them to ch as *BRIDGED; it
+// sets RTPAUDIOQOS once more as it goes (ami-14: 801 hangs up on 802). It
 // reports false, doing nothing, for any other channel. The caller leaves
 // the bridge and destroys ch afterwards.
 func (s *Server) sipBye(ch *channel, cause int) bool {
 	if ch.dev == nil || ch.dev.tech != "SIP" || ch.bridge == nil {
 		return false
 	}
+	s.rtpStatsOf(ch)
+	ch.rtp = rtpBye
+	for _, p := range ch.bridge.members {
+		if p != ch && !p.gone && p.dev != nil && p.dev.tech == "SIP" && p.rtp == rtpLive {
+			s.rtpStatsOf(p)
+			p.rtp = rtpPeerBye
+		}
+	}
+	s.chanEvent(classCall, "HangupRequest", ch, hdrs("Cause", itoa(cause))...)
+	return true
+}
+
+// rtpStatsOf sets ch's RTP statistics on ch and, as *BRIDGED, on its
+// bridge peers.
+func (s *Server) rtpStatsOf(ch *channel) {
 	for i := 0; i < len(rtpStats); i += 2 {
 		s.setVar(ch, rtpStats[i], rtpStats[i+1])
 		for _, p := range ch.bridge.members {
@@ -94,6 +127,4 @@ func (s *Server) sipBye(ch *channel, cause int) bool {
 			}
 		}
 	}
-	s.chanEvent(classCall, "HangupRequest", ch, hdrs("Cause", itoa(cause))...)
-	return true
 }
