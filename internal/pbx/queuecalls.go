@@ -26,6 +26,10 @@ type queueTrack struct {
 	completed  time.Time // AgentComplete
 	abandoned  bool
 	abandonFor time.Duration
+	// queueEnded: Queue set QUEUESTATUS (TIMEOUT, LEAVEEMPTY...): the
+	// queue ended the wait, not the caller, though app_queue reports
+	// QueueCallerAbandon for it too (ami-15: the 20 s wait runs out).
+	queueEnded bool
 	rang       bool      // AgentCalled: some member was offered the call
 	ringMs     int       // AgentRingNoAnswer RingTime, summed
 	nobody     bool      // nobody logged in to the queue when the caller joined
@@ -155,6 +159,11 @@ func (p *PBX) applyQueue(name string, m ami.Message, at time.Time) []Event {
 			t.call.ForwardNumber = m.Get("Extension")
 		}
 	case "varset":
+		if strings.EqualFold(m.Get("Variable"), "QUEUESTATUS") {
+			if t, ok := p.st.queueCalls[m.Get("Uniqueid")]; ok && m.Get("Value") != "" {
+				t.queueEnded = true
+			}
+		}
 		if strings.EqualFold(m.Get("Variable"), "MIXMONITOR_FILENAME") {
 			// The queue call's own recording; a transfer's is another's.
 			if t := p.trackOf(m.Get("Uniqueid")); t != nil && t.call.RecordFile == "" {
@@ -302,7 +311,7 @@ func (t *queueTrack) finish(at time.Time) QueueCall {
 	switch {
 	case t.nobody:
 		c.MissCause = "NO_AGENT_LOGIN"
-	case t.abandoned && t.abandonFor < abandonGrace:
+	case t.abandoned && !t.queueEnded && t.abandonFor < abandonGrace:
 		c.MissCause = "MEMBER_CANCEL"
 	case t.rang:
 		c.MissCause = "NO_AGENT_ANSWER"

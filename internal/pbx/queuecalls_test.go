@@ -70,6 +70,9 @@ func TestQueueCallRules(t *testing.T) {
 		{"gave up after 10 s, agents rang", queueTrack{joined: at(2), rang: true, ringMs: 15000, abandoned: true, abandonFor: 10 * time.Second}, 12, "queue", "NO_AGENT_ANSWER", "caller", 10 * time.Second, 0},
 		{"gave up after 10 s, nobody free", queueTrack{joined: at(2), abandoned: true, abandonFor: 30 * time.Second}, 32, "queue", "NO_ASSIGN", "caller", 30 * time.Second, 0},
 		{"queue timed out", queueTrack{joined: at(2), left: at(62), rang: true}, 63, "queue", "NO_AGENT_ANSWER", "caller", 60 * time.Second, 0},
+		// app_queue reports a wait that ran out as QueueCallerAbandon, then
+		// sets QUEUESTATUS TIMEOUT: not a caller giving up (ami-15).
+		{"queue timed out within 10 s", queueTrack{joined: at(2), left: at(7), rang: true, abandoned: true, abandonFor: 5 * time.Second, queueEnded: true}, 8, "queue", "NO_AGENT_ANSWER", "caller", 5 * time.Second, 0},
 		// The join event came 3 ms late: the wait is still the queue's 60 s.
 		{"queue timed out, join seen late", queueTrack{joined: at(2).Add(3 * time.Millisecond), left: at(62), rang: true}, 63, "queue", "NO_AGENT_ANSWER", "caller", 60 * time.Second, 0},
 		{"answered, agent hung up", queueTrack{joined: at(2), connected: true, completed: at(40), reason: "agent"}, 40, "bridged", "", "agent", 0, 0},

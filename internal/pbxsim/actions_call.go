@@ -113,7 +113,9 @@ func (s *Server) moveTo(ch *channel, context, exten string) {
 	}
 	ch.epoch++
 	if qc := ch.qc; qc != nil && qc.connected == nil {
-		s.cancelLegs(qc, nil)
+		// The redirected caller reads as gone to wait_for_answer, which
+		// cancels the members before hangupcalls does.
+		s.cancelLegs(qc, nil, true)
 		s.leaveQueue(qc)
 		ch.qc = nil
 	}

@@ -92,6 +92,10 @@ type channel struct {
 	// recorded in the dialer's CDRs, not their own.
 	dialed bool
 	cdrs   []*cdrRecord
+	// cdrPending: the last CDR ended with a dial nobody answered; the CDR
+	// engine opens a new record if the channel goes on in the dialplan
+	// (ami-15: after Queue times out, Hangup() gets its own record).
+	cdrPending bool
 	// progress tells the dialer of this channel that it rings, answered or
 	// is busy.
 	progress func(progress)
@@ -199,6 +203,10 @@ func (s *Server) newchannelEvent(ch *channel) { s.chanEvent(classCall, "Newchann
 
 // newexten runs one dialplan priority: Newexten, and the app becomes current.
 func (s *Server) newexten(ch *channel, prio int, app, data string) {
+	if ch.cdrPending {
+		ch.cdrPending = false
+		ch.cdrs = append(ch.cdrs, &cdrRecord{dst: ch.exten, dstContext: ch.context, start: time.Now()})
+	}
 	ch.prio, ch.app, ch.appData = prio, app, data
 	s.chanEvent(classDialplan, "Newexten", ch, hdrs("Extension", ch.exten, "Application", app, "AppData", data)...)
 }

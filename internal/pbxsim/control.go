@@ -74,6 +74,22 @@ func (s *Server) SetAutoAnswer(peer string, d time.Duration) error {
 	return nil
 }
 
+// SetQualify says whether phone peer answers chan_sip's qualify OPTIONS,
+// which brings PeerStatus Reachable after its first registration since the
+// PBX started. Unset, a phone answers them when it answers calls by itself
+// (sipp's scenarios); a phone that rings until told and still answers
+// OPTIONS, as the testbed's SIP phones do, needs SetQualify(peer, true).
+func (s *Server) SetQualify(peer string, answers bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	dev, err := s.lookupDevice(peer)
+	if err != nil {
+		return err
+	}
+	dev.qualify, dev.qualifySet = answers, true
+	return nil
+}
+
 // Dial makes the registered phone from ("800", "SIP/800") call exten to in
 // context internal, and returns the phone's channel name.
 func (s *Server) Dial(from, to string) (string, error) {

@@ -89,8 +89,11 @@ type device struct {
 	rtt           time.Duration
 	autoAnswer    time.Duration
 	autoSet       bool // autoAnswer set per device, overriding Options
-	regTime       time.Time
-	hintState     int // last ExtensionStatus sent
+	// qualify: the phone answers qualify OPTIONS, when qualifySet (else
+	// when it answers calls by itself).
+	qualify, qualifySet bool
+	regTime             time.Time
+	hintState           int // last ExtensionStatus sent
 	// shown is the last DeviceStateChange published: Asterisk publishes a
 	// cachable device state only when it differs from its cache
 	// (ast_publish_device_state_full; ami-14: SIP/801 dialling out is
@@ -213,7 +216,7 @@ func (s *Server) register(name string, announce bool) error {
 	}
 	d.registered = true
 	d.regTime = time.Now()
-	d.qualified = d.tech == "PJSIP" || s.autoAnswerOf(d) > 0
+	d.qualified = d.tech == "PJSIP" || (d.qualifySet && d.qualify) || (!d.qualifySet && s.autoAnswerOf(d) > 0)
 	reachable := d.qualified && !d.lastQualified
 	d.lastQualified = d.lastQualified || d.qualified
 	d.rtt = time.Millisecond

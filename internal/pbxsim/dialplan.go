@@ -250,7 +250,7 @@ func (s *Server) planInbound(ch *channel) {
 	s.newexten(ch, 5, "Wait", "1")
 	s.later(ch, s.opts.Timing.IVRWait, func() {
 		ivr(6, "to-queue")
-		s.newexten(ch, 7, "Queue", q+",r,,,300")
+		s.newexten(ch, 7, "Queue", q+",r,,,20")
 		s.enterQueue(ch, s.findQueue(q), func() { s.dialplanHangup(ch, 8) })
 	})
 }

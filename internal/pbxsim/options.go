@@ -41,7 +41,11 @@ type Timing struct {
 	DialTimeout   time.Duration // Dial(SIP/${EXTEN},30): how long a phone rings
 	QueueTimeout  time.Duration // queues.conf timeout: how long one member rings
 	QueueRetry    time.Duration // queues.conf retry: pause between ring attempts
-	QueueMaxWait  time.Duration // Queue(...,300): longest wait of a caller
+	// QueueMaxWait is the longest wait of a caller in a queue: the lab
+	// dialplan's Queue(${TARGETQ},r,,,20) for inbound calls (a phone
+	// dialling 63X directly gets Queue(${EXTEN},r,,,300) on Asterisk,
+	// the same wait in pbxsim).
+	QueueMaxWait  time.Duration
 	IVRWait       time.Duration // Wait(1) between the two IVRStep events
 	SlowAnswer    time.Duration // slow-<x>@fake-phone rings this long, then answers
 	FakePhoneHold time.Duration // Wait(600): how long a fake phone stays up
@@ -59,7 +63,7 @@ func DefaultTiming() Timing {
 		DialTimeout:   30 * time.Second,
 		QueueTimeout:  15 * time.Second,
 		QueueRetry:    2 * time.Second,
-		QueueMaxWait:  300 * time.Second,
+		QueueMaxWait:  20 * time.Second,
 		IVRWait:       time.Second,
 		SlowAnswer:    5 * time.Second,
 		FakePhoneHold: 600 * time.Second,

@@ -18,6 +18,7 @@ type queueCaller struct {
 	ch        *channel
 	q         *queue
 	joined    time.Time
+	expire    time.Time // the caller's wait ends (Queue's timeout argument)
 	pos       int
 	legs      []*queueLeg
 	ringLoop  bool // members are being rung right now
@@ -37,20 +38,25 @@ type queueLeg struct {
 
 func (qc *queueCaller) hold() int { return int(time.Since(qc.joined) / time.Second) }
 
-// enterQueue is Queue(<q>,r,,,300) for ch; next runs when Queue returns.
+// expired: the caller's wait is over. app_queue looks at it between ring
+// attempts and after each retry pause, not in the middle of a pause.
+func (qc *queueCaller) expired() bool { return !time.Now().Before(qc.expire) }
+
+// enterQueue is Queue(<q>,r,,,<QueueMaxWait>) for ch; next runs when Queue
+// returns.
 func (s *Server) enterQueue(ch *channel, q *queue, next func()) {
 	if q == nil {
 		next()
 		return
 	}
 	s.setVars(ch, "ANSWEREDTIME", "", "ANSWEREDTIME_MS", "", "DIALEDTIME", "", "DIALEDTIME_MS", "", "QUEUEWAIT", "", "QUEUEWAIT_MS", "")
-	qc := &queueCaller{ch: ch, q: q, joined: time.Now(), pos: len(q.callers) + 1, done: next}
+	now := time.Now()
+	qc := &queueCaller{ch: ch, q: q, joined: now, expire: now.Add(s.opts.Timing.QueueMaxWait), pos: len(q.callers) + 1, done: next}
 	q.callers = append(q.callers, qc)
 	ch.qc = qc
 	s.queueCallsChanged(q)
 	s.chanEvent(classAgent, "QueueCallerJoin", ch, hdrs("Queue", q.name, "Position", itoa(qc.pos), "Count", itoa(len(q.callers)))...)
 	ch.hangup = func(cause int, requested bool) { s.queueAbandon(qc, cause, requested) }
-	s.later(ch, s.opts.Timing.QueueMaxWait, func() { s.queueTimeout(qc) })
 	s.queueTry(qc)
 }
 
@@ -73,6 +79,10 @@ func (s *Server) kickQueue(q *queue) {
 // before 801 (ami-03) although QueueStatus lists 801 first (ami-01).
 func (s *Server) queueTry(qc *queueCaller) {
 	if qc.ch.gone || qc.connected != nil || len(qc.legs) > 0 || qc.ringLoop {
+		return
+	}
+	if qc.expired() {
+		s.queueTimeout(qc)
 		return
 	}
 	qc.ringLoop = true
@@ -104,6 +114,10 @@ func (s *Server) queueRetry(qc *queueCaller) {
 	qc.retrying = true
 	s.later(qc.ch, s.opts.Timing.QueueRetry, func() {
 		qc.retrying = false
+		if qc.expired() {
+			s.queueTimeout(qc)
+			return
+		}
 		s.queueTry(qc)
 	})
 }
@@ -149,7 +163,10 @@ func (s *Server) queueRing(qc *queueCaller, m *member) *queueLeg {
 		s.setConnected(ch, caller.cidNum, caller.cidName)
 		s.dialEvent("DialState", caller, ch, "DialStatus", "RINGING")
 	}
-	s.later(leg.ch, s.opts.Timing.QueueTimeout, func() { s.queueLegFailed(qc, leg, "NOANSWER", 0, true) })
+	// A member rings for the queue's timeout, or until the caller's wait
+	// ends if that comes first (try_calling).
+	ring := min(s.opts.Timing.QueueTimeout, max(time.Until(qc.expire), 0))
+	s.later(leg.ch, ring, func() { s.queueRingTimeout(qc) })
 	return leg
 }
 
@@ -159,7 +176,7 @@ func (s *Server) queueLegHandlers(qc *queueCaller, leg *queueLeg) {
 		switch {
 		case qc.connected != nil:
 		case p == progBusy:
-			s.queueLegFailed(qc, leg, "BUSY", 17, false)
+			s.queueLegFailed(qc, leg, "BUSY", 17)
 		case p == progAnswer:
 			leg.answered = true
 			if !qc.ringLoop {
@@ -175,17 +192,14 @@ func (s *Server) queueLegHandlers(qc *queueCaller, leg *queueLeg) {
 		if cause == 17 || cause == 21 {
 			status = "BUSY"
 		}
-		s.queueLegFailed(qc, leg, status, cause, false)
+		s.queueLegFailed(qc, leg, status, cause)
 	}
 }
 
-// queueLegFailed ends one ringing member: it did not answer or refused.
-func (s *Server) queueLegFailed(qc *queueCaller, leg *queueLeg, status string, cause int, timeout bool) {
+// queueLegFailed ends one ringing member: it refused or hung up.
+func (s *Server) queueLegFailed(qc *queueCaller, leg *queueLeg, status string, cause int) {
 	if qc.connected != nil || !s.dropLeg(qc, leg) {
 		return
-	}
-	if timeout {
-		s.agentEvent("AgentRingNoAnswer", qc, leg, "RingTime", itoa(int(time.Since(leg.started)/time.Millisecond)))
 	}
 	s.dialEvent("DialEnd", qc.ch, leg.ch, "DialStatus", status)
 	leg.m.ringing = false
@@ -194,7 +208,35 @@ func (s *Server) queueLegFailed(qc *queueCaller, leg *queueLeg, status string, c
 		leg.ch.epoch++
 		s.destroy(leg.ch, cause)
 	}
-	if len(qc.legs) == 0 {
+	s.queueAttemptOver(qc)
+}
+
+// queueRingTimeout ends a ring attempt nobody answered: every member
+// still ringing gets AgentRingNoAnswer, then DialEnd NOANSWER
+// (wait_for_answer), then DialEnd CANCEL as app_queue hangs them up
+// (hangupcalls; ami-15).
+func (s *Server) queueRingTimeout(qc *queueCaller) {
+	if qc.connected != nil || len(qc.legs) == 0 {
+		return
+	}
+	for _, l := range qc.legs {
+		s.agentEvent("AgentRingNoAnswer", qc, l, "RingTime", itoa(int(time.Since(l.started)/time.Millisecond)))
+	}
+	for _, l := range qc.legs {
+		s.dialEvent("DialEnd", qc.ch, l.ch, "DialStatus", "NOANSWER")
+	}
+	s.cancelLegs(qc, nil, false)
+	s.queueAttemptOver(qc)
+}
+
+// queueAttemptOver: once no member of an attempt rings any more, the
+// caller's wait is over or the queue pauses for retry.
+func (s *Server) queueAttemptOver(qc *queueCaller) {
+	switch {
+	case len(qc.legs) > 0 || qc.ch.gone:
+	case qc.expired():
+		s.queueTimeout(qc)
+	default:
 		s.queueRetry(qc)
 	}
 }
@@ -209,14 +251,16 @@ func (s *Server) dropLeg(qc *queueCaller, leg *queueLeg) bool {
 	return false
 }
 
-// cancelLegs hangs up every member still ringing (DialEnd CANCEL).
-func (s *Server) cancelLegs(qc *queueCaller, except *queueLeg) {
+// cancelLegs hangs up every member still ringing (DialEnd CANCEL, from
+// hangupcalls). When the caller went (callerLeft), wait_for_answer has
+// published DialEnd CANCEL for each already (ami-16).
+func (s *Server) cancelLegs(qc *queueCaller, except *queueLeg, callerLeft bool) {
 	for _, l := range qc.legs {
 		if l == except {
 			continue
 		}
 		s.dialEvent("DialEnd", qc.ch, l.ch, "DialStatus", "CANCEL")
-		if l.answered {
+		if l.answered || callerLeft {
 			s.dialEvent("DialEnd", qc.ch, l.ch, "DialStatus", "CANCEL")
 		}
 		l.m.ringing = false
@@ -240,21 +284,23 @@ func (s *Server) noAnswerCDR(qc *queueCaller, leg *queueLeg) {
 	c := qc.ch
 	c.cdrs = append(c.cdrs, &cdrRecord{dst: c.exten, dstContext: c.context, dstChannel: leg.ch.name,
 		lastApp: "Queue", lastData: c.appData, start: qc.joined, disposition: "NO ANSWER"})
+	c.cdrPending = true
 }
 
-// leaveQueue takes the caller off the waiting list.
+// leaveQueue takes the caller off the waiting list: QueueCallerLeave,
+// then QUEUEPOSITION, its place when it left (leave_queue).
 func (s *Server) leaveQueue(qc *queueCaller) {
 	q := qc.q
-	pos := 0
-	for i, c := range q.callers {
-		if c == qc {
-			pos = i + 1
-			q.callers = append(q.callers[:i], q.callers[i+1:]...)
-			break
-		}
-	}
+	pos := qc.position()
+	q.callers = slices.DeleteFunc(q.callers, func(c *queueCaller) bool { return c == qc })
 	s.queueCallsChanged(q)
 	s.chanEvent(classAgent, "QueueCallerLeave", qc.ch, hdrs("Queue", q.name, "Position", itoa(pos), "Count", itoa(len(q.callers)))...)
+	s.setVar(qc.ch, "QUEUEPOSITION", itoa(pos))
+}
+
+// position is the caller's place in its queue now, 1 for the first.
+func (qc *queueCaller) position() int {
+	return slices.Index(qc.q.callers, qc) + 1
 }
 
 // agentEvent publishes AgentCalled / AgentRingNoAnswer / AgentConnect /
@@ -272,33 +318,58 @@ func (s *Server) agentEvent(name string, qc *queueCaller, leg *queueLeg, extra .
 		hdrs("Queue", qc.q.name, "Interface", leg.m.iface, "MemberName", leg.m.name), hdrs(extra...))...)
 }
 
+// queueAbandon: the caller hangs up, or is hung up by AMI, while it waits.
+// wait_for_answer cancels the members, Queue times the wait, records the
+// abandon, sets the QUEUE* variables once more and leaves the queue; it
+// returns -1, so the dialplan ends (ami-16: 804 ringing; ami-17: nobody
+// to ring).
 func (s *Server) queueAbandon(qc *queueCaller, cause int, requested bool) {
 	ch := qc.ch
 	if requested {
 		s.chanEvent(classCall, "HangupRequest", ch, hdrs("Cause", itoa(cause))...)
 	}
-	s.cancelLegs(qc, nil)
-	pos := 1
-	for i, c := range qc.q.callers {
-		if c == qc {
-			pos = i + 1
-		}
-	}
-	s.chanEvent(classAgent, "QueueCallerAbandon", ch, hdrs("Queue", qc.q.name, "Position", itoa(pos),
-		"OriginalPosition", itoa(qc.pos), "HoldTime", itoa(qc.hold()))...)
-	qc.q.abandoned++
+	s.cancelLegs(qc, nil, true)
+	s.queueWaitVars(qc)
+	s.recordAbandoned(qc)
+	s.setQueueVars(ch, qc.q)
 	s.leaveQueue(qc)
 	ch.qc = nil
-	s.destroy(ch, cmpCause(cause))
+	s.endDialplan(ch, cmpCause(cause))
 }
 
+// queueTimeout: the caller's wait is over. app_queue counts it as
+// abandoned, times the wait, sets the QUEUE* variables once more, leaves
+// the queue with QUEUESTATUS TIMEOUT, and the dialplan goes on (ami-15).
 func (s *Server) queueTimeout(qc *queueCaller) {
-	s.cancelLegs(qc, nil)
+	ch := qc.ch
+	s.cancelLegs(qc, nil, false)
+	s.recordAbandoned(qc)
+	s.queueWaitVars(qc)
+	s.setQueueVars(ch, qc.q)
 	s.leaveQueue(qc)
-	qc.ch.qc = nil
-	s.setVar(qc.ch, "QUEUESTATUS", "TIMEOUT")
-	qc.ch.hangup = func(c int, requested bool) { s.plainHangup(qc.ch, c, requested) }
+	ch.qc = nil
+	s.setVar(ch, "QUEUESTATUS", "TIMEOUT")
+	ch.hangup = func(c int, requested bool) { s.plainHangup(ch, c, requested) }
 	qc.done()
+}
+
+// recordAbandoned is app_queue's record_abandoned: ABANDONED, the QUEUE*
+// variables (counted before this call), QueueCallerAbandon.
+func (s *Server) recordAbandoned(qc *queueCaller) {
+	s.setVar(qc.ch, "ABANDONED", "TRUE")
+	s.setQueueVars(qc.ch, qc.q)
+	s.chanEvent(classAgent, "QueueCallerAbandon", qc.ch, hdrs("Queue", qc.q.name, "Position", itoa(qc.position()),
+		"OriginalPosition", itoa(qc.pos), "HoldTime", itoa(qc.hold()))...)
+	qc.q.abandoned++
+}
+
+// queueWaitVars are the times Queue sets when a caller leaves unanswered:
+// QUEUEWAIT in whole seconds, DIALEDTIME since the channel began,
+// ANSWEREDTIME 0, each with its _MS.
+func (s *Server) queueWaitVars(qc *queueCaller) {
+	s.setDurationVars(qc.ch, "QUEUEWAIT", time.Duration(qc.hold())*time.Second)
+	s.setDurationVars(qc.ch, "DIALEDTIME", time.Since(qc.ch.created))
+	s.setDurationVars(qc.ch, "ANSWEREDTIME", 0)
 }
 
 // queueConnect bridges the caller with the member that answered.
@@ -314,7 +385,7 @@ func (s *Server) queueConnect(qc *queueCaller, win *queueLeg) {
 		s.setConnected(win.ch, caller.cidNum, caller.cidName)
 	}
 	s.dialEvent("DialEnd", caller, win.ch, "DialStatus", "ANSWER")
-	s.cancelLegs(qc, win)
+	s.cancelLegs(qc, win, false)
 	m.ringing = false
 	if win.ch.dev != nil {
 		s.setConnected(caller, win.ch.cidNum, win.ch.cidName)
@@ -330,7 +401,7 @@ func (s *Server) queueConnect(qc *queueCaller, win *queueLeg) {
 	s.chanEvent(classCall, "MixMonitorStart", caller)
 	s.leaveQueue(qc)
 	ms := int(time.Since(qc.joined) / time.Millisecond)
-	s.setVars(caller, "QUEUEPOSITION", itoa(qc.pos), "QUEUEWAIT", itoa(hold), "QUEUEWAIT_MS", itoa(ms))
+	s.setVars(caller, "QUEUEWAIT", itoa(hold), "QUEUEWAIT_MS", itoa(ms))
 	m.inCall = true
 	caller.cdrs = append(caller.cdrs, &cdrRecord{dst: caller.exten, dstContext: caller.context, dstChannel: win.ch.name,
 		lastApp: "Queue", lastData: caller.appData, start: qc.joined, answer: qc.connAt, disposition: "ANSWERED"})
