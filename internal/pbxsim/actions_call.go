@@ -141,42 +141,72 @@ func (s *Server) actionBlindTransfer(sess *session, req ami.Message) {
 		sess.send(response(req, "Error", "Channel specified does not exist")...)
 		return
 	}
-	if err := s.blindTransfer(ch, cmp.Or(req.Get("Context"), ch.context), exten); err != nil {
+	if err := s.blindTransfer(ch, cmp.Or(req.Get("Context"), ch.context), exten, false); err != nil {
 		sess.send(response(req, "Error", "Transfer invalid")...)
 		return
 	}
 	sess.send(response(req, "Success", "Transfer succeeded")...)
 }
 
-// blindTransfer moves the party bridged with transferer to exten@context
-// and hangs the transferer up. The caller holds s.mu.
-func (s *Server) blindTransfer(transferer *channel, context, exten string) error {
+// blindTransfer sends transferer's bridge peer to exten@context and hangs
+// the transferer up: the AMI BlindTransfer action, or a SIP phone's REFER
+// (refer). As recorded (ami-19: 804 REFERs a queue caller to 802; the
+// AMI action in TestTransferLeavesPeerRingingDst): chan_sip's REFER
+// variables on the transferee, Unhold and BLINDTRANSFER on the
+// transferer, BLINDTRANSFER on the transferee, BlindTransfer; the
+// transferee's snapshot moves to exten@context (Newexten still naming its
+// application) before it leaves the bridge, and its dialplan starts there
+// without a Newexten for priority 1, which the snapshot already showed. A
+// REFERring phone's channel goes without RTP statistics.
+func (s *Server) blindTransfer(transferer *channel, context, exten string, refer bool) error {
 	peer := transferer.peerOf()
 	if peer == nil {
 		return errNotFound
 	}
 	b := transferer.bridge
+	referredBy := ""
+	if refer && transferer.dev != nil && transferer.dev.tech == "SIP" {
+		referredBy = "<sip:" + transferer.dev.name + "@127.0.0.1>"
+		s.setVar(peer, "SIPREFERRINGCONTEXT", context)
+		s.setVar(peer, "__SIPREFERREDBYHDR", referredBy)
+	}
+	s.chanEvent(classCall, "Unhold", transferer)
+	s.setVar(transferer, "BLINDTRANSFER", peer.name)
+	s.setVar(peer, "BLINDTRANSFER", transferer.name)
+	if referredBy != "" {
+		s.setVars(peer, "SIPTRANSFER", "yes", "SIPTRANSFER_REFERER", referredBy, "SIPDOMAIN", "127.0.0.1")
+	}
 	s.emit(classCall, "BlindTransfer", join(hdrs("Result", "Success"), transferer.snapshot("Transferer"),
 		b.snapshot(), peer.snapshot("Transferee"), hdrs("IsExternal", "Yes", "Context", context, "Extension", exten))...)
+	afterBridge := func() {}
 	for _, c := range []*channel{transferer, peer} {
 		if qc := c.qc; qc != nil && qc.connected != nil {
-			s.queueComplete(qc, "transfer")
+			if c == peer {
+				afterBridge = s.queueTransferred(qc)
+			} else {
+				s.queueTransferred(qc)
+			}
 		}
 	}
-	peer.kicked = func() { s.moveTo(peer, context, exten) }
-	transferer.kicked = nil
+	transferer.kicked, peer.kicked = nil, nil
 	transferer.epoch++
 	s.setBridgePeers(b.members[0], b.members[len(b.members)-1], true)
+	peer.epoch++
+	peer.gotoExten(context, exten)
+	s.newexten(peer, 1, peer.app, peer.appData)
 	s.removeFromBridge(b, transferer)
+	if referredBy != "" {
+		transferer.rtp = rtpBye
+	}
 	s.rtpQoSVars(transferer)
 	s.destroy(transferer, 16)
 	if !peer.gone && peer.bridge == b {
 		s.removeFromBridge(b, peer)
 		s.emit(classCall, "BridgeDestroy", b.snapshot()...)
 		s.dropBridge(b)
-		k := peer.kicked
-		peer.kicked = nil
-		k()
+		afterBridge()
+		peer.shownAt = true
+		s.moveTo(peer, context, exten)
 	}
 	return nil
 }

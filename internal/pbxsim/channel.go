@@ -96,6 +96,10 @@ type channel struct {
 	// engine opens a new record if the channel goes on in the dialplan
 	// (ami-15: after Queue times out, Hangup() gets its own record).
 	cdrPending bool
+	// shownAt: an async goto (blind transfer) published the channel's new
+	// place with a Newexten already; the dialplan's first step there
+	// brings no second one (ami-19).
+	shownAt bool
 	// progress tells the dialer of this channel that it rings, answered or
 	// is busy.
 	progress func(progress)
@@ -206,6 +210,13 @@ func (s *Server) newexten(ch *channel, prio int, app, data string) {
 	if ch.cdrPending {
 		ch.cdrPending = false
 		ch.cdrs = append(ch.cdrs, &cdrRecord{dst: ch.exten, dstContext: ch.context, start: time.Now()})
+	}
+	if ch.shownAt {
+		ch.shownAt = false
+		if prio == 1 {
+			ch.prio, ch.app, ch.appData = prio, app, data
+			return
+		}
 	}
 	ch.prio, ch.app, ch.appData = prio, app, data
 	s.chanEvent(classDialplan, "Newexten", ch, hdrs("Extension", ch.exten, "Application", app, "AppData", data)...)
@@ -371,8 +382,23 @@ func (s *Server) destroy(ch *channel, cause int) {
 		s.localDeviceChanged(ch.localDev, devNotInUse)
 	}
 	if ch.other != nil && !ch.other.gone {
+		// chan_local hands a ;2's DIALSTATUS to ;1 as CHANLOCALSTATUS
+		// (ami-19: the transferred caller's Dial to 802 was cancelled).
+		if st, ok := ch.varValue("DIALSTATUS"); ok && ch.half == 2 {
+			s.setVar(ch.other, "CHANLOCALSTATUS", st)
+		}
 		s.requestHangup(ch.other, cause)
 	}
+}
+
+// varValue is the value of variable name on ch, if it is set.
+func (ch *channel) varValue(name string) (string, bool) {
+	for _, v := range ch.vars {
+		if varTail(v.name) == name {
+			return v.value, true
+		}
+	}
+	return "", false
 }
 
 func (s *Server) forget(ch *channel) {

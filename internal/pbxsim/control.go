@@ -206,7 +206,7 @@ func (s *Server) Unhold(name string) error {
 // BlindTransfer transfers the party bridged with channel name to
 // exten@internal, as a phone's transfer key does.
 func (s *Server) BlindTransfer(name, exten string) error {
-	return s.withChannel(name, func(ch *channel) error { return s.blindTransfer(ch, "internal", exten) })
+	return s.withChannel(name, func(ch *channel) error { return s.blindTransfer(ch, "internal", exten, true) })
 }
 
 // withChannel runs fn with s.mu held on the live channel called name (or

@@ -47,6 +47,11 @@ import (
 // Every message of the recording must appear in its stream and nothing more,
 // so counts are compared exactly.
 
+// Not replayed: transcripts of the shipped dialplan
+// (asterisk/extensions_coocenter.conf, reached through the lab's cin-/cinq-
+// routes), which pbxsim does not model — internal/ami/testdata keeps them
+// (ami-18) as parser data.
+
 // scenario adds the outside world of one recording.
 type scenario struct {
 	file  string
@@ -185,6 +190,13 @@ var scenarios = []scenario{
 	// TestGoldenQueueCallNobodyLoggedIn: a call into 632 while none of its
 	// members is registered; the caller hangs up (AMI Hangup).
 	{file: "ami-17-queue-632-nobody-logged-in.txt"},
+	// TestGoldenQueueCallTransferred: SIP/804 and SIP/802 register; a call
+	// into 632 rings 804, which answers and blind-transfers it to 802
+	// (SIP REFER); 802 rings; the caller hangs up (AMI Hangup).
+	{file: "ami-19-queue-632-transfer-804-to-802.txt", setup: ranBefore("802", "804"), phones: true, hooks: []hook{
+		{"ExtensionStatus", 24, onChannel("SIP/804-", func(sim *Server, ch string) error { return sim.Answer(ch) })},
+		{"VarSet", 55, onChannel("SIP/804-", func(sim *Server, ch string) error { return sim.BlindTransfer(ch, "802") })},
+	}},
 	{file: "ami-07-pjsip-register-900.txt", hooks: []hook{
 		{"ChallengeSent", 1, func(t *testing.T, sim *Server) { must(t, sim.Register("900")) }},
 		{"ChallengeSent", 2, func(t *testing.T, sim *Server) { must(t, sim.Unregister("900")) }},

@@ -463,8 +463,39 @@ func (s *Server) queueComplete(qc *queueCaller, reason string) {
 	if win == nil || caller.qc == nil {
 		return
 	}
-	caller.qc = nil
-	m := win.m
+	s.queueCounted(qc)
+	// app_queue sets the QUEUE* variables on both sides of the times
+	// (ami-03: QUEUENAME … QUEUESRVLEVELPERF twice around ANSWEREDTIME).
+	s.setQueueVars(caller, q)
+	s.setDurationVars(caller, "ANSWEREDTIME", time.Since(qc.connAt))
+	s.setDurationVars(caller, "DIALEDTIME", time.Since(qc.joined))
+	s.setQueueVars(caller, q)
+	s.agentComplete(qc, reason)
+}
+
+// queueTransferred: the member blind-transferred the caller. app_queue's
+// transfer handler publishes AgentComplete Reason transfer at once; the
+// caller leaves the bridge, and Queue, returning, sets DIALEDTIME,
+// ANSWEREDTIME and the QUEUE* variables (ami-19). It returns what follows
+// the bridge.
+func (s *Server) queueTransferred(qc *queueCaller) (afterBridge func()) {
+	if qc.connected == nil || qc.ch.qc == nil {
+		return func() {}
+	}
+	s.queueCounted(qc)
+	s.agentComplete(qc, "transfer")
+	return func() {
+		s.setDurationVars(qc.ch, "DIALEDTIME", time.Since(qc.ch.created))
+		s.setDurationVars(qc.ch, "ANSWEREDTIME", 0)
+		s.setQueueVars(qc.ch, qc.q)
+	}
+}
+
+// queueCounted ends a connected queue call in the queue's and the member's
+// statistics.
+func (s *Server) queueCounted(qc *queueCaller) {
+	q, m := qc.q, qc.connected.m
+	qc.ch.qc = nil
 	hold, talk := int(qc.connAt.Sub(qc.joined)/time.Second), int(time.Since(qc.connAt)/time.Second)
 	m.inCall = false
 	m.callsTaken++
@@ -472,11 +503,9 @@ func (s *Server) queueComplete(qc *queueCaller, reason string) {
 	q.completed++
 	q.holdTotal += hold
 	q.talkTotal += talk
-	// app_queue sets the QUEUE* variables on both sides of the times
-	// (ami-03: QUEUENAME … QUEUESRVLEVELPERF twice around ANSWEREDTIME).
-	s.setQueueVars(caller, q)
-	s.setDurationVars(caller, "ANSWEREDTIME", time.Since(qc.connAt))
-	s.setDurationVars(caller, "DIALEDTIME", time.Since(qc.joined))
-	s.setQueueVars(caller, q)
-	s.agentEvent("AgentComplete", qc, win, "HoldTime", itoa(hold), "TalkTime", itoa(talk), "Reason", reason)
+}
+
+func (s *Server) agentComplete(qc *queueCaller, reason string) {
+	hold, talk := int(qc.connAt.Sub(qc.joined)/time.Second), int(time.Since(qc.connAt)/time.Second)
+	s.agentEvent("AgentComplete", qc, qc.connected, "HoldTime", itoa(hold), "TalkTime", itoa(talk), "Reason", reason)
 }
