@@ -179,6 +179,14 @@ func (s *Server) blindTransfer(transferer *channel, context, exten string, refer
 	s.emit(classCall, "BlindTransfer", join(hdrs("Result", "Success"), transferer.snapshot("Transferer"),
 		b.snapshot(), peer.snapshot("Transferee"), hdrs("IsExternal", "Yes", "Context", context, "Extension", exten))...)
 	afterBridge := func() {}
+	if peer.dialing != nil {
+		// Dial returns when its caller leaves the bridge: DIALSTATUS
+		// again, nothing else (ami-20).
+		afterBridge = func() {
+			peer.dialing = nil
+			s.setVar(peer, "DIALSTATUS", "ANSWER")
+		}
+	}
 	for _, c := range []*channel{transferer, peer} {
 		if qc := c.qc; qc != nil && qc.connected != nil {
 			if c == peer {

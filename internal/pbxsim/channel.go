@@ -96,6 +96,8 @@ type channel struct {
 	// engine opens a new record if the channel goes on in the dialplan
 	// (ami-15: after Queue times out, Hangup() gets its own record).
 	cdrPending bool
+	// dialing is the answered Dial the channel is the caller of.
+	dialing *dialCall
 	// shownAt: an async goto (blind transfer) published the channel's new
 	// place with a Newexten already; the dialplan's first step there
 	// brings no second one (ami-19).

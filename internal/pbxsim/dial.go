@@ -135,6 +135,9 @@ func (s *Server) dialFailed(d *dialCall, status string, cause int) {
 	caller, callee := d.caller, d.callee
 	s.dialEvent("DialEnd", caller, callee, "DialStatus", status)
 	s.setVar(caller, "DIALSTATUS", status)
+	// The CDR engine opens a new record if the dialplan goes on (ami-20:
+	// Hangup() after a Dial to a busy phone).
+	caller.cdrPending = true
 	if !callee.gone {
 		callee.epoch++
 		s.destroy(callee, cause)
@@ -149,7 +152,9 @@ func (s *Server) dialCalleeHangup(d *dialCall, cause int, requested bool) {
 		s.plainHangup(d.callee, cause, requested)
 		return
 	}
-	if requested {
+	// A phone refusing the INVITE answers it (486, 603): no request to
+	// hang up (ami-20: 803 busy).
+	if requested && d.callee.dev == nil {
 		s.chanEvent(classCall, "HangupRequest", d.callee, hdrs("Cause", itoa(cause))...)
 	}
 	status := "NOANSWER"
@@ -210,6 +215,7 @@ func (s *Server) dialAnswered(d *dialCall) {
 	}
 	caller.hangup = func(cause int, requested bool) { s.dialCallerHangup(d, cause, requested) }
 	caller.kicked = func() { s.dialReturned(d, 0) }
+	caller.dialing = d
 }
 
 // dialCallerHangup: the caller hangs up during the call. Leaving the bridge
@@ -231,6 +237,7 @@ func (s *Server) dialCallerHangup(d *dialCall, cause int, requested bool) {
 // ami-12: SIP/801, no Newexten Hangup).
 func (s *Server) dialReturned(d *dialCall, hungUp int) {
 	caller := d.caller
+	caller.dialing = nil
 	caller.epoch++
 	now := time.Now()
 	s.setDurationVars(caller, "ANSWEREDTIME", now.Sub(d.answer))

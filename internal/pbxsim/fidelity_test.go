@@ -197,6 +197,14 @@ var scenarios = []scenario{
 		{"ExtensionStatus", 24, onChannel("SIP/804-", func(sim *Server, ch string) error { return sim.Answer(ch) })},
 		{"VarSet", 55, onChannel("SIP/804-", func(sim *Server, ch string) error { return sim.BlindTransfer(ch, "802") })},
 	}},
+	// TestTransferLeavesPeerRingingDst: 801, 802 and 803 register (803
+	// rings until told); click-to-call 801 -> 802, then the daemon's
+	// transfer (AMI BlindTransfer of 802) sends 801 to 803, which rings and
+	// refuses (486: BUSY) as the test ends.
+	{file: "ami-20-transfer-by-ami-802-to-803.txt", setup: ranBefore("801", "802"), phones: true, answerAfter: 10 * time.Millisecond, hooks: []hook{
+		{"ChallengeSent", 3, func(t *testing.T, sim *Server) { must(t, sim.SetAutoAnswer("803", 0)) }},
+		{"ExtensionStatus", 30, onChannel("SIP/803-", func(sim *Server, ch string) error { return sim.Hangup(ch, 17) })},
+	}},
 	{file: "ami-07-pjsip-register-900.txt", hooks: []hook{
 		{"ChallengeSent", 1, func(t *testing.T, sim *Server) { must(t, sim.Register("900")) }},
 		{"ChallengeSent", 2, func(t *testing.T, sim *Server) { must(t, sim.Unregister("900")) }},
