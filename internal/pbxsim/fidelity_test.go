@@ -47,10 +47,13 @@ import (
 // Every message of the recording must appear in its stream and nothing more,
 // so counts are compared exactly.
 
-// Not replayed: transcripts of the shipped dialplan
-// (asterisk/extensions_coocenter.conf, reached through the lab's cin-/cinq-
-// routes), which pbxsim does not model — internal/ami/testdata keeps them
-// (ami-18) as parser data.
+// Not replayed, kept in internal/ami/testdata as parser data: transcripts
+// of the shipped dialplan (asterisk/extensions_coocenter.conf, reached
+// through the lab's cin-/cinq- routes), which pbxsim does not model
+// (ami-18); an Asterisk restart in the middle of a call (ami-21: the first
+// session cut by "core restart now", the second logging in while Asterisk
+// boots, with the hints' ExtensionStatus before FullyBooted), which needs
+// two connections and a model of Asterisk's boot.
 
 // scenario adds the outside world of one recording.
 type scenario struct {
