@@ -7,34 +7,77 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coocenter/coocenterd/internal/pbx"
 	"github.com/coocenter/coocenterd/internal/testbed/sipphone"
 )
 
 // Phones on a real Asterisk are sipphone user agents registered with the
-// test PBX (test/asterisk/etc): chan_sip on 127.0.0.1:5060 for 800–809,
-// chan_pjsip on 127.0.0.1:5160 for 900–909, password = extension. They
-// answer qualify OPTIONS, and answer calls after Options.AutoAnswer or when
-// the test says so (Stage.Answer); the test holds, transfers and hangs up
+// test PBX (test/asterisk/etc), password = extension: 800–809 with chan_sip
+// on 127.0.0.1:5060, or with chan_pjsip on 127.0.0.1:5160 where Asterisk
+// has no chan_sip (21 and later); 900–909 with chan_pjsip. They answer
+// qualify OPTIONS, and answer calls after Options.AutoAnswer or when the
+// test says so (Stage.Answer); the test holds, transfers and hangs up
 // through them as a user would with the phone's keys.
 
-// phoneAddrs returns the technology of ext, the PBX address it registers
-// with and its own local address, unique per extension.
-func phoneAddrs(ext string) (tech, pbxAddr, local string, err error) {
+// Device returns the device of the test PBX's phone ext, "SIP/801" or
+// "PJSIP/801": the technology that lists a phone of that name, chan_sip
+// first, as the PBX listed them when the bed started. Tests name a phone's
+// channels, queue member and hint by it, so that they run on chan_sip and
+// PJSIP-only PBXs alike.
+func (b *Bed) Device(ext string) string {
+	b.T.Helper()
+	tech, ok := b.techs[ext]
+	if !ok {
+		b.T.Fatalf("testbed: the PBX lists no phone %q", ext)
+	}
+	return string(tech) + "/" + ext
+}
+
+// PhoneChannels returns the model's channels of phone ext (Device(ext)
+// followed by "-" and the channel's sequence number).
+func (b *Bed) PhoneChannels(ext string) []pbx.Channel {
+	b.T.Helper()
+	return b.ChannelsOf(b.Device(ext) + "-")
+}
+
+// learnPhones records each phone's technology from the model's peers,
+// which list chan_sip before PJSIP.
+func (b *Bed) learnPhones() {
+	b.techs = map[string]pbx.Tech{}
+	for _, p := range b.Model.Peers() {
+		if _, seen := b.techs[p.Name]; !seen {
+			b.techs[p.Name] = p.Tech
+		}
+	}
+}
+
+// phoneAddrs returns the PBX address that the phone of device ("SIP/804",
+// "PJSIP/804") registers with and its own local address, unique per
+// extension.
+func phoneAddrs(device string) (pbxAddr, local string, err error) {
+	tech, ext, _ := strings.Cut(device, "/")
+	switch tech {
+	case "SIP":
+		pbxAddr = "127.0.0.1:5060"
+	case "PJSIP":
+		pbxAddr = "127.0.0.1:5160"
+	}
 	n, err := strconv.Atoi(ext)
 	switch {
-	case err == nil && n >= 800 && n <= 809:
-		return "SIP", "127.0.0.1:5060", fmt.Sprintf("127.0.0.1:%d", 5070+n-800), nil
-	case err == nil && n >= 900 && n <= 909:
-		return "PJSIP", "127.0.0.1:5160", fmt.Sprintf("127.0.0.1:%d", 5170+n-900), nil
+	case pbxAddr == "" || err != nil:
+	case n >= 800 && n <= 809:
+		return pbxAddr, fmt.Sprintf("127.0.0.1:%d", 5070+n-800), nil
+	case n >= 900 && n <= 909:
+		return pbxAddr, fmt.Sprintf("127.0.0.1:%d", 5170+n-900), nil
 	}
-	return "", "", "", fmt.Errorf("testbed: no phone %q on the test PBX (800–809, 900–909)", ext)
+	return "", "", fmt.Errorf("testbed: no phone %q on the test PBX (800–809, 900–909)", device)
 }
 
 // startPhone registers ext until the test ends; then it hangs up what it
 // still has and unregisters.
 func (b *Bed) startPhone(ext string, answerAfter time.Duration) {
 	b.T.Helper()
-	_, pbxAddr, local, err := phoneAddrs(ext)
+	pbxAddr, local, err := phoneAddrs(b.Device(ext))
 	if err != nil {
 		b.T.Fatal(err)
 	}
@@ -48,15 +91,17 @@ func (b *Bed) startPhone(ext string, answerAfter time.Duration) {
 	b.phones[ext] = p
 }
 
-// waitRegistered waits until the model sees ext registered and, for a
-// chan_sip peer (qualify=yes), answering its first qualify: until then a
-// real Asterisk says UNKNOWN beside the address.
+// waitRegistered waits until the model sees ext registered and answering
+// its first qualify (chan_sip qualify=yes, PJSIP qualify_frequency): until
+// then a real Asterisk says UNKNOWN beside the address (chan_sip), or the
+// model does (PJSIP: ContactStatus Created comes before Reachable).
 func (b *Bed) waitRegistered(ext string) {
 	b.T.Helper()
-	b.Eventually("phone "+ext+" registered and qualified", func() bool {
+	device := b.Device(ext)
+	b.Eventually("phone "+device+" registered and qualified", func() bool {
 		for _, p := range b.Model.Peers() {
-			if p.Name == ext {
-				return p.Addr != "" && p.Addr != "-none-" && (p.Tech != "SIP" || strings.HasPrefix(p.Status, "OK ("))
+			if string(p.Tech)+"/"+p.Name == device {
+				return p.Addr != "" && p.Addr != "-none-" && strings.HasPrefix(p.Status, "OK (")
 			}
 		}
 		return false
@@ -72,7 +117,8 @@ func (b *Bed) phone(ext string) (*sipphone.Phone, error) {
 }
 
 // phoneOf returns the phone behind a channel of the PBX ("SIP/804-0000001a"
-// is 804's); other channels (Local, trunks) are an error.
+// and "PJSIP/804-0000001a" are 804's); other channels (Local, trunks) are
+// an error.
 func (b *Bed) phoneOf(channel string) (*sipphone.Phone, error) {
 	_, rest, isDevice := strings.Cut(channel, "/")
 	if i := strings.LastIndexByte(rest, '-'); i > 0 {
@@ -100,10 +146,6 @@ func (b *Bed) activeCall(channel string) (*sipphone.Call, error) {
 // Dial has the phone from call to, as its user would; it returns from's
 // channel on the PBX.
 func (r realStage) Dial(from, to string) (string, error) {
-	tech, _, _, err := phoneAddrs(from)
-	if err != nil {
-		return "", err
-	}
 	p, err := r.b.phone(from)
 	if err != nil {
 		return "", err
@@ -115,7 +157,7 @@ func (r realStage) Dial(from, to string) (string, error) {
 	}
 	var name string
 	r.b.Eventually("the channel of "+from+"'s call", func() bool {
-		cs := r.b.ChannelsOf(tech + "/" + from + "-")
+		cs := r.b.PhoneChannels(from)
 		if len(cs) > 0 {
 			name = cs[len(cs)-1].Name
 		}

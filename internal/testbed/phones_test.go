@@ -50,3 +50,22 @@ func TestInboundExten(t *testing.T) {
 		t.Error("inboundExten into queue 633: no error")
 	}
 }
+
+// TestPhoneAddrs: a phone registers with chan_sip or chan_pjsip by its
+// device's technology, from a local address of its own number.
+func TestPhoneAddrs(t *testing.T) {
+	for _, tt := range []struct{ device, pbx, local string }{
+		{"SIP/804", "127.0.0.1:5060", "127.0.0.1:5074"},
+		{"PJSIP/804", "127.0.0.1:5160", "127.0.0.1:5074"},
+		{"PJSIP/904", "127.0.0.1:5160", "127.0.0.1:5174"},
+	} {
+		if pbx, local, err := phoneAddrs(tt.device); pbx != tt.pbx || local != tt.local || err != nil {
+			t.Errorf("phoneAddrs(%q) = %q, %q, %v; want %q, %q", tt.device, pbx, local, err, tt.pbx, tt.local)
+		}
+	}
+	for _, device := range []string{"SIP/810", "PJSIP/899", "IAX2/804", "804", ""} {
+		if _, _, err := phoneAddrs(device); err == nil {
+			t.Errorf("phoneAddrs(%q): no error", device)
+		}
+	}
+}

@@ -36,12 +36,14 @@ type Bed struct {
 	ami    ami.Config                 // how Client logs in
 	link   *link                      // the way to a real Asterisk
 	phones map[string]*sipphone.Phone // registered phones on a real Asterisk
+	techs  map[string]pbx.Tech        // each phone's technology (Device)
 }
 
 // Options adjust the bed.
 type Options struct {
-	// Registered phones at start: pbxsim registers them; on a real
-	// Asterisk they are SIP user agents of the test (see phones.go).
+	// Registered phones at start ("801", "904"): pbxsim registers them;
+	// on a real Asterisk they are SIP user agents of the test (see
+	// phones.go, and Device for their technology).
 	Registered []string
 	AutoAnswer time.Duration // phones answer after this (pbxsim); 0 = the test answers
 }
@@ -89,6 +91,7 @@ func Start(t testing.TB, opts Options) *Bed {
 	}})
 	t.Cleanup(b.Model.Close)
 	b.Eventually("model synced", b.Model.Connected)
+	b.learnPhones()
 	if b.Sim == nil {
 		// A real PBX outlives the test: begin and end without calls, and end
 		// them while the phones still answer, so that nothing rings on.

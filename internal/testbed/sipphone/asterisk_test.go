@@ -2,14 +2,18 @@ package sipphone
 
 import (
 	"context"
+	"errors"
+	"net"
 	"os"
+	"syscall"
 	"testing"
 	"time"
 )
 
 // TestAsterisk drives phones on the test PBX of test/asterisk: chan_sip
-// peers 801 and 802 on 127.0.0.1:5060, pjsip endpoint 904 on :5160, all
-// in context internal. It runs when the suite has a real Asterisk
+// peers 801 and 802 on 127.0.0.1:5060 (PJSIP endpoints on :5160 where
+// Asterisk has no chan_sip), pjsip endpoint 904 on :5160, all in context
+// internal. It runs when the suite has a real Asterisk
 // (COOCENTER_TEST_AMI, see internal/testbed) or with COOCENTER_TEST_SIP=1;
 // COOCENTER_TEST_SIP_TRACE=1 logs every SIP message.
 func TestAsterisk(t *testing.T) {
@@ -19,8 +23,9 @@ func TestAsterisk(t *testing.T) {
 	noLeaks(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	p801 := registerOn(ctx, t, "801", "127.0.0.1:5060", "127.0.0.1:5071")
-	p802 := registerOn(ctx, t, "802", "127.0.0.1:5060", "127.0.0.1:5072")
+	phones8 := phones8Addr(t)
+	p801 := registerOn(ctx, t, "801", phones8, "127.0.0.1:5071")
+	p802 := registerOn(ctx, t, "802", phones8, "127.0.0.1:5072")
 	p904 := registerOn(ctx, t, "904", "127.0.0.1:5160", "127.0.0.1:5174")
 
 	t.Run("answer, hold, unhold, caller hangs up", func(t *testing.T) {
@@ -87,6 +92,28 @@ func TestAsterisk(t *testing.T) {
 		must(t, p802.Active().Hangup())
 		waitEnded(t, out)
 	})
+}
+
+// phones8Addr is where the test PBX's phones 800–809 register: chan_sip on
+// 127.0.0.1:5060 or, on an Asterisk without chan_sip (21 and later, see
+// test/asterisk/start), PJSIP on :5160. Nothing listening on :5060 is
+// told by loopback at once (ICMP port unreachable: ECONNREFUSED).
+func phones8Addr(t *testing.T) string {
+	t.Helper()
+	c, err := net.Dial("udp", "127.0.0.1:5060")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(300 * time.Millisecond))
+	_, err = c.Write([]byte("\r\n\r\n")) // a keep-alive: nothing a PBX answers
+	if err == nil {
+		_, err = c.Read(make([]byte, 1500))
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return "127.0.0.1:5160"
+	}
+	return "127.0.0.1:5060"
 }
 
 func registerOn(ctx context.Context, t *testing.T, ext, pbx, local string) *Phone {
