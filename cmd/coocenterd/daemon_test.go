@@ -107,14 +107,13 @@ func (d *daemon) Stop(t *testing.T) {
 	}
 }
 
-// answerRinging waits for a channel whose name starts with prefix (the
-// phone's "SIP/804-") to appear in the model, answers it as its phone would,
-// and returns its name.
-func (d *daemon) answerRinging(t *testing.T, prefix string) string {
+// answerRinging waits for a channel of phone ext to appear in the model,
+// answers it as its phone would, and returns its name.
+func (d *daemon) answerRinging(t *testing.T, ext string) string {
 	t.Helper()
 	var ch string
-	waitFor(t, prefix+" to ring", func() bool {
-		if cs := d.ChannelsOf(prefix); len(cs) > 0 {
+	waitFor(t, ext+" to ring", func() bool {
+		if cs := d.PhoneChannels(ext); len(cs) > 0 {
 			ch = cs[0].Name
 		}
 		return ch != ""

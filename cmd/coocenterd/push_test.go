@@ -36,7 +36,7 @@ func TestDaemonPushesToTheReceiver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.answerRinging(t, "SIP/802-")
+	d.answerRinging(t, "802")
 	time.Sleep(50 * time.Millisecond) // talk a little
 	if err := stage.Hangup(caller, 16); err != nil {
 		t.Fatal(err)

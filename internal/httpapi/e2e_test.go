@@ -65,15 +65,18 @@ func (e *e2e) want(t *testing.T, method, path, body string, code int, wantBody s
 func TestEndToEndQueries(t *testing.T) {
 	e := startE2E(t)
 	e.want(t, "POST", "/extensions/current-calls", "", 200, `{"status":"success","message":"Channels will follow","data":[]}`)
+	// Phones 800–809 are SIP, or PJSIP on an Asterisk without chan_sip.
+	dev802, dev804 := strings.ToLower(e.Device("802")), strings.ToLower(e.Device("804"))
+	tech8, _, _ := strings.Cut(e.Device("800"), "/")
 	e.want(t, "GET", "/queues/queue-info", "", 200, `{"status":"success","message":"Queue status will follow","data":{`+
 		// app_queue's order (hash buckets), as a real Asterisk 20 lists them.
 		`"630":[{"name":"local/801@fake-phone/n","paused":"0","penalty":"0"},{"name":"local/800@fake-phone/n","paused":"0","penalty":"0"}],`+
-		`"631":[{"name":"local/803@fake-phone/n","paused":"0","penalty":"0"},{"name":"sip/802","paused":"0","penalty":"0"}],`+
-		`"632":[{"name":"pjsip/904","paused":"0","penalty":"0"},{"name":"sip/804","paused":"0","penalty":"0"}]}}`)
+		`"631":[{"name":"local/803@fake-phone/n","paused":"0","penalty":"0"},{"name":"`+dev802+`","paused":"0","penalty":"0"}],`+
+		`"632":[{"name":"pjsip/904","paused":"0","penalty":"0"},{"name":"`+dev804+`","paused":"0","penalty":"0"}]}}`)
 	_, peers := e.call("GET", "/extensions/extension-status", "")
 	for _, want := range []string{
-		`{"status":"success","message":"Peer status list will follow","data":[{"Exten":"800","Type":"SIP","IPAddr":"-none-","Status":"UNKNOWN"},`,
-		`{"Exten":"801","Type":"SIP","IPAddr":"127.0.0.1","Status":"OK (`,
+		`{"status":"success","message":"Peer status list will follow","data":[{"Exten":"800","Type":"` + tech8 + `","IPAddr":"-none-","Status":"UNKNOWN"},`,
+		`{"Exten":"801","Type":"` + tech8 + `","IPAddr":"127.0.0.1","Status":"OK (`,
 		`{"Exten":"900","Type":"PJSIP","IPAddr":"-none-","Status":"UNKNOWN"}`,
 	} {
 		if !strings.Contains(peers, want) {
@@ -81,7 +84,7 @@ func TestEndToEndQueries(t *testing.T) {
 		}
 	}
 	_, hints := e.call("GET", "/extensions/extension-hints-status", "")
-	if !strings.HasPrefix(hints, `[{"agentName":"Agent 800","extension":"800","extenType":"SIP","status":"4"},{"agentName":"Agent 801","extension":"801","extenType":"SIP","status":"0"}`) {
+	if !strings.HasPrefix(hints, `[{"agentName":"Agent 800","extension":"800","extenType":"`+tech8+`","status":"4"},{"agentName":"Agent 801","extension":"801","extenType":"`+tech8+`","status":"0"}`) {
 		t.Fatalf("extension-hints-status: %s", hints)
 	}
 }
@@ -92,14 +95,14 @@ func TestEndToEndAgentCommands(t *testing.T) {
 	e.want(t, "POST", "/queues/agent-pause", " queue=631&member=805&state=on ", 200, `{"status":"success","message":"pause extension success"}`)
 	e.Eventually("805 paused in pbx", func() bool {
 		for _, m := range e.NeedSimOr(t) {
-			if m.Interface == "SIP/805" && m.Paused {
+			if m.Interface == e.Device("805") && m.Paused {
 				return true
 			}
 		}
 		return false
 	})
 	_, info := e.call("GET", "/queues/queue-info", "")
-	if !strings.Contains(info, `{"name":"sip/805","paused":"1","penalty":"0"}`) {
+	if !strings.Contains(info, `{"name":"`+strings.ToLower(e.Device("805"))+`","paused":"1","penalty":"0"}`) {
 		t.Fatalf("queue-info after pause: %s", info)
 	}
 	e.want(t, "POST", "/queues/agent-pause", "member=805&state=off", 200, `{"status":"success","message":"unpause extension success"}`)
@@ -148,7 +151,7 @@ func TestEndToEndCallCommands(t *testing.T) {
 	e.want(t, "POST", "/extensions/extenSpy", "src=805&dst=802", 200, `{"status":"success","message":"spy extension success"}`)
 	e.want(t, "POST", "/extensions/hangup", "extension=801", 200, `{"status":"success","message":"hangup extension success"}`)
 	e.Eventually("801 and 802 released", func() bool {
-		return len(e.ChannelsOf("SIP/801-"))+len(e.ChannelsOf("SIP/802-")) == 0
+		return len(e.PhoneChannels("801"))+len(e.PhoneChannels("802")) == 0
 	})
 	e.want(t, "POST", "/extensions/hangup", "extension=801", 404, "")
 	e.want(t, "POST", "/extensions/transfer", "src=801&dst=803", 404, "")

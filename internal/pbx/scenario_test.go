@@ -16,14 +16,14 @@ func TestResyncLoadsThePBX(t *testing.T) {
 	for _, p := range b.Model.Peers() {
 		peers[string(p.Tech)+"/"+p.Name] = p
 	}
-	if p := peers["SIP/801"]; p.Addr == "-none-" || p.Addr == "" {
-		t.Fatalf("registered SIP/801: %+v", p)
+	if p := peers[b.Device("801")]; p.Addr == "-none-" || p.Addr == "" {
+		t.Fatalf("registered %s: %+v", b.Device("801"), p)
 	}
 	// chan_sip keeps a phone's last qualify time after it unregisters (a
 	// real Asterisk says "OK (1 ms)" of a phone an earlier test
 	// registered); the model says UNKNOWN, as api.md §3.2 wants.
-	if p := peers["SIP/802"]; p.Addr != "-none-" || p.Status != "UNKNOWN" {
-		t.Fatalf("unregistered SIP/802: %+v", p)
+	if p := peers[b.Device("802")]; p.Addr != "-none-" || p.Status != "UNKNOWN" {
+		t.Fatalf("unregistered %s: %+v", b.Device("802"), p)
 	}
 	if _, ok := peers["PJSIP/900"]; !ok {
 		t.Fatalf("PJSIP/900 missing from %v", peers)
@@ -41,7 +41,7 @@ func TestResyncLoadsThePBX(t *testing.T) {
 			hint801 = &h
 		}
 	}
-	if hint801 == nil || hint801.Device != "SIP/801" || hint801.Status != 0 {
+	if hint801 == nil || hint801.Device != b.Device("801") || hint801.Status != 0 {
 		t.Fatalf("hint 801: %+v", hint801)
 	}
 }
@@ -109,17 +109,17 @@ func TestClickToCallHangup(t *testing.T) {
 		t.Fatalf("click-to-call: %q, %v", id, err)
 	}
 	b.Eventually("both legs up", func() bool {
-		return upCount(b.ChannelsOf("SIP/801-")) == 1 && upCount(b.ChannelsOf("SIP/802-")) == 1
+		return upCount(b.PhoneChannels("801")) == 1 && upCount(b.PhoneChannels("802")) == 1
 	})
 	// The id is the first leg's Uniqueid and the whole call's Linkedid, so
 	// pushes of the call carry it.
-	if src, dst := b.ChannelsOf("SIP/801-")[0], b.ChannelsOf("SIP/802-")[0]; src.Uniqueid != id || src.Linkedid != id || dst.Linkedid != id {
+	if src, dst := b.PhoneChannels("801")[0], b.PhoneChannels("802")[0]; src.Uniqueid != id || src.Linkedid != id || dst.Linkedid != id {
 		t.Fatalf("call id %s: src %s/%s, dst linkedid %s", id, src.Uniqueid, src.Linkedid, dst.Linkedid)
 	}
 	if err := b.Model.Hangup(testbed.Ctx(t), "801"); err != nil {
 		t.Fatal(err)
 	}
-	b.Eventually("both legs gone", func() bool { return len(b.ChannelsOf("SIP/801-"))+len(b.ChannelsOf("SIP/802-")) == 0 })
+	b.Eventually("both legs gone", func() bool { return len(b.PhoneChannels("801"))+len(b.PhoneChannels("802")) == 0 })
 	if err := b.Model.Hangup(testbed.Ctx(t), "801"); !errors.Is(err, pbx.ErrNoActiveCall) {
 		t.Fatalf("hangup without a call: %v", err)
 	}
@@ -134,7 +134,7 @@ func TestTransferLeavesPeerRingingDst(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.Eventually("801 talking to 802", func() bool {
-		legs := b.ChannelsOf("SIP/802-")
+		legs := b.PhoneChannels("802")
 		return len(legs) == 1 && legs[0].BridgeID != ""
 	})
 	// 802 transfers its caller (801) to 803.
@@ -142,8 +142,8 @@ func TestTransferLeavesPeerRingingDst(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.Eventually("803 ringing, 802 released", func() bool {
-		ringing := b.ChannelsOf("SIP/803-")
-		return len(ringing) == 1 && ringing[0].State == 5 && len(b.ChannelsOf("SIP/802-")) == 0 && len(b.ChannelsOf("SIP/801-")) == 1
+		ringing := b.PhoneChannels("803")
+		return len(ringing) == 1 && ringing[0].State == 5 && len(b.PhoneChannels("802")) == 0 && len(b.PhoneChannels("801")) == 1
 	})
 }
 
@@ -152,12 +152,12 @@ func TestSpyCreatesChanSpyLeg(t *testing.T) {
 	if _, err := b.Model.ClickToCall(testbed.Ctx(t), "801", "802"); err != nil {
 		t.Fatal(err)
 	}
-	b.Eventually("call up", func() bool { return upCount(b.ChannelsOf("SIP/802-")) == 1 })
+	b.Eventually("call up", func() bool { return upCount(b.PhoneChannels("802")) == 1 })
 	if err := b.Model.Spy(testbed.Ctx(t), "805", "802", pbx.Listen); err != nil {
 		t.Fatal(err)
 	}
 	b.Eventually("805 spying", func() bool {
-		legs := b.ChannelsOf("SIP/805-")
+		legs := b.PhoneChannels("805")
 		return len(legs) == 1 && strings.EqualFold(legs[0].Application, "ChanSpy")
 	})
 	if err := b.Model.Spy(testbed.Ctx(t), "805", "803", pbx.Listen); !errors.Is(err, pbx.ErrNoActiveCall) {
@@ -171,7 +171,7 @@ func TestQueueMembership(t *testing.T) {
 	member := func(q string) *pbx.Member {
 		for _, qu := range b.Model.Queues() {
 			for _, m := range qu.Members {
-				if qu.Name == q && m.Interface == "SIP/805" {
+				if qu.Name == q && m.Interface == b.Device("805") {
 					return &m
 				}
 			}
@@ -212,7 +212,7 @@ func TestQueueMembership(t *testing.T) {
 	}
 	if b.Sim != nil {
 		for _, m := range b.Sim.QueueMembers("631") {
-			if m.Interface == "SIP/805" {
+			if m.Interface == b.Device("805") {
 				t.Fatal("simulator still has 805 in 631")
 			}
 		}

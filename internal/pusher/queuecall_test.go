@@ -39,7 +39,7 @@ func TestGoldenQueueCallAbandonedQuickly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.Eventually("804 ringing", func() bool { return len(b.ChannelsOf("SIP/804-")) == 1 })
+	b.Eventually("804 ringing", func() bool { return len(b.PhoneChannels("804")) == 1 })
 	if err := sim.Hangup(caller, 16); err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestGoldenQueueCallTransferred(t *testing.T) {
 	if err := sim.BlindTransfer(agent, "802"); err != nil {
 		t.Fatal(err)
 	}
-	b.Eventually("802 ringing", func() bool { return len(b.ChannelsOf("SIP/802-")) == 1 })
+	b.Eventually("802 ringing", func() bool { return len(b.PhoneChannels("802")) == 1 })
 	if err := sim.Hangup(caller, 16); err != nil {
 		t.Fatal(err)
 	}
@@ -136,12 +136,12 @@ func surveyOnAsterisk(t *testing.T, b *testbed.Bed) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.Eventually("804 ringing", func() bool { return len(b.ChannelsOf("SIP/804-")) == 1 })
-	if err := b.Stage().Answer(b.ChannelsOf("SIP/804-")[0].Name); err != nil {
+	b.Eventually("804 ringing", func() bool { return len(b.PhoneChannels("804")) == 1 })
+	if err := b.Stage().Answer(b.PhoneChannels("804")[0].Name); err != nil {
 		t.Fatal(err)
 	}
 	waitBridged(b, caller)
-	agents := b.ChannelsOf("SIP/804-")
+	agents := b.PhoneChannels("804")
 	if len(agents) != 1 {
 		t.Fatalf("804's channels: %+v", agents)
 	}
@@ -167,8 +167,8 @@ func answered632(b *testbed.Bed) (caller, agent string) {
 	if err != nil {
 		b.T.Fatal(err)
 	}
-	b.Eventually("804 ringing", func() bool { return len(b.ChannelsOf("SIP/804-")) == 1 })
-	agent = b.ChannelsOf("SIP/804-")[0].Name
+	b.Eventually("804 ringing", func() bool { return len(b.PhoneChannels("804")) == 1 })
+	agent = b.PhoneChannels("804")[0].Name
 	if err := b.Stage().Answer(agent); err != nil {
 		b.T.Fatal(err)
 	}
