@@ -133,11 +133,15 @@ func (p *PBX) applyQueue(name string, m ami.Message, at time.Time) []Event {
 			Exten: InterfaceExten(iface), Uniqueid: m.Get("Uniqueid"), Reason: m.Get("Reason")}
 		// After its caller and agent channels are gone, a real Asterisk
 		// sends AgentComplete without either snapshot (ami-09): the call
-		// is the member's that ended waiting for it.
+		// is the member's that ended waiting for it or, when the caller's
+		// Hangup has not arrived yet (seen on Asterisk 22), the member's
+		// call still going on in that queue.
 		key := memberKey{done.Queue, iface}
 		if due, ok := p.st.completeDue[key]; ok && (done.Uniqueid == "" || done.Uniqueid == due) {
 			done.Uniqueid = due
 			delete(p.st.completeDue, key)
+		} else if done.Uniqueid == "" {
+			done.Uniqueid = p.st.talkingWith(key)
 		}
 		if t, ok := p.st.queueCalls[done.Uniqueid]; ok {
 			t.completed, t.reason = at, done.Reason
@@ -202,6 +206,21 @@ func (p *PBX) noteUserEvent(e UserEvent) {
 			t.call.Score = FieldOf(e.Fields, "score")
 		}
 	}
+}
+
+// talkingWith is the caller's Uniqueid of the queue call that member key
+// answered and that has not completed, "" if there is none or several.
+func (s *state) talkingWith(key memberKey) string {
+	uid := ""
+	for id, t := range s.queueCalls {
+		if t.connected && t.completed.IsZero() && t.call.Queue == key.queue && t.call.AgentInterface == key.iface {
+			if uid != "" {
+				return ""
+			}
+			uid = id
+		}
+	}
+	return uid
 }
 
 // endQueueCall finishes the queue call of a caller that hung up; p.mu is held.

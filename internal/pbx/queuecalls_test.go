@@ -1,6 +1,8 @@
 package pbx
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -201,6 +203,63 @@ func TestAgentCompleteWithoutChannels(t *testing.T) {
 	}
 	if c, done := ended[0], completed[0]; done.Uniqueid == "" || done.Uniqueid != c.Uniqueid ||
 		done.Exten != "803" || c.HangupSide != "caller" || c.Queue != "631" {
+		t.Errorf("call %+v\ncompleted %+v", c, done)
+	}
+	if len(p.st.completeDue) != 0 {
+		t.Errorf("left waiting for an AgentComplete: %v", p.st.completeDue)
+	}
+}
+
+// TestAgentCompleteWithoutChannelsEarly replays ami-09 with its stripped
+// AgentComplete moved before the caller's Hangup, the order an Asterisk 22
+// delivered once: the model still names the call, the member's in that
+// queue.
+func TestAgentCompleteWithoutChannelsEarly(t *testing.T) {
+	entries, err := transcript.ReadFile("../ami/testdata/ami-09-agentcomplete-without-channels.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []ami.Message
+	var complete ami.Message
+	for _, e := range entries {
+		if e.Dir != transcript.ServerToClient || !e.Msg.IsEvent() || e.Msg.ActionID() != "" {
+			continue
+		}
+		if e.Msg.Event() == "AgentComplete" {
+			complete = e.Msg
+			continue
+		}
+		events = append(events, e.Msg)
+	}
+	if complete.Get("Uniqueid") != "" {
+		t.Fatal("ami-09's AgentComplete has a snapshot")
+	}
+	// Before the first Hangup of the caller's ;2 (its queue call's end).
+	at := slices.IndexFunc(events, func(m ami.Message) bool {
+		return m.Event() == "Hangup" && strings.HasPrefix(m.Get("Channel"), "Local/inq-631-") && strings.HasSuffix(m.Get("Channel"), ";2")
+	})
+	if at < 0 {
+		t.Fatal("no Hangup of the caller in ami-09")
+	}
+	events = slices.Insert(events, at, complete)
+	p := bareModel()
+	var ended []QueueCall
+	var completed []AgentCompleted
+	p.opts.OnEvent = func(e Event) {
+		switch e := e.(type) {
+		case QueueCallEnded:
+			ended = append(ended, e.Call)
+		case AgentCompleted:
+			completed = append(completed, e)
+		}
+	}
+	for _, m := range events {
+		p.apply(m)
+	}
+	if len(ended) != 1 || len(completed) != 1 {
+		t.Fatalf("%d queue calls ended, %d agents completed; want 1 and 1", len(ended), len(completed))
+	}
+	if c, done := ended[0], completed[0]; done.Uniqueid == "" || done.Uniqueid != c.Uniqueid || c.HangupSide != "caller" {
 		t.Errorf("call %+v\ncompleted %+v", c, done)
 	}
 	if len(p.st.completeDue) != 0 {
