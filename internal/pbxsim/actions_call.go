@@ -187,14 +187,11 @@ func (s *Server) blindTransfer(transferer *channel, context, exten string, refer
 			s.setVar(peer, "DIALSTATUS", "ANSWER")
 		}
 	}
-	for _, c := range []*channel{transferer, peer} {
-		if qc := c.qc; qc != nil && qc.connected != nil {
-			if c == peer {
-				afterBridge = s.queueTransferred(qc)
-			} else {
-				s.queueTransferred(qc)
-			}
-		}
+	if qc := transferer.qc; qc != nil && qc.connected != nil {
+		s.queueTransferred(qc)
+	}
+	if qc := peer.qc; qc != nil && qc.connected != nil {
+		afterBridge = s.queueTransferred(qc)
 	}
 	transferer.kicked, peer.kicked = nil, nil
 	transferer.epoch++

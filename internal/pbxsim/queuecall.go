@@ -38,6 +38,11 @@ type queueLeg struct {
 
 func (qc *queueCaller) hold() int { return int(time.Since(qc.joined) / time.Second) }
 
+// holdTalk are a connected call's whole seconds in the queue and talking.
+func (qc *queueCaller) holdTalk() (hold, talk int) {
+	return int(qc.connAt.Sub(qc.joined) / time.Second), int(time.Since(qc.connAt) / time.Second)
+}
+
 // expired: the caller's wait is over. app_queue looks at it between ring
 // attempts and after each retry pause, not in the middle of a pause.
 func (qc *queueCaller) expired() bool { return !time.Now().Before(qc.expire) }
@@ -329,7 +334,7 @@ func (s *Server) queueAbandon(qc *queueCaller, cause int, requested bool) {
 		s.chanEvent(classCall, "HangupRequest", ch, hdrs("Cause", itoa(cause))...)
 	}
 	s.cancelLegs(qc, nil, true)
-	s.queueWaitVars(qc)
+	s.queueStopVars(qc)
 	s.recordAbandoned(qc)
 	s.setQueueVars(ch, qc.q)
 	s.leaveQueue(qc)
@@ -344,7 +349,7 @@ func (s *Server) queueTimeout(qc *queueCaller) {
 	ch := qc.ch
 	s.cancelLegs(qc, nil, false)
 	s.recordAbandoned(qc)
-	s.queueWaitVars(qc)
+	s.queueStopVars(qc)
 	s.setQueueVars(ch, qc.q)
 	s.leaveQueue(qc)
 	ch.qc = nil
@@ -363,13 +368,25 @@ func (s *Server) recordAbandoned(qc *queueCaller) {
 	qc.q.abandoned++
 }
 
-// queueWaitVars are the times Queue sets when a caller leaves unanswered:
-// QUEUEWAIT in whole seconds, DIALEDTIME since the channel began,
-// ANSWEREDTIME 0, each with its _MS.
-func (s *Server) queueWaitVars(qc *queueCaller) {
-	s.setDurationVars(qc.ch, "QUEUEWAIT", time.Duration(qc.hold())*time.Second)
-	s.setDurationVars(qc.ch, "DIALEDTIME", time.Since(qc.ch.created))
-	s.setDurationVars(qc.ch, "ANSWEREDTIME", 0)
+// queueStopVars are the times Queue sets as it returns (queue_exec's stop:
+// label), each only if it is still empty: QUEUEWAIT in whole seconds,
+// DIALEDTIME since the channel began, ANSWEREDTIME 0, each with its _MS.
+// A caller that leaves unanswered gets all three (ami-15, 16, 17); one
+// transferred from a member has its QUEUEWAIT from the connect (ami-19).
+func (s *Server) queueStopVars(qc *queueCaller) {
+	ch := qc.ch
+	for _, v := range []struct {
+		name string
+		d    time.Duration
+	}{
+		{"QUEUEWAIT", time.Duration(qc.hold()) * time.Second},
+		{"DIALEDTIME", time.Since(ch.created)},
+		{"ANSWEREDTIME", 0},
+	} {
+		if val, _ := ch.varValue(v.name); val == "" {
+			s.setDurationVars(ch, v.name, v.d)
+		}
+	}
 }
 
 // queueConnect bridges the caller with the member that answered.
@@ -475,18 +492,13 @@ func (s *Server) queueComplete(qc *queueCaller, reason string) {
 
 // queueTransferred: the member blind-transferred the caller. app_queue's
 // transfer handler publishes AgentComplete Reason transfer at once; the
-// caller leaves the bridge, and Queue, returning, sets DIALEDTIME,
-// ANSWEREDTIME and the QUEUE* variables (ami-19). It returns what follows
-// the bridge.
+// caller leaves the bridge, and Queue returns with its times and the
+// QUEUE* variables (ami-19). It returns what follows the bridge.
 func (s *Server) queueTransferred(qc *queueCaller) (afterBridge func()) {
-	if qc.connected == nil || qc.ch.qc == nil {
-		return func() {}
-	}
 	s.queueCounted(qc)
 	s.agentComplete(qc, "transfer")
 	return func() {
-		s.setDurationVars(qc.ch, "DIALEDTIME", time.Since(qc.ch.created))
-		s.setDurationVars(qc.ch, "ANSWEREDTIME", 0)
+		s.queueStopVars(qc)
 		s.setQueueVars(qc.ch, qc.q)
 	}
 }
@@ -496,7 +508,7 @@ func (s *Server) queueTransferred(qc *queueCaller) (afterBridge func()) {
 func (s *Server) queueCounted(qc *queueCaller) {
 	q, m := qc.q, qc.connected.m
 	qc.ch.qc = nil
-	hold, talk := int(qc.connAt.Sub(qc.joined)/time.Second), int(time.Since(qc.connAt)/time.Second)
+	hold, talk := qc.holdTalk()
 	m.inCall = false
 	m.callsTaken++
 	m.lastCall = time.Now().Unix()
@@ -506,6 +518,6 @@ func (s *Server) queueCounted(qc *queueCaller) {
 }
 
 func (s *Server) agentComplete(qc *queueCaller, reason string) {
-	hold, talk := int(qc.connAt.Sub(qc.joined)/time.Second), int(time.Since(qc.connAt)/time.Second)
+	hold, talk := qc.holdTalk()
 	s.agentEvent("AgentComplete", qc, qc.connected, "HoldTime", itoa(hold), "TalkTime", itoa(talk), "Reason", reason)
 }
