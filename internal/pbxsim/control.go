@@ -105,29 +105,30 @@ func (s *Server) Dial(from, to string) (string, error) {
 	if !extenExists("internal", to) {
 		return "", fmt.Errorf("pbxsim: no extension %s@internal", to)
 	}
-	if d.tech != "SIP" {
-		ch := s.newChannel(d.id()+"-"+s.nextSuffix(), stateRing, "internal", to, nil, "")
-		ch.dev = d
-		ch.cidNum, ch.cidName = d.name, d.callerName
-		s.newchannelEvent(ch)
-		s.deviceChanged(d)
-		s.runDialplan(ch)
-		return ch.name, nil
+	// chan_sip challenges the INVITE, makes the channel Down, sets what it
+	// knows of the dialog and only then rings (ami-14). No PJSIP dial-out
+	// is recorded: its channel starts in Ring.
+	sip := d.tech == "SIP"
+	state := stateRing
+	if sip {
+		s.securityEventAs("ChallengeSent", d, "sip:"+d.name+"@127.0.0.1", "Challenge", s.nextChallenge())
+		state = stateDown
 	}
-	// chan_sip challenges the INVITE, makes the channel Down, sets what
-	// it knows of the dialog and only then rings (ami-14).
-	s.securityEventAs("ChallengeSent", d, "sip:"+d.name+"@127.0.0.1", "Challenge", s.nextChallenge())
-	ch := s.newChannel(d.id()+"-"+s.nextSuffix(), stateDown, "internal", to, nil, "")
+	ch := s.newChannel(d.id()+"-"+s.nextSuffix(), state, "internal", to, nil, "")
 	ch.dev = d
 	ch.cidNum, ch.cidName = d.name, d.callerName
 	s.newchannelEvent(ch)
-	s.setVar(ch, "SIPURI", fmt.Sprintf("sip:%s@127.0.0.1:%d", d.name, d.port))
-	s.setVar(ch, "SIPDOMAIN", "127.0.0.1")
-	s.sipCallIDVar(ch)
-	ch.state = stateRing
+	if sip {
+		s.setVar(ch, "SIPURI", fmt.Sprintf("sip:%s@127.0.0.1:%d", d.name, d.port))
+		s.setVar(ch, "SIPDOMAIN", "127.0.0.1")
+		s.sipCallIDVar(ch)
+		ch.state = stateRing
+	}
 	s.deviceChanged(d)
-	s.chanEvent(classCall, "Newstate", ch)
-	s.securityEventAs("SuccessfulAuth", d, to, "UsingPassword", "1")
+	if sip {
+		s.chanEvent(classCall, "Newstate", ch)
+		s.securityEventAs("SuccessfulAuth", d, to, "UsingPassword", "1")
+	}
 	s.runDialplan(ch)
 	return ch.name, nil
 }
