@@ -178,10 +178,9 @@ var scenarios = []scenario{
 		{"HangupRequest", 1, onChannel("SIP/801-", func(sim *Server, ch string) error { return sim.Hangup(ch, 16) })},
 	}},
 	// TestGoldenQueueCallNoAnswer: SIP/804 registers and never answers; a
-	// call into 632 rings it, again after each timeout, until the caller's
-	// maximum wait ends Queue (20 s on the lab PBX).
-	// 804 is rung twice, the second time cut short by the caller's wait.
-	// Recorded after ami-16, on the same Asterisk.
+	// call into 632 rings it twice, the second time cut short as the
+	// caller's wait (20 s on the lab PBX) ends Queue. Recorded after
+	// ami-16, on the same Asterisk; 804's unregistering is cut by Goodbye.
 	{file: "ami-15-queue-632-no-answer-804.txt", setup: ranBefore("804"), phones: true, lost: map[string]int{
 		"security SIP/804": 1, "device SIP/804": 1,
 	}},
