@@ -266,3 +266,33 @@ func TestAgentCompleteWithoutChannelsEarly(t *testing.T) {
 		t.Errorf("left waiting for an AgentComplete: %v", p.st.completeDue)
 	}
 }
+
+// TestTalkingWith: a stripped AgentComplete names a call only when the
+// member has exactly one answered, unfinished call in that queue.
+func TestTalkingWith(t *testing.T) {
+	s := newState()
+	key := memberKey{"631", "PJSIP/804"}
+	call := func(queue, iface string, connected, completed bool) *queueTrack {
+		tr := &queueTrack{connected: connected}
+		tr.call.Queue, tr.call.AgentInterface = queue, iface
+		if completed {
+			tr.completed = time.Unix(1, 0)
+		}
+		return tr
+	}
+	if got := s.talkingWith(key); got != "" {
+		t.Errorf("no calls: %q", got)
+	}
+	s.queueCalls["a"] = call("631", "PJSIP/804", true, false)
+	s.queueCalls["b"] = call("632", "PJSIP/804", true, false)              // another queue
+	s.queueCalls["c"] = call("631", "PJSIP/804", false, false)             // still ringing
+	s.queueCalls["d"] = call("631", "PJSIP/804", true, true)               // completed
+	s.queueCalls["e"] = call("631", "Local/803@fake-phone/n", true, false) // another member
+	if got := s.talkingWith(key); got != "a" {
+		t.Errorf("one call: %q, want a", got)
+	}
+	s.queueCalls["f"] = call("631", "PJSIP/804", true, false)
+	if got := s.talkingWith(key); got != "" {
+		t.Errorf("two calls: %q, want none", got)
+	}
+}
