@@ -163,12 +163,12 @@ func (p *PBX) applyQueue(name string, m ami.Message, at time.Time) []Event {
 			t.call.ForwardNumber = m.Get("Extension")
 		}
 	case "varset":
-		if strings.EqualFold(m.Get("Variable"), "QUEUESTATUS") {
+		switch v := m.Get("Variable"); {
+		case strings.EqualFold(v, "QUEUESTATUS"):
 			if t, ok := p.st.queueCalls[m.Get("Uniqueid")]; ok && m.Get("Value") != "" {
 				t.queueEnded = true
 			}
-		}
-		if strings.EqualFold(m.Get("Variable"), "MIXMONITOR_FILENAME") {
+		case strings.EqualFold(v, "MIXMONITOR_FILENAME"):
 			// The queue call's own recording; a transfer's is another's.
 			if t := p.trackOf(m.Get("Uniqueid")); t != nil && t.call.RecordFile == "" {
 				t.call.RecordFile = m.Get("Value")
