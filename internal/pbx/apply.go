@@ -64,6 +64,7 @@ func (p *PBX) apply(m ami.Message) {
 	case "newexten":
 		if c := p.known(m, ""); c != nil {
 			c.Application = m.Get("Application")
+			p.noteDialplan(c.Uniqueid, m.Get("Context"), at)
 		}
 	case "chanspystart":
 		if c := p.known(m, "Spyer"); c != nil {

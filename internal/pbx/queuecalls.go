@@ -9,8 +9,13 @@ import (
 )
 
 // SurveyUserEvent is the UserEvent the shipped satisfaction survey
-// (asterisk/extensions_coocenter.conf) sends with the caller's Score.
-const SurveyUserEvent = "CoocenterSurvey"
+// (asterisk/extensions_coocenter.conf) sends with the caller's Score, and
+// SurveyContext the survey's context: a call whose caller reaches it ends
+// in the survey (cdrState feedback), with a score or without.
+const (
+	SurveyUserEvent = "CoocenterSurvey"
+	SurveyContext   = "coocenter-survey"
+)
 
 // abandonGrace: a caller who gives up within it is MEMBER_CANCEL (api.md §4).
 const abandonGrace = 10 * time.Second
@@ -41,7 +46,7 @@ type queueTrack struct {
 	holds      map[string]time.Time
 	ivrFirst   time.Time
 	ivrLast    time.Time
-	survey     time.Time
+	survey     time.Time // the survey's first step or its score, whichever came first
 }
 
 // track returns the queue call whose caller is the channel c, creating it;
@@ -202,9 +207,22 @@ func (p *PBX) noteUserEvent(e UserEvent) {
 	}
 	if strings.EqualFold(e.Name, SurveyUserEvent) {
 		if t, ok := p.st.queueCalls[e.Channel.Uniqueid]; ok {
-			t.survey = e.At
+			t.enterSurvey(e.At)
 			t.call.Score = FieldOf(e.Fields, "score")
 		}
+	}
+}
+
+// noteDialplan follows a queue call's caller into the survey; p.mu is held.
+func (p *PBX) noteDialplan(uniqueid, context string, at time.Time) {
+	if t, ok := p.st.queueCalls[uniqueid]; ok && context == SurveyContext {
+		t.enterSurvey(at)
+	}
+}
+
+func (t *queueTrack) enterSurvey(at time.Time) {
+	if t.survey.IsZero() {
+		t.survey = at
 	}
 }
 
