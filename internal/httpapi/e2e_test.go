@@ -194,14 +194,11 @@ func TestEndToEndAsteriskDown(t *testing.T) {
 }
 
 // TestEndToEndBlacklistBlocksCalls: numbers created through the API stop
-// calls in the shipped [coocenter-blacklist] subroutine of a real
-// Asterisk — exact numbers and prefix patterns — and the hangup is marked
-// blacklisted; an unlisted caller goes on to the queue.
+// calls in the shipped [coocenter-blacklist] subroutine — exact numbers
+// and prefix patterns — and the hangup is marked blacklisted; an unlisted
+// caller goes on to the queue.
 func TestEndToEndBlacklistBlocksCalls(t *testing.T) {
 	e := startE2E(t)
-	if e.Sim != nil {
-		t.Skip("the shipped dialplan runs on a real Asterisk only (TestDialplanSubroutine checks its logic on pbxsim's side)")
-	}
 	e.want(t, "POST", "/blacklist/create", "number=0509111111", 200, "")
 	e.want(t, "POST", "/blacklist/create", "number=05093*", 200, "")
 	for _, number := range []string{"0509111111", "0509333333"} {

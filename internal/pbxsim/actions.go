@@ -58,6 +58,7 @@ func init() {
 		"hangup":             (*Server).actionHangup,
 		"redirect":           (*Server).actionRedirect,
 		"blindtransfer":      (*Server).actionBlindTransfer,
+		"playdtmf":           (*Server).actionPlayDTMF,
 		"listcommands":       (*Server).actionListCommands,
 		"pjsipshowregistrationinboundcontactstatuses": (*Server).actionPJSIPShowContacts,
 	}
@@ -127,8 +128,10 @@ func (s *Server) actionLogin(sess *session, req ami.Message) postAction {
 	}
 	sess.authed = true
 	sess.send(response(req, "Success", "Authentication accepted")...)
-	if sess.mask&classSystem != 0 {
-		up := itoa(int(time.Since(s.booted) / time.Second))
+	// action_login writes FullyBooted only once Asterisk is fully booted;
+	// during a restart's boot window the broadcast comes later (bootDone).
+	if sess.mask&classSystem != 0 && !s.booting {
+		up := itoa(int(s.uptime() / time.Second))
 		sess.send(hdrs("Event", "FullyBooted", "Privilege", "system,all", "Uptime", up, "LastReload", up, "Status", "Fully Booted")...)
 	}
 	now := eventTV(time.Now())

@@ -36,9 +36,7 @@ func (s *Server) actionHangup(sess *session, req ami.Message) {
 			sess.send(listItem(req, "ChannelHungup", hdrs("Channel", ch.name)...)...)
 		}
 		sess.send(listComplete(req, "ChannelsHungupListComplete", len(hits))...)
-		for _, ch := range hits {
-			s.amiHangup(ch, cause)
-		}
+		s.hangupAll(hits, cause)
 		return
 	}
 	ch := s.findChannel(name)
@@ -120,7 +118,7 @@ func (s *Server) moveTo(ch *channel, context, exten string) {
 		ch.qc = nil
 	}
 	ch.hangup = func(c int, requested bool) { s.plainHangup(ch, c, requested) }
-	ch.kicked, ch.progress, ch.afterAnswer = nil, nil, nil
+	ch.kicked, ch.progress = nil, nil
 	ch.dialed = false
 	ch.gotoExten(context, exten)
 	s.runDialplan(ch)
@@ -284,5 +282,42 @@ func (s *Server) spiesGone(target *channel) {
 		if strings.ContainsAny(spy.spyOpts, "ES") {
 			s.hangupChannel(spy, 16, false)
 		}
+	}
+}
+
+// actionPlayDTMF is app_senddtmf's PlayDTMF. With Receive the key is
+// queued on the channel as if its far end sent it: DTMFEnd Direction
+// Received (no DTMFBegin: only an end frame is queued), and an application
+// reading keys takes it (ami-22). Without, it goes to the far end, which
+// Asterisk publishes no event for.
+func (s *Server) actionPlayDTMF(sess *session, req ami.Message) {
+	ch := s.findChannel(req.Get("Channel"))
+	if ch == nil {
+		sess.send(response(req, "Error", "Channel not found")...)
+		return
+	}
+	digit := req.Get("Digit")
+	if digit == "" {
+		sess.send(response(req, "Error", "No digit specified")...)
+		return
+	}
+	ms := 0
+	if d := req.Get("Duration"); d != "" {
+		// sscanf("%30u"): leading digits count, the rest is ignored.
+		n := len(d) - len(strings.TrimLeft(d, "0123456789"))
+		v, err := strconv.Atoi(d[:n])
+		if err != nil {
+			sess.send(response(req, "Error", "Could not convert Duration parameter")...)
+			return
+		}
+		ms = v
+	}
+	sess.send(response(req, "Success", "DTMF successfully queued")...)
+	if !astTrue(req.Get("Receive")) {
+		return
+	}
+	s.chanEvent(classDTMF, "DTMFEnd", ch, hdrs("Digit", digit[:1], "DurationMs", itoa(ms), "Direction", "Received")...)
+	if ch.dtmf != nil {
+		ch.dtmf(digit[0])
 	}
 }

@@ -237,15 +237,19 @@ func (s *Server) actionExtensionState(sess *session, req ami.Message) {
 		"Status", itoa(st), "StatusText", extStateText(st))...)...)
 }
 
-// actionCommand answers a few CLI commands in the 14+ Output format.
+// actionCommand answers a few CLI commands in the 14+ Output format, and
+// runs "core restart now", which answers nothing (see coreRestartNow).
 func (s *Server) actionCommand(sess *session, req ami.Message) {
 	cmd := strings.Join(strings.Fields(req.Get("Command")), " ")
 	var out []string
 	switch {
+	case strings.EqualFold(cmd, "core restart now"): // the CLI matches words ignoring case (cli.c: word_match)
+		s.coreRestartNow()
+		return
 	case cmd == "core show version":
 		out = []string{"Asterisk 20.20.1 built by pbxsim @ localhost on a x86_64 running Linux"}
 	case cmd == "core show uptime":
-		out = []string{"System uptime: " + hhmmss(time.Since(s.booted)), "Last reload: " + hhmmss(time.Since(s.booted))}
+		out = []string{"System uptime: " + hhmmss(s.uptime()), "Last reload: " + hhmmss(s.uptime())}
 	case strings.HasPrefix(cmd, "database show"):
 		prefix := "/" + strings.TrimSpace(strings.TrimPrefix(cmd, "database show"))
 		keys := s.dbKeys(strings.TrimSuffix(prefix, "/"))

@@ -102,11 +102,24 @@ type channel struct {
 	// place with a Newexten already; the dialplan's first step there
 	// brings no second one (ami-19).
 	shownAt bool
+	// hangingUp: an AMI Hangup of several channels (hangupAll) has
+	// soft-hung it up and will end it in its turn. requestShown: its
+	// HangupRequest was published already.
+	hangingUp, requestShown bool
+	// cdrContext, cdrExten: the place in the dialplan a CDR of the channel
+	// names, the last one outside a Gosub and the h extension (the CDR
+	// engine ignores those: ami-18's blocked caller is at s@coocenter-
+	// inbound, its fake phone at 800, not h). subDepth counts Gosubs.
+	cdrContext, cdrExten string
+	subDepth             int
+	// moh: music on hold plays to the channel (a queue without r).
+	moh bool
+	// dtmf takes a key the channel receives (PlayDTMF with Receive) while
+	// an application reads keys.
+	dtmf func(digit byte)
 	// progress tells the dialer of this channel that it rings, answered or
 	// is busy.
 	progress func(progress)
-	// afterAnswer continues a Local ;2 dialplan once ;1 is answered.
-	afterAnswer func()
 	// cidDirty: a connected-line update crossed this Local pair; Asterisk
 	// then publishes a late NewCallerid on ;1 after its Hangup.
 	cidDirty bool
@@ -173,9 +186,10 @@ func (ch *channel) snapshot(prefix string) []ami.Header {
 // ChannelId/OtherChannelId, "" for the usual <epoch>.<n> (the counter
 // advances either way, as in channel_internal_api.c). The caller holds s.mu.
 func (s *Server) newChannel(name string, state int, context, exten string, requestor *channel, id string) *channel {
+	n := s.seq.uniq
 	s.seq.uniq++
 	if id == "" {
-		id = fmt.Sprintf("%d.%d", s.booted.Unix(), s.seq.uniq)
+		id = fmt.Sprintf("%d.%d", s.booted.Unix(), n)
 	}
 	ch := &channel{
 		name:     name,
@@ -186,7 +200,7 @@ func (s *Server) newChannel(name string, state int, context, exten string, reque
 		prio:     1,
 		created:  time.Now(),
 	}
-	ch.linkedid, ch.linkedSeq = ch.uniqueid, s.seq.uniq
+	ch.linkedid, ch.linkedSeq = ch.uniqueid, n
 	if requestor != nil {
 		ch.linkedid, ch.linkedSeq = requestor.linkedid, requestor.linkedSeq
 	}
@@ -197,8 +211,9 @@ func (s *Server) newChannel(name string, state int, context, exten string, reque
 
 // nextSuffix is the next 8-hex-digit channel suffix.
 func (s *Server) nextSuffix() string {
+	n := s.seq.chanID
 	s.seq.chanID++
-	return fmt.Sprintf("%08x", s.seq.chanID)
+	return fmt.Sprintf("%08x", n)
 }
 
 func (s *Server) chanEvent(class classMask, name string, ch *channel, extra ...ami.Header) {
@@ -210,8 +225,14 @@ func (s *Server) newchannelEvent(ch *channel) { s.chanEvent(classCall, "Newchann
 // newexten runs one dialplan priority: Newexten, and the app becomes current.
 func (s *Server) newexten(ch *channel, prio int, app, data string) {
 	if ch.cdrPending {
+		// The new record of a channel that is up is answered as it
+		// begins (ami-15, ami-22: AnswerTime = StartTime).
 		ch.cdrPending = false
-		ch.cdrs = append(ch.cdrs, &cdrRecord{dst: ch.exten, dstContext: ch.context, start: time.Now()})
+		r := &cdrRecord{dst: ch.exten, dstContext: ch.context, start: time.Now()}
+		if ch.state == stateUp {
+			r.answer = r.start
+		}
+		ch.cdrs = append(ch.cdrs, r)
 	}
 	if ch.shownAt {
 		ch.shownAt = false
@@ -221,6 +242,9 @@ func (s *Server) newexten(ch *channel, prio int, app, data string) {
 		}
 	}
 	ch.prio, ch.app, ch.appData = prio, app, data
+	if ch.subDepth == 0 && ch.exten != "h" {
+		ch.cdrContext, ch.cdrExten = ch.context, ch.exten
+	}
 	s.chanEvent(classDialplan, "Newexten", ch, hdrs("Extension", ch.exten, "Application", app, "AppData", data)...)
 }
 
@@ -242,6 +266,36 @@ func (s *Server) setVar(ch *channel, name, value string) {
 	}
 	ch.vars = append([]chanVar{{name, value}}, ch.vars...)
 	s.chanEvent(classDialplan, "VarSet", ch, hdrs("Variable", name, "Value", value)...)
+}
+
+// mohStart is music on hold starting on ch (class default).
+func (s *Server) mohStart(ch *channel) {
+	ch.moh = true
+	s.chanEvent(classCall, "MusicOnHoldStart", ch, hdrs("Class", "default")...)
+}
+
+// mohStop stops ch's music on hold, if it plays.
+func (s *Server) mohStop(ch *channel) {
+	if ch.moh {
+		ch.moh = false
+		s.chanEvent(classCall, "MusicOnHoldStop", ch)
+	}
+}
+
+// unsetVar is pbx_builtin_setvar_helper without a value: the first
+// variable of that name goes, with a VarSet of an empty value only if it
+// had a value (ami-18: a Gosub's empty LOCAL(did) goes silently).
+func (s *Server) unsetVar(ch *channel, name string) {
+	tail := varTail(name)
+	for i, v := range ch.vars {
+		if varTail(v.name) == tail {
+			ch.vars = append(ch.vars[:i], ch.vars[i+1:]...)
+			if v.value != "" {
+				s.chanEvent(classDialplan, "VarSet", ch, hdrs("Variable", name, "Value", "")...)
+			}
+			return
+		}
+	}
 }
 
 // varTail is a variable name without its inheritance prefix ("_" or "__").
@@ -345,14 +399,52 @@ func (s *Server) hangupChannel(ch *channel, cause int, requested bool) {
 	if ch == nil || ch.gone {
 		return
 	}
+	if requested && ch.hangingUp && ch.bridge != nil {
+		// hangupAll ends this bridged channel in its own turn; the far
+		// end's hangup only shows now.
+		s.hangupRequested(ch, cause)
+		ch.requestShown = true
+		return
+	}
 	ch.epoch++
 	ch.hangup(cause, requested)
+}
+
+// hangupRequested publishes HangupRequest: the channel's far end hung up
+// (a phone's BYE, a Local half's other half), once per channel.
+func (s *Server) hangupRequested(ch *channel, cause int) {
+	if !ch.requestShown {
+		s.chanEvent(classCall, "HangupRequest", ch, hdrs("Cause", itoa(cause))...)
+	}
+}
+
+// hangupAll is an AMI Hangup of several channels: Asterisk soft-hangs
+// each up, then each channel's own thread ends it. Those outside a bridge
+// end at once; those in a bridge as their bridge lets them go, after the
+// others. So a bridged Local half whose other half was hung up too sees
+// that hangup (HangupRequest, and app_queue's AgentComplete with the agent
+// still there) before it leaves the bridge (ami-18: the queue caller and
+// the member, both Local ;1/;2 pairs).
+func (s *Server) hangupAll(hits []*channel, cause int) {
+	for _, ch := range hits {
+		ch.hangingUp = true
+	}
+	for _, ch := range hits {
+		if ch.bridge == nil {
+			ch.hangingUp = false
+			s.amiHangup(ch, cause)
+		}
+	}
+	for _, ch := range hits {
+		ch.hangingUp = false
+		s.hangupChannel(ch, cause, ch.requestShown)
+	}
 }
 
 // plainHangup is the hangup of a channel doing nothing special.
 func (s *Server) plainHangup(ch *channel, cause int, requested bool) {
 	if requested {
-		s.chanEvent(classCall, "HangupRequest", ch, hdrs("Cause", strconv.Itoa(cause))...)
+		s.hangupRequested(ch, cause)
 	}
 	if ch.bridge != nil {
 		s.leaveBridge(ch)
@@ -368,6 +460,7 @@ func (s *Server) destroy(ch *channel, cause int) {
 	}
 	ch.gone = true
 	ch.epoch++
+	s.mohStop(ch) // ast_hangup releases the channel's generator
 	s.cdrsFor(ch)
 	s.chanEvent(classCall, "Hangup", ch, hdrs("Cause", strconv.Itoa(cause), "Cause-txt", causeText(cause))...)
 	if ch.half == 1 && ch.cidDirty {
@@ -444,7 +537,11 @@ func (s *Server) cdrsFor(ch *channel) {
 		return
 	}
 	if len(ch.cdrs) == 0 {
-		ch.cdrs = []*cdrRecord{{dst: ch.exten, dstContext: ch.context}}
+		dst, context := ch.exten, ch.context
+		if ch.cdrExten != "" {
+			dst, context = ch.cdrExten, ch.cdrContext
+		}
+		ch.cdrs = []*cdrRecord{{dst: dst, dstContext: context}}
 	}
 	end := time.Now()
 	for _, r := range ch.cdrs {

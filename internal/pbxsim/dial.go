@@ -155,7 +155,7 @@ func (s *Server) dialCalleeHangup(d *dialCall, cause int, requested bool) {
 	// A phone refusing the INVITE answers it (486, 603): no request to
 	// hang up (ami-20: 803 busy).
 	if requested && d.callee.dev == nil {
-		s.chanEvent(classCall, "HangupRequest", d.callee, hdrs("Cause", itoa(cause))...)
+		s.hangupRequested(d.callee, cause)
 	}
 	status := "NOANSWER"
 	if cause == 17 {
@@ -170,7 +170,7 @@ func (s *Server) dialCalleeHangup(d *dialCall, cause int, requested bool) {
 func (s *Server) dialCancel(d *dialCall, cause int, requested bool) {
 	caller := d.caller
 	if requested {
-		s.chanEvent(classCall, "HangupRequest", caller, hdrs("Cause", itoa(cause))...)
+		s.hangupRequested(caller, cause)
 	}
 	if !d.done {
 		d.done = true
@@ -206,7 +206,6 @@ func (s *Server) dialAnswered(d *dialCall) {
 		s.newexten(callee, 1, "AppDial", "(Outgoing Line)")
 	}
 	s.bridgeCall(callee, caller)
-	s.continueAfterAnswer(callee)
 	callee.hangup = s.bridgedHangup(callee)
 	callee.kicked = func() {
 		callee.epoch++
@@ -224,7 +223,7 @@ func (s *Server) dialAnswered(d *dialCall) {
 func (s *Server) dialCallerHangup(d *dialCall, cause int, requested bool) {
 	caller := d.caller
 	if requested && !s.sipBye(caller, cause) {
-		s.chanEvent(classCall, "HangupRequest", caller, hdrs("Cause", itoa(cause))...)
+		s.hangupRequested(caller, cause)
 	}
 	caller.kicked = nil
 	s.leaveBridge(caller)
@@ -256,7 +255,7 @@ func (s *Server) dialReturned(d *dialCall, hungUp int) {
 func (s *Server) bridgedHangup(ch *channel) func(cause int, requested bool) {
 	return func(cause int, requested bool) {
 		if requested {
-			s.chanEvent(classCall, "HangupRequest", ch, hdrs("Cause", itoa(cause))...)
+			s.hangupRequested(ch, cause)
 		}
 		s.leaveBridge(ch)
 		s.rtpQoSVars(ch)

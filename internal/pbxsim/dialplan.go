@@ -29,7 +29,10 @@ func init() {
 		{"fake-phone", "_[0-9a-zA-Z+*#]!", (*Server).planFakeAnswer},
 		{"from-trunk", "_in-X.", (*Server).planFromTrunk},
 		{"from-trunk", "_inq-63[0-2]-X.", (*Server).planFromTrunk},
+		{"from-trunk", "_cin-X.", (*Server).planFromTrunk},
+		{"from-trunk", "_cinq-63[0-2]-X.", (*Server).planFromTrunk},
 		{"inbound", "s", (*Server).planInbound},
+		{"coocenter-inbound", "s", (*Server).planShippedInbound},
 	}
 }
 
@@ -128,7 +131,7 @@ func inClass(class string, e byte) bool {
 func (s *Server) fakePhone(ch *channel) {
 	ch.hangup = func(cause int, requested bool) {
 		if requested {
-			s.chanEvent(classCall, "HangupRequest", ch, hdrs("Cause", itoa(cause))...)
+			s.hangupRequested(ch, cause)
 		}
 		s.chanEvent(classCall, "SoftHangupRequest", ch, hdrs("Cause", "16")...)
 		s.fakePhoneH(ch, cmpCause(cause))
@@ -162,9 +165,17 @@ func (s *Server) holdThenHangUp(ch *channel, prio int) {
 
 func (s *Server) planFakeAnswer(ch *channel) {
 	s.fakePhone(ch)
-	ch.afterAnswer = func() { s.holdThenHangUp(ch, 2) }
-	s.newexten(ch, 1, "Answer", "")
+	s.fakeAnswer(ch, 1)
+}
+
+// fakeAnswer is a fake phone's Answer() at priority prio, then Wait(600).
+// Like any Answer of a Local ;2 it waits for media first (see answer): a
+// fake phone hung up soon after it answered never shows the Wait (ami-18,
+// and ami-03 where CoreShowChannels finds it still in Answer).
+func (s *Server) fakeAnswer(ch *channel, prio int) {
+	s.newexten(ch, prio, "Answer", "")
 	s.localAnswer(ch)
+	s.later(ch, s.opts.Timing.AnswerWait, func() { s.holdThenHangUp(ch, prio+1) })
 }
 
 func (s *Server) planFakeNoAnswer(ch *channel) {
@@ -180,9 +191,7 @@ func (s *Server) planFakeSlow(ch *channel) {
 	s.localRinging(ch)
 	s.newexten(ch, 2, "Wait", "5")
 	s.later(ch, s.opts.Timing.SlowAnswer, func() {
-		ch.afterAnswer = func() { s.holdThenHangUp(ch, 4) }
-		s.newexten(ch, 3, "Answer", "")
-		s.localAnswer(ch)
+		s.fakeAnswer(ch, 3)
 	})
 }
 
@@ -205,11 +214,16 @@ func (s *Server) localRinging(two *channel) {
 
 // --- from-trunk / inbound: the simulated external caller --------------------
 
-// planFromTrunk is "in-<number>" (queue 630) and "inq-<queue>-<number>".
+// planFromTrunk is "in-<number>" (queue 630) and "inq-<queue>-<number>"
+// into [inbound]; "cin-" and "cinq-" the same into [coocenter-inbound].
 func (s *Server) planFromTrunk(ch *channel) {
-	number, queue := strings.TrimPrefix(ch.exten, "in-"), "630"
-	if strings.HasPrefix(ch.exten, "inq-") {
-		queue, number = ch.exten[4:7], ch.exten[8:]
+	context, route := "inbound", ch.exten
+	if strings.HasPrefix(route, "c") {
+		context, route = "coocenter-inbound", route[1:]
+	}
+	number, queue := strings.TrimPrefix(route, "in-"), "630"
+	if strings.HasPrefix(route, "inq-") {
+		queue, number = route[4:7], route[8:]
 	}
 	s.newexten(ch, 1, "Set", "CALLERID(num)="+number)
 	if ch.cidNum != number {
@@ -219,8 +233,8 @@ func (s *Server) planFromTrunk(ch *channel) {
 	s.setCallerID(ch, number, "External "+number)
 	s.newexten(ch, 3, "Set", "TARGETQ="+queue)
 	s.setVar(ch, "TARGETQ", queue)
-	s.newexten(ch, 4, "Goto", "inbound,s,1")
-	ch.gotoExten("inbound", "s")
+	s.newexten(ch, 4, "Goto", context+",s,1")
+	ch.gotoExten(context, "s")
 	ch.targetQueue = queue
 	s.runDialplan(ch)
 }
@@ -232,27 +246,42 @@ func (s *Server) planInbound(ch *channel) {
 	if s.dbExists("blacklist", num) {
 		s.setVar(ch, "DB_RESULT", s.db[dbPath("blacklist", num)])
 		s.newexten(ch, 2, "GotoIf", "1?blacklisted")
-		s.newexten(ch, 9, "UserEvent", fmt.Sprintf("Blacklisted,CallerIDNum: %s,Uniq: %s", num, ch.uniqueid))
-		s.chanEvent(classUser, "UserEvent", ch, hdrs("UserEvent", "Blacklisted", "CallerIDNum", num, "Uniq", ch.uniqueid)...)
+		s.userEvent(ch, 9, "Blacklisted", "CallerIDNum", num, "Uniq", ch.uniqueid)
 		s.newexten(ch, 10, "Hangup", "21")
 		s.endDialplan(ch, 21)
 		return
 	}
 	s.newexten(ch, 2, "GotoIf", "0?blacklisted")
-	s.newexten(ch, 3, "Answer", "")
-	s.localAnswer(ch)
 	ivr := func(prio int, step string) {
-		s.newexten(ch, prio, "UserEvent", fmt.Sprintf("IVRStep,Step: %s,CallerIDNum: %s,Queue: %s,Uniq: %s", step, num, q, ch.uniqueid))
-		s.chanEvent(classUser, "UserEvent", ch, hdrs("UserEvent", "IVRStep", "Step", step, "CallerIDNum", num,
-			"Queue", q, "Uniq", ch.uniqueid)...)
+		s.userEvent(ch, prio, "IVRStep", "Step", step, "CallerIDNum", num, "Queue", q, "Uniq", ch.uniqueid)
 	}
-	ivr(4, "welcome")
-	s.newexten(ch, 5, "Wait", "1")
-	s.later(ch, s.opts.Timing.IVRWait, func() {
-		ivr(6, "to-queue")
-		s.newexten(ch, 7, "Queue", q+",r,,,20")
-		s.enterQueue(ch, s.findQueue(q), func() { s.dialplanHangup(ch, 8) })
+	s.answer(ch, 3, func() {
+		ivr(4, "welcome")
+		s.newexten(ch, 5, "Wait", "1")
+		s.later(ch, s.opts.Timing.IVRWait, func() {
+			ivr(6, "to-queue")
+			s.newexten(ch, 7, "Queue", q+",r,,,20")
+			s.enterQueue(ch, s.findQueue(q), "r", func() { s.dialplanHangup(ch, 8) })
+		})
 	})
+}
+
+// answer is Answer() of a Local ;2 at priority prio; next is the priority
+// after it. Answer of a ringing channel waits up to 500 ms for media
+// (channel.c: __ast_answer), and a Local ;2 gets none: a call hung up or
+// stopped soon after it was answered never shows the next priority
+// (ami-21). A hangup while the dialplan waits in Answer or an app after it
+// ends the dialplan (pbx.c: __ast_pbx_run): SoftHangupRequest Cause 16.
+func (s *Server) answer(ch *channel, prio int, next func()) {
+	s.newexten(ch, prio, "Answer", "")
+	s.localAnswer(ch)
+	ch.hangup = func(cause int, requested bool) {
+		if requested {
+			s.hangupRequested(ch, cause)
+		}
+		s.endDialplan(ch, cmpCause(cause))
+	}
+	s.later(ch, s.opts.Timing.AnswerWait, next)
 }
 
 // dialplanHangup is "same => n,Hangup()": the dialplan ends.
@@ -303,7 +332,7 @@ func (s *Server) planQueue(ch *channel) {
 	if ch.state != stateUp {
 		s.setState(ch, stateUp)
 	}
-	s.enterQueue(ch, s.findQueue(ch.exten), func() { s.dialplanHangup(ch, 3) })
+	s.enterQueue(ch, s.findQueue(ch.exten), "r", func() { s.dialplanHangup(ch, 3) })
 }
 
 // mixMonitor is MixMonitor(<file>,b). Option b makes it write only while

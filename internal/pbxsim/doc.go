@@ -33,14 +33,20 @@
 // fake-phone (answers; noanswer-, slow-, busy- variants; the h extension);
 // from-trunk in-<n> / inq-<q>-<n> and inbound s (AstDB blacklist check →
 // UserEvent Blacklisted + Hangup(21), else Answer, UserEvent IVRStep ×2,
-// Queue). Every delay is in Options.Timing.
+// Queue); from-trunk cin-<n> / cinq-<q>-<n> and coocenter-inbound s, the
+// dialplan README tells users to write around the shipped
+// extensions_coocenter.conf (shipped.go: the [coocenter-blacklist] Gosub
+// with its prefix loop, [coocenter-ivr] enter/leave, Queue with c and
+// music on hold, the [coocenter-survey] Read of one key). Every delay is
+// in Options.Timing.
 //
 // # Modelled
 //
 //   - Protocol: greeting 9.0.0; Login plain and MD5 (Challenge); failed login
 //     answered after AuthFailDelay, then closed; Permission denied before
 //     login; Missing action; the exact unknown-action message; Logoff;
-//     Ping; Events (on/off/class list, also at Login); FullyBooted on login;
+//     Ping; Events (on/off/class list, also at Login); FullyBooted on login
+//     (once booted: see Faults);
 //     SuccessfulAuth; ActionID echo in responses, list items, Complete
 //     events, OriginateResponse and the UserEvent copy; one writer per
 //     session with a bounded queue — a client that does not read is dropped.
@@ -49,22 +55,28 @@
 //     ExtensionStateList, ExtensionState, QueueStatus, QueueSummary,
 //     QueuePause, QueueAdd, QueueRemove, DBPut, DBGet, DBDel (errors on a
 //     missing key, as 20.x), DBGetTree, Command (core show version / uptime,
-//     database show), UserEvent, Originate (async and sync; to a Local
-//     channel or a phone; to an extension or to Wait, ChanSpy, any app;
-//     ChannelId / OtherChannelId as the uniqueids of the new channel(s) —
-//     a Local ;2 defaults to "<ChannelId>;2", an id over 149 characters is
-//     refused, an id already in use fails the originate ("Originate
-//     failed", or OriginateResponse Failure when async, with the id as
-//     Uniqueid); Variable headers set on the originated channel, copied to
-//     a Local ;2, and "_"/"__" ones inherited by the channels it dials),
-//     Hangup (name, uniqueid, /regex/), Redirect (also dual), BlindTransfer,
+//     database show, core restart now: see Faults), UserEvent, Originate
+//     (async and sync; to a Local channel or a phone; to an extension or to
+//     Wait, ChanSpy, any app; ChannelId / OtherChannelId as the uniqueids
+//     of the new channel(s) — a Local ;2 defaults to "<ChannelId>;2", an
+//     id over 149 characters is refused, an id already in use fails the
+//     originate ("Originate failed", or OriginateResponse Failure when
+//     async, with the id as Uniqueid); Variable headers set on the
+//     originated channel, copied to a Local ;2, and "_"/"__" ones
+//     inherited by the channels it dials),
+//     Hangup (name, uniqueid, /regex/: every channel soft-hung-up at once,
+//     those outside a bridge ending first), Redirect (also dual),
+//     BlindTransfer, PlayDTMF (Receive: DTMFEnd, and a Read takes the key),
 //     ListCommands.
 //   - Calls, with the events of the recordings: Newchannel, Newstate,
 //     Newexten, VarSet, NewCallerid, NewConnectedLine, LocalBridge,
 //     DialBegin/DialState/DialEnd, BridgeCreate/Enter/Leave/Destroy,
 //     HangupRequest/SoftHangupRequest, Hangup with Cause-txt, Cdr (one per
 //     dialled party, as cdr_manager), DeviceStateChange, ExtensionStatus,
-//     PeerStatus, ContactStatus, ChallengeSent, MixMonitorStart, queue
+//     PeerStatus, ContactStatus, ChallengeSent, MixMonitorStart,
+//     MusicOnHoldStart/Stop of a queue caller (Queue without r), UserEvent
+//     of the dialplan, Gosub/Return with LOCAL variables as app_stack
+//     publishes them, DTMFEnd, queue
 //     events (QueueCallerJoin/Leave/Abandon, AgentCalled, AgentRingNoAnswer,
 //     AgentConnect, AgentComplete with Reason caller/agent/transfer,
 //     QueueMemberStatus/Pause/Added/Removed), BlindTransfer,
@@ -89,8 +101,18 @@
 //     phone that holds goes ONHOLD (notifyhold = yes: hint 16, "Hold"), a
 //     PJSIP phone that is held counts ONHOLD in its aggregate (see hold.go).
 //   - Faults: Restart (connections dropped and refused while down; channels,
-//     registrations, dynamic members and pauses forgotten; AstDB kept),
-//     DropConnections, SetResponseDelay, Stall, InjectRaw, Emit.
+//     registrations, dynamic members, pauses and queue statistics forgotten;
+//     AstDB kept; channel suffixes and uniqueid counters start again, the
+//     uniqueids' epoch moves on so that they never repeat), and Command
+//     "core restart now" (ami-21), the same restart as Asterisk's: the
+//     session that sent it gets no response and nothing more, every session
+//     is cut after what was queued for it, and the PBX listens again after
+//     Timing.CoreRestart. After either, the PBX boots for Timing.Boot: a
+//     client logging in meanwhile gets no FullyBooted with the login but,
+//     at the end of the boot, the hints' ExtensionStatus as pbx_config
+//     loads them (empty Hint, state 4 as nobody is registered) and the
+//     broadcast FullyBooted. DropConnections, SetResponseDelay, Stall,
+//     InjectRaw, Emit.
 //
 // # Not modelled (yet)
 //
@@ -99,7 +121,8 @@
 //   - Event filters (Filter action, eventfilter), per-user read/write
 //     permissions (the one user has all), allowmultiplelogin, writetimeout
 //     by time (the bound is a queue length), timestampevents.
-//   - Attended transfer, parking, call pickup, DTMF, music on hold events
+//   - Attended transfer, parking, call pickup, DTMF other than PlayDTMF
+//     with Receive, music on hold events other than a queue's
 //     (MusicOnHoldStart/Stop on the held party), MixMonitorStop, Newexten
 //     for every internal step of Local/Dial originates (AppDial2 etc. are
 //     emitted where recorded), DialState PROGRESS/PROCEEDING, early media.
@@ -114,7 +137,13 @@
 //   - pjsip.conf device_state_busy_at = 1: Asterisk reports a PJSIP
 //     endpoint with any channel past Down as BUSY (hint 2); pbxsim reports
 //     RINGING / INUSE / ONHOLD as for a SIP peer.
-//   - CLI commands other than the three listed; Command's 13.x format.
+//   - CLI commands other than those listed, "core restart gracefully" and
+//     "when convenient" among them (they wait for the calls to end);
+//     Command's 13.x format. What other sessions would see of "core
+//     restart now" before the cut (SoftHangupRequest of every channel from
+//     ast_softhangup_all, their hangups, Shutdown with Restart: True), and
+//     the second or so Asterisk takes for it; actions of modules not
+//     loaded yet during the boot (pbxsim answers them as booted).
 //   - The AMI keys of chan_sip's SIPshowpeer contain blanks ("Named
 //     Callgroup"), which ami.AppendMessage refuses; that one response is
 //     written by session.sendLoose, which still refuses line breaks.

@@ -17,6 +17,7 @@ const (
 	classCDR
 	classDialplan
 	classSecurity
+	classDTMF
 	classAll classMask = 1<<iota - 1
 )
 
@@ -31,6 +32,7 @@ var classNames = []struct {
 	{"cdr", classCDR},
 	{"dialplan", classDialplan},
 	{"security", classSecurity},
+	{"dtmf", classDTMF},
 }
 
 // privilege is the Privilege header of an event of class c.

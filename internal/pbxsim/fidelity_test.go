@@ -47,13 +47,9 @@ import (
 // Every message of the recording must appear in its stream and nothing more,
 // so counts are compared exactly.
 
-// Not replayed, kept in internal/ami/testdata as parser data: transcripts
-// of the shipped dialplan (asterisk/extensions_coocenter.conf, reached
-// through the lab's cin-/cinq- routes), which pbxsim does not model
-// (ami-18); an Asterisk restart in the middle of a call (ami-21: the first
-// session cut by "core restart now", the second logging in while Asterisk
-// boots, with the hints' ExtensionStatus before FullyBooted), which needs
-// two connections and a model of Asterisk's boot.
+// The restart in the middle of a call (ami-21: the first session cut by
+// "core restart now", the second logging in while Asterisk boots) spans
+// two connections: fidelity_restart_test.go replays it.
 
 // scenario adds the outside world of one recording.
 type scenario struct {
@@ -195,6 +191,27 @@ var scenarios = []scenario{
 	// TestGoldenQueueCallTransferred: SIP/804 and SIP/802 register; a call
 	// into 632 rings 804, which answers and blind-transfers it to 802
 	// (SIP REFER); 802 rings; the caller hangs up (AMI Hangup).
+	// TestEndToEndBlacklistBlocksCalls: the API blacklists 0509111111 and
+	// the pattern 05093*; calls through the shipped dialplan (cin-<n>):
+	// the exact number and one matching the pattern are hung up in the
+	// [coocenter-blacklist] Gosub, 0509222222 goes through its 31-step
+	// prefix loop to queue 630 (Queue with c), where Local/801 takes it;
+	// then everything is hung up at once. Phones 801, 802 and 805 of the
+	// tests before re-register and unregister meanwhile.
+	{file: "ami-18-shipped-blacklist-blocks-calls.txt", setup: ranBefore("801", "802", "805"), phones: true},
+	// TestGoldenQueueCallSurvey: a call into 632 through the shipped
+	// dialplan (cinq-632-<n>); SIP/804 answers and hangs up, Queue's c
+	// option sends the caller on to [coocenter-survey], where it presses 5
+	// (PlayDTMF with Receive) and the survey's UserEvent follows.
+	{file: "ami-22-shipped-survey-632-804.txt", setup: ranBefore("804"), phones: true, hooks: surveyHooks},
+	// TestGoldenQueueCallSurveyNoKey and ...HungUp: the same call, but the
+	// caller presses nothing (Read gives up after 5 s, READSTATUS TIMEOUT)
+	// or is hung up (AMI) while Read waits (READSTATUS HANGUP); there the
+	// test ends at once and 804's unregistering is cut by Goodbye.
+	{file: "ami-23-shipped-survey-no-key.txt", setup: ranBefore("804"), phones: true, hooks: surveyHooks},
+	{file: "ami-24-shipped-survey-hung-up.txt", setup: ranBefore("804"), phones: true, hooks: surveyHooks, lost: map[string]int{
+		"security SIP/804": 1, "device SIP/804": 1, "hint 804@internal": 1, "member 632 SIP/804": 1, "device Queue:632_avail": 1,
+	}},
 	{file: "ami-19-queue-632-transfer-804-to-802.txt", setup: ranBefore("802", "804"), phones: true, hooks: []hook{
 		{"ExtensionStatus", 24, onChannel("SIP/804-", func(sim *Server, ch string) error { return sim.Answer(ch) })},
 		{"VarSet", 55, onChannel("SIP/804-", func(sim *Server, ch string) error { return sim.BlindTransfer(ch, "802") })},
@@ -213,8 +230,16 @@ var scenarios = []scenario{
 	}},
 }
 
+// surveyHooks: SIP/804 answers the call into 632 (its second RINGING is
+// the answer's first trace), then hangs up (BYE).
+var surveyHooks = []hook{
+	{"DeviceStateChange", 8, onChannel("SIP/804-", func(sim *Server, ch string) error { return sim.Answer(ch) })},
+	{"HangupRequest", 1, onChannel("SIP/804-", func(sim *Server, ch string) error { return sim.Hangup(ch, 16) })},
+}
+
 func TestFidelity(t *testing.T) {
 	files, _ := filepath.Glob("testdata/ami-*.txt")
+	files = slices.DeleteFunc(files, func(f string) bool { return slices.Contains(restartTranscripts, filepath.Base(f)) })
 	if len(files) != len(scenarios) {
 		t.Errorf("%d transcripts in testdata, %d scenarios: every transcript needs a scenario", len(files), len(scenarios))
 	}
@@ -227,10 +252,28 @@ func TestFidelity(t *testing.T) {
 }
 
 func replay(t *testing.T, sc scenario) {
-	entries, err := transcript.ReadFile(filepath.Join("testdata", sc.file))
+	entries := readTranscript(t, sc.file)
+	sim := startSim(t, Options{Timing: replayTiming()})
+	if sc.setup != nil {
+		sc.setup(t, sim)
+	}
+	c := dialSim(t, sim)
+	want := replaySession(t, sim, c, sc, entries)
+	waitClosed(t, c, "Logoff")
+	compareStreams(t, streams(want), dropLost(t, streams(c.all()), sc.lost))
+}
+
+func readTranscript(t *testing.T, file string) []transcript.Entry {
+	t.Helper()
+	entries, err := transcript.ReadFile(filepath.Join("testdata", file))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return entries
+}
+
+// replayTiming is FastTiming with the delays the recordings need.
+func replayTiming() Timing {
 	// Wait(n) of the recorded originates lasts n×100 ms: long enough for the
 	// replay to send its mid-call queries while the call is up, even under
 	// -race on a busy machine.
@@ -243,11 +286,19 @@ func replay(t *testing.T, sc scenario) {
 	// caller's wait 20 s) at a tenth: how often a member is rung before
 	// the caller hangs up or gives up shows in the streams (ami-15, 16).
 	timing.QueueTimeout, timing.QueueRetry, timing.QueueMaxWait = 1500*time.Millisecond, 200*time.Millisecond, 2*time.Second
-	sim := startSim(t, Options{Timing: timing})
-	if sc.setup != nil {
-		sc.setup(t, sim)
-	}
-	c := dialSim(t, sim)
+	// Answer's wait for media (500 ms on Asterisk) at 200 ms: long enough
+	// for the stimuli that came during it (ami-18's Hangup, ami-21's
+	// Command and Hangup), short enough for a fake phone to reach its Wait
+	// within ami-03's scaled call.
+	timing.AnswerWait = 200 * time.Millisecond
+	return timing
+}
+
+// replaySession sends the recorded actions of entries on c, driving the
+// scenario's stimuli as the recording reaches them, and returns what
+// Asterisk wrote.
+func replaySession(t *testing.T, sim *Server, c *testClient, sc scenario, entries []transcript.Entry) []ami.Message {
+	t.Helper()
 	var want []ami.Message
 	seen := map[string]int{}
 	registered := map[string]bool{}
@@ -285,20 +336,31 @@ func replay(t *testing.T, sc scenario) {
 			want = append(want, e.Msg)
 		}
 	}
+	return want
+}
+
+// waitClosed waits for pbxsim to close c after what ended the session.
+func waitClosed(t *testing.T, c *testClient, after string) {
+	t.Helper()
 	select {
 	case <-c.closed:
 	case <-time.After(5 * time.Second):
-		t.Error("connection not closed after Logoff")
+		t.Errorf("connection not closed after %s", after)
 	}
-	got := streams(c.all())
-	for k, n := range sc.lost {
+}
+
+// dropLost removes from the end of each stream of got the messages the
+// recording lost (scenario.lost).
+func dropLost(t *testing.T, got map[string][]string, lost map[string]int) map[string][]string {
+	t.Helper()
+	for k, n := range lost {
 		if len(got[k]) < n {
 			t.Errorf("stream %q: %d messages, fewer than the %d lost", k, len(got[k]), n)
 			continue
 		}
 		got[k] = got[k][:len(got[k])-n]
 	}
-	compareStreams(t, streams(want), got)
+	return got
 }
 
 // answeredEarly counts the messages of want that answer req: the recorder
@@ -397,6 +459,13 @@ func signature(m ami.Message) string {
 		if v, ok := m.Lookup(k); ok {
 			fixed += fmt.Sprintf(" %s=%q", k, v)
 		}
+	}
+	// AgentComplete after the agent's hangup: app_queue builds it in its
+	// own stasis thread from the snapshot cache, and whether the agent's
+	// channel is still cached then is a race: ami-13 has no Dest*
+	// snapshot, ami-22 has (as had ami-13's test when recorded again).
+	if name == "AgentComplete" && m.Get("Reason") == "agent" {
+		keys = slices.DeleteFunc(keys, func(k string) bool { return strings.HasPrefix(k, "Dest") })
 	}
 	// A member's Status when it is added: the device state behind its
 	// StateInterface (ami-10: hint:805@internal is NOT_INUSE, 1).

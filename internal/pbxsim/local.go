@@ -110,15 +110,6 @@ func (s *Server) upLocalOne(one *channel) {
 	s.localDeviceChanged(one.localDev, devInUse)
 }
 
-// continueAfterAnswer lets ;2 go on with its dialplan once ;1 is connected.
-func (s *Server) continueAfterAnswer(one *channel) {
-	if two := one.other; two != nil && !two.gone && two.afterAnswer != nil {
-		f := two.afterAnswer
-		two.afterAnswer = nil
-		f()
-	}
-}
-
 // dialHeaders are the headers of DialBegin/DialState/DialEnd: the caller
 // snapshot (none for an originate), the Dest snapshot, then extra.
 func dialHeaders(caller, dest *channel, extra ...string) []ami.Header {

@@ -47,9 +47,20 @@ type Timing struct {
 	// the same wait in pbxsim).
 	QueueMaxWait  time.Duration
 	IVRWait       time.Duration // Wait(1) between the two IVRStep events
+	SurveyWait    time.Duration // Read(...,5) of the shipped survey: how long it waits for a key
 	SlowAnswer    time.Duration // slow-<x>@fake-phone rings this long, then answers
+	AnswerWait    time.Duration // Answer() of a ringing channel waits this long for media (500 ms)
 	FakePhoneHold time.Duration // Wait(600): how long a fake phone stays up
 	BusyHold      time.Duration // Busy(10) of busy-<x>@fake-phone: how long it stays, busy, before hanging up
+	// CoreRestart is how long "core restart now" keeps the PBX away, from
+	// the cut to listening again: the exec and the start of the new
+	// process (ami-21: the client was logged in again 3 s after the
+	// Command, while the new process was still booting).
+	CoreRestart time.Duration
+	// Boot is how long a restarted PBX takes from listening again to
+	// FullyBooted, loading its modules (ami-21: FullyBooted with Uptime 0,
+	// under a second after the process started).
+	Boot time.Duration
 	// WaitScale multiplies the seconds of an Originate "Application: Wait",
 	// so that "Data: 10" lasts 10 s × WaitScale. Default 1.
 	WaitScale float64
@@ -65,9 +76,13 @@ func DefaultTiming() Timing {
 		QueueRetry:    2 * time.Second,
 		QueueMaxWait:  20 * time.Second,
 		IVRWait:       time.Second,
+		SurveyWait:    5 * time.Second,
 		SlowAnswer:    5 * time.Second,
+		AnswerWait:    500 * time.Millisecond,
 		FakePhoneHold: 600 * time.Second,
 		BusyHold:      10 * time.Second,
+		CoreRestart:   time.Second,
+		Boot:          500 * time.Millisecond,
 		WaitScale:     1,
 	}
 }
@@ -83,9 +98,13 @@ func FastTiming() Timing {
 		QueueRetry:    20 * time.Millisecond,
 		QueueMaxWait:  3 * time.Second,
 		IVRWait:       10 * time.Millisecond,
+		SurveyWait:    3 * time.Second,
 		SlowAnswer:    50 * time.Millisecond,
+		AnswerWait:    5 * time.Millisecond,
 		FakePhoneHold: 6 * time.Second,
 		BusyHold:      100 * time.Millisecond,
+		CoreRestart:   20 * time.Millisecond,
+		Boot:          10 * time.Millisecond,
 		WaitScale:     0.01,
 	}
 }
@@ -105,9 +124,13 @@ func (t Timing) withDefaults() Timing {
 	pick(&t.QueueRetry, d.QueueRetry)
 	pick(&t.QueueMaxWait, d.QueueMaxWait)
 	pick(&t.IVRWait, d.IVRWait)
+	pick(&t.SurveyWait, d.SurveyWait)
 	pick(&t.SlowAnswer, d.SlowAnswer)
+	pick(&t.AnswerWait, d.AnswerWait)
 	pick(&t.FakePhoneHold, d.FakePhoneHold)
 	pick(&t.BusyHold, d.BusyHold)
+	pick(&t.CoreRestart, d.CoreRestart)
+	pick(&t.Boot, d.Boot)
 	if t.WaitScale == 0 {
 		t.WaitScale = d.WaitScale
 	}

@@ -233,12 +233,11 @@ func (s *Server) originateLeg(o *originate, ch *channel) {
 			s.dialEvent("DialEnd", nil, ch, "DialStatus", "ANSWER")
 			s.originateDone(o, ch, 4)
 			s.originateRun(o, ch)
-			s.continueAfterAnswer(ch)
 		}
 	}
 	ch.hangup = func(cause int, requested bool) {
 		if requested {
-			s.chanEvent(classCall, "HangupRequest", ch, hdrs("Cause", itoa(cause))...)
+			s.hangupRequested(ch, cause)
 		}
 		if !answered {
 			status, reason := "NOANSWER", 0

@@ -112,7 +112,7 @@ func (s *Server) sipBye(ch *channel, cause int) bool {
 			p.rtp = rtpPeerBye
 		}
 	}
-	s.chanEvent(classCall, "HangupRequest", ch, hdrs("Cause", itoa(cause))...)
+	s.hangupRequested(ch, cause)
 	return true
 }
 

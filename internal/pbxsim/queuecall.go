@@ -2,6 +2,7 @@ package pbxsim
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/coocenter/coocenterd/internal/ami"
@@ -10,22 +11,20 @@ import (
 // queueCaller is a channel inside app_queue.
 type queueCaller struct {
 	softHungup bool // hung up by AMI Hangup, not by the caller
-	// agentLeft: the agent's channel hung up and is gone by the time
-	// app_queue publishes AgentComplete, which then has no Dest* snapshot
-	// (ami-13: SIP/804 hangs up, Hangup at line 4188, AgentComplete
-	// Reason agent at 4469 without DestChannel).
-	agentLeft bool
-	ch        *channel
-	q         *queue
-	joined    time.Time
-	expire    time.Time // the caller's wait ends (Queue's timeout argument)
-	pos       int
-	legs      []*queueLeg
-	ringLoop  bool // members are being rung right now
-	retrying  bool
-	connected *queueLeg
-	connAt    time.Time
-	done      func() // the dialplan after Queue()
+	ch         *channel
+	q          *queue
+	joined     time.Time
+	expire     time.Time // the caller's wait ends (Queue's timeout argument)
+	pos        int
+	legs       []*queueLeg
+	ringLoop   bool // members are being rung right now
+	retrying   bool
+	connected  *queueLeg
+	connAt     time.Time
+	// goOn is Queue's c option: when the agent hangs up, the caller goes
+	// on in the dialplan (QUEUESTATUS CONTINUE) instead of being hung up.
+	goOn bool
+	done func() // the dialplan after Queue()
 }
 
 // queueLeg is one member being rung.
@@ -47,20 +46,25 @@ func (qc *queueCaller) holdTalk() (hold, talk int) {
 // attempts and after each retry pause, not in the middle of a pause.
 func (qc *queueCaller) expired() bool { return !time.Now().Before(qc.expire) }
 
-// enterQueue is Queue(<q>,r,,,<QueueMaxWait>) for ch; next runs when Queue
-// returns.
-func (s *Server) enterQueue(ch *channel, q *queue, next func()) {
+// enterQueue is Queue(<q>,<options>,,,<QueueMaxWait>) for ch; next runs
+// when Queue returns. Options: r, the caller hears ringing (no event),
+// else music on hold; c, see queueCaller.goOn.
+func (s *Server) enterQueue(ch *channel, q *queue, options string, next func()) {
 	if q == nil {
 		next()
 		return
 	}
 	s.setVars(ch, "ANSWEREDTIME", "", "ANSWEREDTIME_MS", "", "DIALEDTIME", "", "DIALEDTIME_MS", "", "QUEUEWAIT", "", "QUEUEWAIT_MS", "")
 	now := time.Now()
-	qc := &queueCaller{ch: ch, q: q, joined: now, expire: now.Add(s.opts.Timing.QueueMaxWait), pos: len(q.callers) + 1, done: next}
+	qc := &queueCaller{ch: ch, q: q, joined: now, expire: now.Add(s.opts.Timing.QueueMaxWait), pos: len(q.callers) + 1,
+		goOn: strings.Contains(options, "c"), done: next}
 	q.callers = append(q.callers, qc)
 	ch.qc = qc
 	s.queueCallsChanged(q)
 	s.chanEvent(classAgent, "QueueCallerJoin", ch, hdrs("Queue", q.name, "Position", itoa(qc.pos), "Count", itoa(len(q.callers)))...)
+	if !strings.Contains(options, "r") {
+		s.mohStart(ch) // ami-18
+	}
 	ch.hangup = func(cause int, requested bool) { s.queueAbandon(qc, cause, requested) }
 	s.queueTry(qc)
 }
@@ -191,7 +195,7 @@ func (s *Server) queueLegHandlers(qc *queueCaller, leg *queueLeg) {
 	}
 	leg.ch.hangup = func(cause int, requested bool) {
 		if requested {
-			s.chanEvent(classCall, "HangupRequest", leg.ch, hdrs("Cause", itoa(cause))...)
+			s.hangupRequested(leg.ch, cause)
 		}
 		status := "NOANSWER"
 		if cause == 17 || cause == 21 {
@@ -313,10 +317,12 @@ func (qc *queueCaller) position() int {
 // agentEvent publishes a queue event about the caller and one member's
 // leg. After an AMI Hangup of the caller, app_queue's AgentComplete has no
 // Dest* snapshot: the member's leg is gone by then (ami-08); after a
-// caller's own hangup it has (ami-03, ami-06).
+// caller's own hangup it has (ami-03, ami-06). After the agent's hangup it
+// has it too (ami-22), mostly: app_queue builds it in its own thread from
+// the snapshot cache, and in ami-13 the agent's channel was gone first.
 func (s *Server) agentEvent(name string, qc *queueCaller, leg *queueLeg, extra ...string) {
 	var dest []ami.Header
-	if !qc.softHungup && !qc.agentLeft {
+	if !qc.softHungup {
 		dest = leg.ch.snapshot("Dest")
 	}
 	s.emit(classAgent, name, join(qc.ch.snapshot(""), dest,
@@ -331,7 +337,7 @@ func (s *Server) agentEvent(name string, qc *queueCaller, leg *queueLeg, extra .
 func (s *Server) queueAbandon(qc *queueCaller, cause int, requested bool) {
 	ch := qc.ch
 	if requested {
-		s.chanEvent(classCall, "HangupRequest", ch, hdrs("Cause", itoa(cause))...)
+		s.hangupRequested(ch, cause)
 	}
 	s.cancelLegs(qc, nil, true)
 	s.queueStopVars(qc)
@@ -350,6 +356,7 @@ func (s *Server) queueTimeout(qc *queueCaller) {
 	s.cancelLegs(qc, nil, false)
 	s.recordAbandoned(qc)
 	s.queueStopVars(qc)
+	s.mohStop(ch)
 	s.setQueueVars(ch, qc.q)
 	s.leaveQueue(qc)
 	ch.qc = nil
@@ -410,6 +417,7 @@ func (s *Server) queueConnect(qc *queueCaller, win *queueLeg) {
 			caller.other.cidDirty = true
 		}
 	}
+	s.mohStop(caller)
 	s.setMemberVars(caller, m, hold)
 	s.setQueueVars(caller, q)
 	s.setMemberVars(win.ch, m, hold)
@@ -424,7 +432,6 @@ func (s *Server) queueConnect(qc *queueCaller, win *queueLeg) {
 		lastApp: "Queue", lastData: caller.appData, start: qc.joined, answer: qc.connAt, disposition: "ANSWERED"})
 	s.agentEvent("AgentConnect", qc, win, "HoldTime", itoa(hold), "RingTime", itoa(int(time.Since(win.started)/time.Second)))
 	s.bridgeCall(win.ch, caller)
-	s.continueAfterAnswer(win.ch)
 	s.queueBridgedHandlers(qc, win)
 }
 
@@ -432,16 +439,27 @@ func (s *Server) queueBridgedHandlers(qc *queueCaller, win *queueLeg) {
 	caller := qc.ch
 	caller.hangup = func(cause int, requested bool) {
 		if requested {
-			s.chanEvent(classCall, "HangupRequest", caller, hdrs("Cause", itoa(cause))...)
+			s.hangupRequested(caller, cause)
 		}
 		qc.softHungup = !requested
 		win.m.inCall = false
 		s.leaveBridge(caller)
 		s.queueComplete(qc, "caller")
+		s.queueContinue(qc)
 		s.chanEvent(classCall, "SoftHangupRequest", caller, hdrs("Cause", "16")...)
 		s.destroy(caller, 16)
 	}
 	caller.kicked = func() {
+		if qc.goOn {
+			// The agent hung up: with c, Queue returns 0 and the
+			// dialplan goes on in a new CDR (ami-22).
+			s.queueComplete(qc, "agent")
+			s.queueContinue(qc)
+			caller.hangup = func(c int, requested bool) { s.plainHangup(caller, c, requested) }
+			caller.cdrPending = true
+			qc.done()
+			return
+		}
 		// The agent hung up: the bridge hangs the caller up (Queue has no
 		// c option here), so Queue returns -1 and the dialplan stops
 		// (ami-13, lines 4450-4551: SoftHangupRequest Cause 16, Hangup, no
@@ -456,7 +474,6 @@ func (s *Server) queueBridgedHandlers(qc *queueCaller, win *queueLeg) {
 		s.destroy(win.ch, 16)
 	}
 	win.ch.hangup = func(cause int, requested bool) {
-		qc.agentLeft = true
 		if requested && s.sipBye(win.ch, cause) {
 			win.m.inCall = false
 			s.leaveBridge(win.ch)
@@ -464,7 +481,7 @@ func (s *Server) queueBridgedHandlers(qc *queueCaller, win *queueLeg) {
 			return
 		}
 		if requested && win.ch.dev != nil {
-			s.chanEvent(classCall, "HangupRequest", win.ch, hdrs("Cause", itoa(cause))...)
+			s.hangupRequested(win.ch, cause)
 		}
 		win.m.inCall = false
 		s.leaveBridge(win.ch)
@@ -488,6 +505,15 @@ func (s *Server) queueComplete(qc *queueCaller, reason string) {
 	s.setDurationVars(caller, "DIALEDTIME", time.Since(qc.joined))
 	s.setQueueVars(caller, q)
 	s.agentComplete(qc, reason)
+}
+
+// queueContinue is queue_exec's stop label for a call an agent took,
+// with the c option: QUEUESTATUS CONTINUE, whoever hung up (ami-18: the
+// caller hung up by AMI; ami-22: the agent hung up).
+func (s *Server) queueContinue(qc *queueCaller) {
+	if qc.goOn {
+		s.setVar(qc.ch, "QUEUESTATUS", "CONTINUE")
+	}
 }
 
 // queueTransferred: the member blind-transferred the caller. app_queue's

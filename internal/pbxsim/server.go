@@ -19,6 +19,7 @@ type Server struct {
 	ln       net.Listener
 	closed   bool
 	down     bool // between Restart and coming back
+	booting  bool // back after a restart, its modules still loading (see bootDone)
 	sessions map[*session]struct{}
 	timers   map[*time.Timer]struct{}
 	booted   time.Time
@@ -33,14 +34,23 @@ type Server struct {
 	stop chan struct{}  // closed by Close
 }
 
-// counters number uniqueids and channel suffixes as Asterisk does; they keep
-// counting across a simulated restart so that ids never repeat in a test.
+// counters hold the next number to use. uniq and chanID number uniqueids
+// (<epoch>.<n>) and channel suffixes as Asterisk does, from 0 (the first
+// channel is -00000000 with uniqueid <epoch>.0), and a restart starts
+// them again as a new Asterisk process (ami-21-restart-mid-call-2: the
+// first channel after "core restart now" is -00000000 again), moving the
+// epoch on (nextBoot) so that uniqueids still never repeat in a test.
+// bridge (bridge UUIDs) and sess (AMI session ids, pointers in Asterisk)
+// go on counting.
 type counters struct {
 	uniq   int
 	chanID int
 	bridge int
 	sess   int
 }
+
+// restart starts the channel counters again, as a new Asterisk process.
+func (c *counters) restart() { c.uniq, c.chanID = 0, 0 }
 
 // Start starts a simulated PBX with the given options and returns once it
 // accepts connections.
@@ -74,6 +84,10 @@ func Start(opts Options) (*Server, error) {
 	opts.Logger.Info("pbxsim started", "addr", s.addr)
 	return s, nil
 }
+
+// uptime is how long this Asterisk process has run, for Uptime and
+// LastReload (pbxsim never reloads). The caller holds s.mu.
+func (s *Server) uptime() time.Duration { return max(time.Since(s.booted), 0) }
 
 // Addr is the host:port AMI clients connect to.
 func (s *Server) Addr() string { return s.addr }

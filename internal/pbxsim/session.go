@@ -26,6 +26,9 @@ type session struct {
 	authed    bool
 	mask      classMask
 	challenge string
+	// gone: the session belongs to an Asterisk that restarted (cut); it
+	// reads on until the connection closes but runs nothing.
+	gone bool
 }
 
 // newSession registers a session for conn. The caller holds s.mu.
@@ -105,6 +108,14 @@ func (sess *session) sendLoose(headers []ami.Header) {
 // queued before has been written (Logoff, failed login).
 func (sess *session) closeAfterFlush() { sess.enqueue(nil) }
 
+// cut ends the session as an Asterisk that execs itself does: what was
+// queued for it is written, then the connection closes; it gets no event
+// and runs no action any more. The caller holds s.mu.
+func (sess *session) cut() {
+	sess.gone, sess.authed = true, false
+	sess.closeAfterFlush()
+}
+
 func (sess *session) writeLoop() {
 	for {
 		select {
@@ -142,7 +153,10 @@ func (sess *session) readLoop() {
 			return
 		}
 		s.mu.Lock()
-		post := s.dispatch(sess, msg)
+		post := postNone
+		if !sess.gone {
+			post = s.dispatch(sess, msg)
+		}
 		s.mu.Unlock()
 		switch post {
 		case postClose:

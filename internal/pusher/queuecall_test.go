@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coocenter/coocenterd/internal/ami"
 	"github.com/coocenter/coocenterd/internal/pbx"
 	"github.com/coocenter/coocenterd/internal/pbxsim"
 	"github.com/coocenter/coocenterd/internal/pusher"
@@ -102,36 +101,49 @@ func TestGoldenQueueCallHold(t *testing.T) {
 	goldenQueueCall(t, b, "cc_cdr-hold")
 }
 
+// TestGoldenQueueCallSurvey: the survey through the shipped dialplan: 804
+// answers a call into 632 and hangs up, Queue's c option sends the caller
+// on to [coocenter-survey], and the caller presses 5.
 func TestGoldenQueueCallSurvey(t *testing.T) {
-	b := testbed.Start(t, testbed.Options{Registered: []string{"804"}})
-	if b.Sim == nil {
-		surveyOnAsterisk(t, b)
-		return
-	}
-	sim := b.Sim
-	caller, agent := answered632(b)
-	// The shipped survey sends its UserEvent from the caller's channel.
-	var c pbx.Channel
-	for _, ch := range b.Model.Channels() {
-		if ch.Name == caller {
-			c = ch
-		}
-	}
-	if err := sim.Emit("user", "UserEvent", ami.Header{Key: "Channel", Value: c.Name}, ami.Header{Key: "Uniqueid", Value: c.Uniqueid},
-		ami.Header{Key: "Linkedid", Value: c.Linkedid}, ami.Header{Key: "CallerIDNum", Value: c.CallerIDNum},
-		ami.Header{Key: "UserEvent", Value: pbx.SurveyUserEvent}, ami.Header{Key: "score", Value: "5"}); err != nil {
+	b, caller := inSurvey(t)
+	time.Sleep(1100 * time.Millisecond) // feedbackTime counts whole seconds
+	if err := b.PressKeys(caller, "5"); err != nil {
 		t.Fatal(err)
 	}
-	if err := sim.Hangup(agent, 16); err != nil {
-		t.Fatal(err)
+	got := goldenQueueCall(t, b, "cc_cdr-survey-shipped")
+	if f := got["feedbackTime"]; f != "1" && f != "2" {
+		t.Errorf("feedbackTime %s after a survey of about a second", f)
 	}
-	goldenQueueCall(t, b, "cc_cdr-survey")
 }
 
-// surveyOnAsterisk is the survey scenario through the shipped dialplan of a
-// real Asterisk: 804 answers a call into 632 and hangs up, Queue's c option
-// sends the caller on to [coocenter-survey], and the caller presses 5.
-func surveyOnAsterisk(t *testing.T, b *testbed.Bed) {
+// TestGoldenQueueCallSurveyNoKey: the caller presses nothing; the survey's
+// Read gives up after 5 s and the dialplan hangs up: no score.
+func TestGoldenQueueCallSurveyNoKey(t *testing.T) {
+	b, _ := inSurvey(t)
+	got := goldenQueueCall(t, b, "cc_cdr-survey-no-key")
+	if got["score"] != "0" || got["cdrState"] != "feedback" {
+		t.Errorf("score %q, cdrState %q after a survey without a key", got["score"], got["cdrState"])
+	}
+}
+
+// TestGoldenQueueCallSurveyHungUp: the caller hangs up in the survey
+// without a key: no score.
+func TestGoldenQueueCallSurveyHungUp(t *testing.T) {
+	b, caller := inSurvey(t)
+	if err := b.Stage().Hangup(caller, 16); err != nil {
+		t.Fatal(err)
+	}
+	got := goldenQueueCall(t, b, "cc_cdr-survey-hung-up")
+	if got["score"] != "0" || got["cdrState"] != "feedback" {
+		t.Errorf("score %q, cdrState %q after the caller hung up in the survey", got["score"], got["cdrState"])
+	}
+}
+
+// inSurvey places a call into 632 through the shipped dialplan; 804
+// answers and hangs up, and Queue's c option sends the caller on to
+// [coocenter-survey]. It returns once the caller waits for a key there.
+func inSurvey(t *testing.T) (*testbed.Bed, string) {
+	b := testbed.Start(t, testbed.Options{Registered: []string{"804"}})
 	caller, err := b.ShippedInboundCall("0501234567", "632")
 	if err != nil {
 		t.Fatal(err)
@@ -149,14 +161,7 @@ func surveyOnAsterisk(t *testing.T, b *testbed.Bed) {
 		t.Fatal(err)
 	}
 	waitCaller(b, caller, "caller in the survey", func(c pbx.Channel) bool { return c.Application == "Read" })
-	time.Sleep(1100 * time.Millisecond) // feedbackTime counts whole seconds
-	if err := b.PressKeys(caller, "5"); err != nil {
-		t.Fatal(err)
-	}
-	got := goldenQueueCall(t, b, "cc_cdr-survey-shipped")
-	if f := got["feedbackTime"]; f != "1" && f != "2" {
-		t.Errorf("feedbackTime %s after a survey of about a second", f)
-	}
+	return b, caller
 }
 
 // answered632 places an inbound call into queue 632 and has SIP/804 answer
