@@ -173,9 +173,7 @@ func (s *Server) planFakeAnswer(ch *channel) {
 // fake phone hung up soon after it answered never shows the Wait (ami-18,
 // and ami-03 where CoreShowChannels finds it still in Answer).
 func (s *Server) fakeAnswer(ch *channel, prio int) {
-	s.newexten(ch, prio, "Answer", "")
-	s.localAnswer(ch)
-	s.later(ch, s.opts.Timing.AnswerWait, func() { s.holdThenHangUp(ch, prio+1) })
+	s.answer(ch, prio, func() { s.holdThenHangUp(ch, prio+1) })
 }
 
 func (s *Server) planFakeNoAnswer(ch *channel) {
@@ -243,15 +241,18 @@ func (s *Server) planFromTrunk(ch *channel) {
 func (s *Server) planInbound(ch *channel) {
 	num, q := ch.cidNum, ch.targetQueue
 	s.newexten(ch, 1, "NoOp", fmt.Sprintf("Inbound call from %s for queue %s", num, q))
-	if s.dbExists("blacklist", num) {
+	listed := s.dbExists("blacklist", num)
+	if listed {
 		s.setVar(ch, "DB_RESULT", s.db[dbPath("blacklist", num)])
-		s.newexten(ch, 2, "GotoIf", "1?blacklisted")
+	}
+	s.newexten(ch, 2, "GotoIf", gotoIf(listed, "blacklisted"))
+	if listed {
 		s.userEvent(ch, 9, "Blacklisted", "CallerIDNum", num, "Uniq", ch.uniqueid)
 		s.newexten(ch, 10, "Hangup", "21")
 		s.endDialplan(ch, 21)
 		return
 	}
-	s.newexten(ch, 2, "GotoIf", "0?blacklisted")
+	s.runsDialplan(ch, nil)
 	ivr := func(prio int, step string) {
 		s.userEvent(ch, prio, "IVRStep", "Step", step, "CallerIDNum", num, "Queue", q, "Uniq", ch.uniqueid)
 	}
@@ -270,18 +271,27 @@ func (s *Server) planInbound(ch *channel) {
 // after it. Answer of a ringing channel waits up to 500 ms for media
 // (channel.c: __ast_answer), and a Local ;2 gets none: a call hung up or
 // stopped soon after it was answered never shows the next priority
-// (ami-21). A hangup while the dialplan waits in Answer or an app after it
-// ends the dialplan (pbx.c: __ast_pbx_run): SoftHangupRequest Cause 16.
+// (ami-18's fake phone, ami-21's inbound call).
 func (s *Server) answer(ch *channel, prio int, next func()) {
 	s.newexten(ch, prio, "Answer", "")
 	s.localAnswer(ch)
+	s.later(ch, s.opts.Timing.AnswerWait, next)
+}
+
+// runsDialplan makes a hangup end ch's dialplan where it waits (pbx.c:
+// __ast_pbx_run): the application returns, after last (its own reaction,
+// if any), and SoftHangupRequest Cause 16 and Hangup follow (ami-21: the
+// inbound ;2 hung up in Answer; ami-24: in the survey's Read).
+func (s *Server) runsDialplan(ch *channel, last func()) {
 	ch.hangup = func(cause int, requested bool) {
 		if requested {
 			s.hangupRequested(ch, cause)
 		}
+		if last != nil {
+			last()
+		}
 		s.endDialplan(ch, cmpCause(cause))
 	}
-	s.later(ch, s.opts.Timing.AnswerWait, next)
 }
 
 // dialplanHangup is "same => n,Hangup()": the dialplan ends.

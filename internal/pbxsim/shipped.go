@@ -103,6 +103,7 @@ func (s *Server) planShippedInbound(ch *channel) {
 	if s.shippedBlacklist(ch, 2) {
 		return
 	}
+	s.runsDialplan(ch, nil)
 	s.answer(ch, 3, func() {
 		s.shippedIVREnter(ch, 4)
 		s.newexten(ch, 5, "Wait", "1")
@@ -243,16 +244,10 @@ func (s *Server) readKey(ch *channel, f *gosubFrame, name string, next func()) {
 	}
 	done := func(key, status string) {
 		end(key, status)
-		ch.hangup = func(c int, requested bool) { s.plainHangup(ch, c, requested) }
+		s.runsDialplan(ch, nil)
 		next()
 	}
-	ch.hangup = func(cause int, requested bool) {
-		if requested {
-			s.hangupRequested(ch, cause)
-		}
-		end("", "HANGUP")
-		s.endDialplan(ch, cmpCause(cause))
-	}
+	s.runsDialplan(ch, func() { end("", "HANGUP") })
 	ch.dtmf = func(digit byte) {
 		key := string(digit)
 		if digit == '#' {
