@@ -411,7 +411,8 @@ func (s *Server) hangupChannel(ch *channel, cause int, requested bool) {
 }
 
 // hangupRequested publishes HangupRequest: the channel's far end hung up
-// (a phone's BYE, a Local half's other half), once per channel.
+// (a phone's BYE, a Local half's other half), unless hangupAll published
+// it already when it deferred the channel's end.
 func (s *Server) hangupRequested(ch *channel, cause int) {
 	if !ch.requestShown {
 		s.chanEvent(classCall, "HangupRequest", ch, hdrs("Cause", itoa(cause))...)

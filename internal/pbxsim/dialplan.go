@@ -241,12 +241,7 @@ func (s *Server) planFromTrunk(ch *channel) {
 func (s *Server) planInbound(ch *channel) {
 	num, q := ch.cidNum, ch.targetQueue
 	s.newexten(ch, 1, "NoOp", fmt.Sprintf("Inbound call from %s for queue %s", num, q))
-	listed := s.dbExists("blacklist", num)
-	if listed {
-		s.setVar(ch, "DB_RESULT", s.db[dbPath("blacklist", num)])
-	}
-	s.newexten(ch, 2, "GotoIf", gotoIf(listed, "blacklisted"))
-	if listed {
+	if s.gotoIfInDB(ch, 2, "blacklist", num, "blacklisted") {
 		s.userEvent(ch, 9, "Blacklisted", "CallerIDNum", num, "Uniq", ch.uniqueid)
 		s.newexten(ch, 10, "Hangup", "21")
 		s.endDialplan(ch, 21)
@@ -265,6 +260,19 @@ func (s *Server) planInbound(ch *channel) {
 			s.enterQueue(ch, s.findQueue(q), "r", func() { s.dialplanHangup(ch, 8) })
 		})
 	})
+}
+
+// gotoIfInDB is GotoIf(${DB_EXISTS(<family>/<key>)}?<label>) at priority
+// prio; it reports whether the key exists. func_db sets DB_RESULT while
+// the priority's arguments are substituted, so its VarSet comes before
+// the Newexten (ami-04, ami-18).
+func (s *Server) gotoIfInDB(ch *channel, prio int, family, key, label string) bool {
+	found := s.dbExists(family, key)
+	if found {
+		s.setVar(ch, "DB_RESULT", s.db[dbPath(family, key)])
+	}
+	s.newexten(ch, prio, "GotoIf", gotoIf(found, label))
+	return found
 }
 
 // answer is Answer() of a Local ;2 at priority prio; next is the priority

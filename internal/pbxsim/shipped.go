@@ -128,17 +128,7 @@ func (s *Server) shippedBlacklist(ch *channel, prio int) (blocked bool) {
 	s.newexten(ch, 1, "NoOp", "coocenter blacklist check for "+num)
 	s.newexten(ch, 2, "Set", "LOCAL(family)="+family)
 	s.setLocal(ch, f, "family", family)
-	// listed is GotoIf(${DB_EXISTS(<family>/<key>)}?block) at priority p.
-	// func_db sets DB_RESULT while the priority's arguments are
-	// substituted, so its VarSet comes before the Newexten (ami-18).
-	listed := func(p int, key string) bool {
-		found := s.dbExists(family, key)
-		if found {
-			s.setVar(ch, "DB_RESULT", s.db[dbPath(family, key)])
-		}
-		s.newexten(ch, p, "GotoIf", gotoIf(found, "block"))
-		return found
-	}
+	listed := func(p int, key string) bool { return s.gotoIfInDB(ch, p, family, key, "block") }
 	s.newexten(ch, 3, "GotoIf", gotoIf(num == "", "allow"))
 	if num != "" {
 		if listed(4, num) {
