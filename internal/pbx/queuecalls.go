@@ -214,8 +214,12 @@ func (p *PBX) noteUserEvent(e UserEvent) {
 }
 
 // noteDialplan follows a queue call's caller into the survey; p.mu is held.
+// Newexten is the most frequent event: the context is compared first.
 func (p *PBX) noteDialplan(uniqueid, context string, at time.Time) {
-	if t, ok := p.st.queueCalls[uniqueid]; ok && context == SurveyContext {
+	if context != SurveyContext {
+		return
+	}
+	if t, ok := p.st.queueCalls[uniqueid]; ok {
 		t.enterSurvey(at)
 	}
 }
