@@ -87,6 +87,9 @@ func TestQueueCallRules(t *testing.T) {
 		{"survey", queueTrack{joined: at(2), connected: true, completed: at(40), reason: "agent", survey: at(52)}, 55, "feedback", "", "agent", 0, 15 * time.Second},
 		// With Queue's c option a real Asterisk sends AgentComplete at the
 		// caller's hangup after the survey, Reason "caller".
+		// The shipped dialplan's Queue with c sends an unanswered caller
+		// on to the survey too: nobody to rate, the call ended waiting.
+		{"survey after the queue timed out", queueTrack{joined: at(2), left: at(62), rang: true, survey: at(63)}, 70, "queue", "NO_AGENT_ANSWER", "caller", 60 * time.Second, 0},
 		{"survey, AgentComplete at the caller's hangup", queueTrack{joined: at(2), connected: true, firstLeft: "agent", talkEnd: at(40),
 			completed: at(55), reason: "caller", survey: at(52)}, 55, "feedback", "", "agent", 0, 15 * time.Second},
 	} {
@@ -294,5 +297,31 @@ func TestTalkingWith(t *testing.T) {
 	s.queueCalls["f"] = call("631", "PJSIP/804", true, false)
 	if got := s.talkingWith(key); got != "" {
 		t.Errorf("two calls: %q, want none", got)
+	}
+}
+
+// TestSurveyOnAsterisk replays the three recorded endings of the shipped
+// survey: a queue call whose caller reached [coocenter-survey] ended
+// there (feedback), with the key's score, or none without a key 1 to 5.
+func TestSurveyOnAsterisk(t *testing.T) {
+	for _, tc := range []struct{ file, score string }{
+		{"ami-22-shipped-survey-632-804.txt", "5"},
+		{"ami-23-shipped-survey-no-key.txt", ""},
+		{"ami-24-shipped-survey-hung-up.txt", ""},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			var ended []QueueCall
+			for _, e := range replay(t, tc.file, bareModel()) {
+				if e, ok := e.(QueueCallEnded); ok {
+					ended = append(ended, e.Call)
+				}
+			}
+			if len(ended) != 1 {
+				t.Fatalf("%d queue calls ended", len(ended))
+			}
+			if c := ended[0]; c.State != "feedback" || c.Score != tc.score || c.HangupSide != "agent" {
+				t.Errorf("state %q score %q side %q", c.State, c.Score, c.HangupSide)
+			}
+		})
 	}
 }
