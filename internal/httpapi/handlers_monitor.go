@@ -34,11 +34,19 @@ var (
 	pageKey        = kind{valid: isWord(2048), must: "the nextKey of the previous page"} // base64url without padding, as recordings encodes its keys
 )
 
-// monitorName is the requested recording: gin's wildcard value without the
-// one "/" that separates it from monitor. Any further "/" stays, so that
-// "monitor//etc/passwd" is refused as absolute.
-func monitorName(c *gin.Context) string {
+// monitorPath is what the client asked for: gin's wildcard value without
+// the one "/" that separates it from monitor. Any further "/" stays: the
+// pushes carry absolute paths, which a client puts after monitor/
+// ("monitor//var/spool/asterisk/monitor/…").
+func monitorPath(c *gin.Context) string {
 	return strings.TrimPrefix(c.Param("filePath"), "/")
+}
+
+// monitorName is the requested recording's name under the monitor folder
+// (recordings.Rel): an absolute path inside the folder loses the folder's
+// path; one outside is an error wrapping recordings.ErrBadPath.
+func (s *server) monitorName(c *gin.Context) (string, error) {
+	return recordings.Rel(s.folder.Dir(), monitorPath(c))
 }
 
 // authenticateMonitor lets a download in by a signed link (query expires
@@ -60,7 +68,15 @@ func (s *server) authenticateMonitor(c *gin.Context) {
 	}
 	err := recordings.ErrLinkInvalid
 	if len(q["sig"]) == 1 && len(q["expires"]) == 1 {
-		err = s.links.Verify(monitorName(c), q.Get("expires"), q.Get("sig"))
+		// Links are signed over the name under the folder, so one works
+		// whether the file is asked for by that name or by its absolute
+		// path. A path outside the folder is checked as it is, like any
+		// name never signed: handleMonitor refuses it if it passes.
+		name, nameErr := s.monitorName(c)
+		if nameErr != nil {
+			name = monitorPath(c)
+		}
+		err = s.links.Verify(name, q.Get("expires"), q.Get("sig"))
 	}
 	switch {
 	case err == nil:
@@ -74,11 +90,17 @@ func (s *server) authenticateMonitor(c *gin.Context) {
 	}
 }
 
-// handleMonitor serves one recording (§3.12): Range, conditional requests
-// and HEAD by http.ServeContent, streamed from the open file.
+// handleMonitor serves one recording (§3.12), named relative to the monitor
+// folder or by its absolute path inside it: Range, conditional requests
+// and HEAD by http.ServeContent, streamed from the open file. Answers name
+// the recording as it is under the folder, whichever way it was asked for.
 func (s *server) handleMonitor() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		name := monitorName(c)
+		name, err := s.monitorName(c)
+		if err != nil {
+			s.failRecording(c, monitorPath(c), err)
+			return
+		}
 		if name == "" || strings.HasSuffix(name, "/") {
 			s.refuseFolder(c, name)
 			return

@@ -43,6 +43,7 @@ func newMonitorBox(t *testing.T, armed bool) monitorBox {
 		return b
 	}
 	writeFile(t, base, "secret.txt", secretMark, noon)
+	writeFile(t, base, "monitor2/a.wav", secretMark, noon) // its path starts with the folder's
 	writeFile(t, b.mon, ".hidden", secretMark, noon)
 	writeFile(t, b.mon, "sub/.hidden.wav", secretMark, noon)
 	for link, target := range map[string]string{
@@ -96,6 +97,13 @@ func authHeader() map[string]string {
 // that no client cleans or re-encodes it, and reads the answer.
 func rawGet(t *testing.T, srv *httptest.Server, method, target string, header map[string]string) (int, string) {
 	t.Helper()
+	resp, body := rawDo(t, srv, method, target, header)
+	return resp.StatusCode, body
+}
+
+// rawDo is rawGet with the whole response (its body already read).
+func rawDo(t *testing.T, srv *httptest.Server, method, target string, header map[string]string) (*http.Response, string) {
+	t.Helper()
 	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -120,13 +128,15 @@ func rawGet(t *testing.T, srv *httptest.Server, method, target string, header ma
 	if err != nil {
 		t.Fatalf("%s: %v", clip(target, 128), err)
 	}
-	return resp.StatusCode, string(body)
+	return resp, string(body)
 }
 
 // hostileTargets are request targets (after monitor/) that must never
 // give a byte from outside the folder, nor a hidden file, FIFO, device or
-// folder. abs is the armed box's secret file.
-func hostileTargets(abs string) []string {
+// folder. Some name b's files by their absolute paths, so that two boxes'
+// lists differ only there.
+func hostileTargets(b monitorBox) []string {
+	abs, mon := b.secret, b.mon
 	return []string{
 		"../secret.txt", "..%2fsecret.txt", "%2e%2e/secret.txt", "%2e%2e%2fsecret.txt", "%2E%2E%2Fsecret.txt",
 		"%252e%252e%252fsecret.txt", "..%255csecret.txt", "..%5csecret.txt", `..\secret.txt`, `sub\..\..\secret.txt`,
@@ -141,6 +151,18 @@ func hostileTargets(abs string) []string {
 		"", "sub/", "outdir/", "a.wav/", "sub",
 		"out.wav", "rel-out.wav", "sub/up.wav", "outdir/secret.txt", "outdir/monitor/a.wav",
 		"loop.wav", "null.wav", "passwd.wav", "fifo.wav", "secret.txt", "missing.wav",
+		// Absolute, as the pushes carry paths: served only when literally inside.
+		abs, mon + "2/a.wav", mon + "2%2fa.wav", filepath.Dir(mon) + "/./monitor/a.wav",
+		filepath.Dir(mon) + "//monitor/a.wav", "/" + mon + "/a.wav", "%2f" + mon + "/a.wav",
+		mon + "//a.wav", mon + "/sub//b.wav", mon + "/./a.wav", mon + "//", mon + "/.",
+		mon + "/../secret.txt", mon + "/%2e%2e/secret.txt", mon + "%2f..%2fsecret.txt", mon + "/%2E%2E%2Fsecret.txt",
+		mon + "/sub/../../secret.txt", mon + "/..", mon + "/../monitor2/a.wav", mon + "/a%00.wav", mon + "%00/a.wav",
+		mon + "/.hidden", mon + "/sub/.hidden.wav", mon, mon + "/", mon + "/sub/", mon + "/outdir/", mon + "/sub",
+		mon + "/out.wav", mon + "/rel-out.wav", mon + "/sub/up.wav", mon + "/outdir/secret.txt", mon + "/loop.wav",
+		mon + "/null.wav", mon + "/passwd.wav", mon + "/fifo.wav", mon + "/missing.wav",
+		"file://" + mon + "/a.wav", "file:" + mon + "/a.wav", "/file:" + mon + "/a.wav", "c:" + mon + "/a.wav",
+		"C:" + strings.ReplaceAll(mon, "/", `\`) + `\a.wav`, "C:" + strings.ReplaceAll(mon, "/", "%5c") + "%5ca.wav",
+		`\\box` + strings.ReplaceAll(mon, "/", `\`) + `\a.wav`, "/" + strings.ReplaceAll(mon, "/", `\`) + `\a.wav`,
 	}
 }
 
@@ -152,14 +174,14 @@ func TestMonitorHostilePaths(t *testing.T) {
 	defer armed.Close()
 	bare := httptest.NewServer(newMonitorEnv(t, bareBox.mon).h)
 	defer bare.Close()
-	targets := hostileTargets(armedBox.secret)
+	targets, bareTargets := hostileTargets(armedBox), hostileTargets(bareBox)
 	if len(targets) < 30 {
 		t.Fatalf("only %d hostile paths", len(targets))
 	}
-	for _, target := range targets {
+	for i, target := range targets {
 		for _, method := range []string{http.MethodGet, http.MethodHead} {
 			status, body := rawGet(t, armed, method, monitorAt+target, authHeader())
-			bareStatus, bareBody := rawGet(t, bare, method, monitorAt+target, authHeader())
+			bareStatus, bareBody := rawGet(t, bare, method, monitorAt+bareTargets[i], authHeader())
 			if status != http.StatusBadRequest && status != http.StatusNotFound {
 				t.Errorf("%s %s: status %d %s", method, clip(target, 128), status, clip(body, 128))
 			}
@@ -173,8 +195,10 @@ func TestMonitorHostilePaths(t *testing.T) {
 		}
 	}
 	// The same folder still serves its own recordings.
-	if status, body := rawGet(t, armed, http.MethodGet, monitorAt+"sub/b.wav", authHeader()); status != 200 || body != "RIFFb" {
-		t.Errorf("sub/b.wav: %d %s", status, body)
+	for _, target := range []string{"sub/b.wav", armedBox.mon + "/sub/b.wav"} {
+		if status, body := rawGet(t, armed, http.MethodGet, monitorAt+target, authHeader()); status != 200 || body != "RIFFb" {
+			t.Errorf("%s: %d %s", target, status, body)
+		}
 	}
 }
 
@@ -183,7 +207,8 @@ func TestMonitorAuthenticatesBeforeLookingAtThePath(t *testing.T) {
 	box := newMonitorBox(t, true)
 	srv := httptest.NewServer(newMonitorEnv(t, box.mon).h)
 	defer srv.Close()
-	for _, target := range []string{"a.wav", "missing.wav", "../secret.txt", "%00", "out.wav", "sub/", "", "a.wav?x=%zz"} {
+	for _, target := range []string{"a.wav", "missing.wav", "../secret.txt", "%00", "out.wav", "sub/", "", "a.wav?x=%zz",
+		box.mon + "/a.wav", box.mon + "/out.wav", box.mon + "/", box.mon + "2/a.wav", box.secret, box.mon + "/../secret.txt"} {
 		status, body := rawGet(t, srv, http.MethodGet, monitorAt+target, nil)
 		if status != http.StatusUnauthorized || body != errBody("authentication failed") {
 			t.Errorf("%s without Authorization: %d %s", target, status, body)
@@ -195,17 +220,31 @@ func TestMonitorAuthenticatesBeforeLookingAtThePath(t *testing.T) {
 }
 
 func TestMonitorErrorSentences(t *testing.T) {
-	env := newMonitorEnv(t, newMonitorBox(t, true).mon)
+	box := newMonitorBox(t, true)
+	env := newMonitorEnv(t, box.mon)
+	outside := errBody("the recording path is absolute and outside the monitor folder: " +
+		"give it relative to the folder, or absolute inside it")
 	for target, want := range map[string]string{
-		"missing.wav":   errBody("no recording at missing.wav"),
-		"out.wav":       errBody("no recording at out.wav"),
-		"sub/":          errBody("no recording at sub/: folders are not listed"),
-		"":              errBody("no recording at /: folders are not listed"),
-		"%2e%2e/x":      errBody(`the recording path has a \".\" or \"..\" component`),
-		"%2e%2e/":       errBody(`the recording path has a \".\" or \"..\" component`),
-		"%2fetc/passwd": errBody("the recording path is absolute: give it relative to the monitor folder"),
-		"a%25.wav":      errBody(`the recording path contains \"%\": it was probably percent-encoded twice`),
-		"a%00.wav":      errBody("the recording path contains a control character"),
+		"missing.wav":                  errBody("no recording at missing.wav"),
+		"out.wav":                      errBody("no recording at out.wav"),
+		"sub/":                         errBody("no recording at sub/: folders are not listed"),
+		"":                             errBody("no recording at /: folders are not listed"),
+		"%2e%2e/x":                     errBody(`the recording path has a \".\" or \"..\" component`),
+		"%2e%2e/":                      errBody(`the recording path has a \".\" or \"..\" component`),
+		"%2fetc/passwd":                outside,
+		"/etc/passwd":                  outside,
+		box.secret:                     outside,
+		box.mon + "2/a.wav":            outside,
+		box.mon + "/missing.wav":       errBody("no recording at missing.wav"),
+		box.mon + "/out.wav":           errBody("no recording at out.wav"),
+		box.mon:                        errBody("no recording at /: folders are not listed"),
+		box.mon + "/":                  errBody("no recording at /: folders are not listed"),
+		box.mon + "/sub/":              errBody("no recording at sub/: folders are not listed"),
+		box.mon + "//a.wav":            errBody(`the recording path has an empty component (\"//\" or a trailing \"/\")`),
+		box.mon + "/../x.wav":          errBody(`the recording path has a \".\" or \"..\" component`),
+		"file://" + box.mon + "/a.wav": errBody(`the recording path contains \":\"`),
+		"a%25.wav":                     errBody(`the recording path contains \"%\": it was probably percent-encoded twice`),
+		"a%00.wav":                     errBody("the recording path contains a control character"),
 	} {
 		w := env.do(req{method: http.MethodGet, target: monitorAt + target, header: authHeader()})
 		status := http.StatusNotFound

@@ -3,6 +3,11 @@
 //
 // The rules, in the order a request meets them:
 //
+//   - A request may name a recording relative to the folder or by the
+//     absolute path Asterisk reports (the pushes' recordfile and filePath);
+//     Rel cuts the folder's path off the latter, comparing it with the
+//     folder as text, never cleaning or resolving the request, so that an
+//     absolute path is refused unless it is literally inside the folder.
 //   - A requested name is checked as text first (CleanName), before the
 //     file system is touched, so the answer to a forbidden name never
 //     depends on whether its target exists. Refused: empty, longer than

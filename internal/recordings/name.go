@@ -55,7 +55,7 @@ func CleanName(raw string) (string, error) {
 	for c := range strings.SplitSeq(raw, "/") {
 		switch {
 		case c == "":
-			return "", refuse(`has an empty component ("//" or a trailing "/")`)
+			return "", refuse(emptyComponent)
 		case c == "." || c == "..":
 			return "", refuse(`has a "." or ".." component`)
 		case c[0] == '.':
@@ -67,18 +67,44 @@ func CleanName(raw string) (string, error) {
 	return raw, nil
 }
 
+// emptyComponent is the reason a name with "//" or a trailing "/" is refused.
+const emptyComponent = `has an empty component ("//" or a trailing "/")`
+
+// Rel returns the name under dir of requested, a name relative to dir
+// (returned unchanged) or an absolute path inside dir, as the cdr and
+// cc_cdr pushes carry it (returned with dir's path cut; dir itself, with or
+// without a trailing "/", is "", the folder). Only that prefix is looked
+// at, compared with dir cleaned and with the path as given, never cleaned:
+// what follows it is for CleanName or Folder.Open to check, and nothing is
+// resolved on disk. An absolute path outside dir, or with "//" right after
+// it, is refused with an error wrapping ErrBadPath.
+func Rel(dir, requested string) (string, error) {
+	if !strings.HasPrefix(requested, "/") {
+		return requested, nil
+	}
+	prefix := strings.TrimSuffix(filepath.Clean(dir), "/") + "/" // "/" stays "/"
+	if requested+"/" == prefix {
+		return "", nil
+	}
+	name, ok := strings.CutPrefix(requested, prefix)
+	switch {
+	case !ok:
+		return "", refuse("is absolute and outside the monitor folder: " +
+			"give it relative to the folder, or absolute inside it")
+	case strings.HasPrefix(name, "/"):
+		return "", refuse(emptyComponent)
+	}
+	return name, nil
+}
+
 // RelName maps what Asterisk reports as a recording (MIXMONITOR_FILENAME,
 // the CDR's recordfile: an absolute path under dir or a name relative to
 // it) to its name under dir. It reports false when the file is outside dir
 // or its name would not pass CleanName. Nothing is resolved on disk.
 func RelName(dir, recordfile string) (string, bool) {
-	name := recordfile
-	if strings.HasPrefix(recordfile, "/") {
-		prefix := strings.TrimSuffix(filepath.Clean(dir), "/") + "/"
-		var ok bool
-		if name, ok = strings.CutPrefix(recordfile, prefix); !ok {
-			return "", false
-		}
+	name, err := Rel(dir, recordfile)
+	if err != nil {
+		return "", false
 	}
 	if _, err := CleanName(name); err != nil {
 		return "", false

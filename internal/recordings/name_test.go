@@ -59,6 +59,59 @@ func TestCleanNameRefuses(t *testing.T) {
 	}
 }
 
+func TestRel(t *testing.T) {
+	const outside, empty = "outside the monitor folder", "empty component"
+	for _, tc := range []struct {
+		dir, in, want, why string
+	}{
+		{"/x/monitor", "/x/monitor/2026/12/02/x.wav", "2026/12/02/x.wav", ""},
+		{"/x/monitor/", "/x/monitor/a.wav", "a.wav", ""},
+		{"/x//monitor/", "/x/monitor/a.wav", "a.wav", ""},
+		{"/x/./monitor", "/x/monitor/a.wav", "a.wav", ""},
+		{"/x/y/../monitor", "/x/monitor/a.wav", "a.wav", ""},
+		{"/", "/a.wav", "a.wav", ""},
+		{"/x/monitor", "/x/monitor", "", ""},  // the folder itself
+		{"/x/monitor", "/x/monitor/", "", ""}, // the folder itself
+		{"/x/monitor/", "/x/monitor", "", ""}, // the folder itself
+		{"/", "/", "", ""},                    // the folder itself
+		{"/x/monitor", "/x/monitor/sub/", "sub/", ""},
+		// Relative names, and what follows the folder, are CleanName's to refuse.
+		{"/x/monitor", "a.wav", "a.wav", ""},
+		{"/x/monitor", "../secret", "../secret", ""},
+		{"/x/monitor", "/x/monitor/../secret", "../secret", ""},
+		{"/x/monitor", "/x/monitor/sub/../../secret", "sub/../../secret", ""},
+		{"/x/monitor", "file:///x/monitor/a.wav", "file:///x/monitor/a.wav", ""},
+		{"/x/monitor", `C:\x\monitor\a.wav`, `C:\x\monitor\a.wav`, ""},
+		{"/x/monitor", "", "", ""},
+		// Outside: only the literal folder's path, never cleaned, is inside.
+		{"/x/monitor", "/x/monitor2/a.wav", "", outside},
+		{"/x/monitor", "/x/monitor.wav", "", outside},
+		{"/x/monitor", "/x//monitor/a.wav", "", outside},
+		{"/x/monitor", "//x/monitor/a.wav", "", outside},
+		{"/x/monitor", "/x/./monitor/a.wav", "", outside},
+		{"/x/monitor", "/x/y/../monitor/a.wav", "", outside},
+		{"/x/monitor", "/x/MONITOR/a.wav", "", outside},
+		{"/x/monitor", "/etc/passwd", "", outside},
+		{"/x/monitor", "/", "", outside},
+		{"/x/monitor", "/x", "", outside},
+		{"/x/monitor", `/x/monitor\a.wav`, "", outside},
+		{"/x/monitor", "/x/monitor\x00/a.wav", "", outside},
+		{"/x/monitor", "/x/monitor//a.wav", "", empty},
+		{"/x/monitor", "/x/monitor///", "", empty},
+		{"/", "//a.wav", "", empty},
+	} {
+		got, err := Rel(tc.dir, tc.in)
+		switch {
+		case tc.why == "" && (err != nil || got != tc.want):
+			t.Errorf("Rel(%q, %q) = %q, %v; want %q", tc.dir, tc.in, got, err, tc.want)
+		case tc.why != "" && (!errors.Is(err, ErrBadPath) || !strings.Contains(err.Error(), tc.why) || got != ""):
+			t.Errorf("Rel(%q, %q) = %q, %v; want ErrBadPath saying %q", tc.dir, tc.in, got, err, tc.why)
+		case err != nil && strings.Contains(err.Error(), "/x"):
+			t.Errorf("the error %q repeats the path", err)
+		}
+	}
+}
+
 func TestRelName(t *testing.T) {
 	const dir = "/var/spool/asterisk/monitor"
 	for _, tc := range []struct {
@@ -75,6 +128,11 @@ func TestRelName(t *testing.T) {
 		{dir, "/var/spool/asterisk/monitorX/a.wav", "", false},
 		{dir, "/var/spool/asterisk/monitor/../../../etc/passwd", "", false},
 		{dir, "/var/spool/asterisk/monitor//a.wav", "", false},
+		{dir + "/", "/var/spool/asterisk/monitor/", "", false},
+		{"/var/spool//asterisk/./monitor/", "/var/spool/asterisk/monitor/a.wav", "a.wav", true},
+		{dir, "/var/spool//asterisk/monitor/a.wav", "", false},
+		{dir, "/var/spool/asterisk/monitor/sub/", "", false},
+		{dir, "file:///var/spool/asterisk/monitor/a.wav", "", false},
 		{dir, "/etc/passwd", "", false},
 		{dir, "../a.wav", "", false},
 		{dir, "", "", false},
