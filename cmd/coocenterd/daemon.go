@@ -17,6 +17,7 @@ import (
 
 	"github.com/coocenter/coocenterd/internal/ami"
 	"github.com/coocenter/coocenterd/internal/blacklist"
+	"github.com/coocenter/coocenterd/internal/callid"
 	"github.com/coocenter/coocenterd/internal/config"
 	"github.com/coocenter/coocenterd/internal/httpapi"
 	"github.com/coocenter/coocenterd/internal/pausetimer"
@@ -58,12 +59,18 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	defer timer.Close() // after the model, before the pusher
 
+	ids, err := callid.Open(db, time.Now)
+	if err != nil {
+		return err
+	}
+
 	client := ami.Connect(ctx, amiConfig(cfg, log))
 	defer client.Close()
 
 	model := pbx.New(client, pbx.Options{
 		OriginateContext: cfg.AMI.OriginateContext,
 		ChannelTech:      cfg.AMI.ChannelTech,
+		CallIDs:          ids,
 		Logger:           log,
 		OnEvent: func(e pbx.Event) {
 			push.Handle(e)

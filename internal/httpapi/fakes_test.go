@@ -111,8 +111,11 @@ func (f *fakePBX) Hangup(_ context.Context, exten string) error { return f.comma
 func (f *fakePBX) Transfer(_ context.Context, src, dst string) error {
 	return f.command("Transfer", src, dst)
 }
-func (f *fakePBX) Spy(_ context.Context, src, dst string, mode pbx.SpyMode) error {
-	return f.command("Spy", src, dst, string(mode))
+func (f *fakePBX) Spy(_ context.Context, src, dst string, mode pbx.SpyMode) (string, error) {
+	if err := f.command("Spy", src, dst, string(mode)); err != nil {
+		return "", err
+	}
+	return f.callID, nil
 }
 
 func (f *fakePBX) Calls() []pbxCall { f.mu.Lock(); defer f.mu.Unlock(); return slices.Clone(f.calls) }

@@ -10,9 +10,9 @@ import (
 	"github.com/coocenter/coocenterd/internal/pbx"
 )
 
-// clickData is the data of §3.8: the id of the new call, which the push
-// events of that call repeat.
-type clickData struct {
+// callData is the data of §3.8: the id of the new call, which the push
+// events of that call repeat as uniqueid.
+type callData struct {
 	ID string `json:"id"`
 }
 
@@ -34,7 +34,7 @@ func handleClickNumber(log *slog.Logger, px PBX) gin.HandlerFunc {
 				exts: []string{src, dst}, busy: src})
 			return
 		}
-		succeed(c, "click number success", clickData{ID: id})
+		succeed(c, "click number success", callData{ID: id})
 	}
 }
 
@@ -94,7 +94,8 @@ func handleExtenSpy(log *slog.Logger, px PBX) gin.HandlerFunc {
 			return
 		}
 		err := run(c.Request.Context(), func(ctx context.Context) error {
-			return px.Spy(ctx, src, dst, mode)
+			_, err := px.Spy(ctx, src, dst, mode) // its id is in the pushes; the reply stays the original's
+			return err
 		})
 		if err != nil {
 			failCall(c, log, px, err, subject{op: fmt.Sprintf("spy on extension %s from %s (%s)", dst, src, mode),

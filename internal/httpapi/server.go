@@ -27,7 +27,7 @@ type PBX interface {
 	ClickToCall(ctx context.Context, src, dst string) (callID string, err error)
 	Hangup(ctx context.Context, exten string) error
 	Transfer(ctx context.Context, src, dst string) error
-	Spy(ctx context.Context, src, dst string, mode pbx.SpyMode) error
+	Spy(ctx context.Context, src, dst string, mode pbx.SpyMode) (string, error)
 }
 
 // Blacklist is the store of blocked caller numbers; internal/blacklist implements it.

@@ -2,8 +2,6 @@ package pbx
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -23,13 +21,15 @@ func (p *PBX) do(ctx context.Context, a ami.Action) (ami.Result, error) {
 
 func h(k, v string) ami.Header { return ami.Header{Key: k, Value: v} }
 
-// newCallID makes the id of a call we originate. It becomes the Uniqueid
-// (and so the Linkedid) of the call's first leg, so every later push event
-// of the call repeats it.
-func (p *PBX) newCallID() string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return strconv.FormatInt(p.opts.Now().Unix(), 10) + ".coo" + hex.EncodeToString(b[:])
+// newCallID makes the id of a call we originate (package callid). It
+// becomes the Uniqueid (and so the Linkedid) of the call's first leg, so
+// every later push event of the call repeats it.
+func (p *PBX) newCallID(what string) (string, error) {
+	id, err := p.opts.CallIDs.Next()
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
+	return id, nil
 }
 
 // ClickToCall rings src's phone and, when it answers, dials dst from the
@@ -42,7 +42,10 @@ func (p *PBX) ClickToCall(ctx context.Context, src, dst string) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	id := p.newCallID()
+	id, err := p.newCallID(fmt.Sprintf("click-to-call %s to %s", src, dst))
+	if err != nil {
+		return "", err
+	}
 	_, err = p.do(ctx, ami.Action{Name: "Originate", Headers: []ami.Header{
 		h("Channel", dev), h("Context", p.opts.OriginateContext), h("Exten", dst), h("Priority", "1"),
 		h("CallerID", fmt.Sprintf("%q <%s>", dst, src)), h("Timeout", p.timeoutMS()),
@@ -102,31 +105,37 @@ func (p *PBX) Transfer(ctx context.Context, src, dst string) error {
 // w whisper, B barge (ami-mapping §4.10).
 var spyOptions = map[SpyMode]string{Listen: "qE", Whisper: "qwE", Barge: "qBE"}
 
-// Spy rings src's phone and, when it answers, joins dst's call.
-func (p *PBX) Spy(ctx context.Context, src, dst string, mode SpyMode) error {
+// Spy rings src's phone and, when it answers, joins dst's call. It
+// returns the id of the spying call, as ClickToCall does.
+func (p *PBX) Spy(ctx context.Context, src, dst string, mode SpyMode) (string, error) {
 	opts, ok := spyOptions[mode]
 	if !ok {
-		return fmt.Errorf("%w: spy mode %q", ErrInvalid, mode)
+		return "", fmt.Errorf("%w: spy mode %q", ErrInvalid, mode)
 	}
 	dev, err := p.device(src)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if err := p.checkExten(dst); err != nil {
-		return err
+		return "", err
 	}
 	leg, ok := p.legOf(dst)
 	if !ok {
-		return fmt.Errorf("%w: %s", ErrNoActiveCall, dst)
+		return "", fmt.Errorf("%w: %s", ErrNoActiveCall, dst)
+	}
+	id, err := p.newCallID(fmt.Sprintf("spy %s on %s", src, dst))
+	if err != nil {
+		return "", err
 	}
 	_, err = p.do(ctx, ami.Action{Name: "Originate", Headers: []ami.Header{
 		h("Channel", dev), h("Application", "ChanSpy"), h("Data", leg.Name+","+opts),
-		h("CallerID", fmt.Sprintf("%q <%s>", "Spy "+dst, dst)), h("Timeout", p.timeoutMS()), h("Async", "true"),
+		h("CallerID", fmt.Sprintf("%q <%s>", "Spy "+dst, dst)), h("Timeout", p.timeoutMS()),
+		h("ChannelId", id), h("Variable", "COOCENTER_CALLID="+id), h("Async", "true"),
 	}})
 	if err != nil {
-		return fmt.Errorf("spy %s on %s: %w", src, dst, err)
+		return "", fmt.Errorf("spy %s on %s: %w", src, dst, err)
 	}
-	return nil
+	return id, nil
 }
 
 // PauseMember pauses or unpauses exten in queue, or in every queue it is a

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/coocenter/coocenterd/internal/ami"
+	"github.com/coocenter/coocenterd/internal/callid"
 )
 
 // Options tune the model and its commands.
@@ -19,6 +20,9 @@ type Options struct {
 	OriginateTimeout time.Duration // how long src rings on click-to-call or spy (default 30 s)
 	Logger           *slog.Logger
 	Now              func() time.Time
+	// CallIDs makes the ids of the calls the commands originate (default:
+	// a callid.Generator in memory, unique within the process).
+	CallIDs interface{ Next() (string, error) }
 	// OnEvent receives the model's domain events, in order, on the model's
 	// goroutine; it must not block for long.
 	OnEvent func(Event)
@@ -64,6 +68,9 @@ func New(client *ami.Client, opts Options) *PBX {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.CallIDs == nil {
+		opts.CallIDs = callid.New(opts.Now)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &PBX{

@@ -2,6 +2,7 @@ package pbx_test
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -147,20 +148,34 @@ func TestTransferLeavesPeerRingingDst(t *testing.T) {
 	})
 }
 
+// TestSpyCreatesChanSpyLeg: click-to-call and spy legs carry the ids the
+// commands return (callid's numeric form), as the first leg's Uniqueid.
 func TestSpyCreatesChanSpyLeg(t *testing.T) {
 	b := testbed.Start(t, testbed.Options{Registered: []string{"801", "802", "805"}, AutoAnswer: 10 * time.Millisecond})
-	if _, err := b.Model.ClickToCall(testbed.Ctx(t), "801", "802"); err != nil {
+	callID, err := b.Model.ClickToCall(testbed.Ctx(t), "801", "802")
+	if err != nil {
 		t.Fatal(err)
 	}
 	b.Eventually("call up", func() bool { return upCount(b.PhoneChannels("802")) == 1 })
-	if err := b.Model.Spy(testbed.Ctx(t), "805", "802", pbx.Listen); err != nil {
+	spyID, err := b.Model.Spy(testbed.Ctx(t), "805", "802", pbx.Listen)
+	if err != nil {
 		t.Fatal(err)
 	}
 	b.Eventually("805 spying", func() bool {
 		legs := b.PhoneChannels("805")
 		return len(legs) == 1 && strings.EqualFold(legs[0].Application, "ChanSpy")
 	})
-	if err := b.Model.Spy(testbed.Ctx(t), "805", "803", pbx.Listen); !errors.Is(err, pbx.ErrNoActiveCall) {
+	numeric := regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
+	if !numeric.MatchString(callID) || !numeric.MatchString(spyID) || callID == spyID {
+		t.Errorf("ids %q and %q: want two of Asterisk's numeric form", callID, spyID)
+	}
+	if legs := b.PhoneChannels("801"); len(legs) != 1 || legs[0].Uniqueid != callID {
+		t.Errorf("801's leg %+v: want Uniqueid %s", legs, callID)
+	}
+	if legs := b.PhoneChannels("805"); len(legs) != 1 || legs[0].Uniqueid != spyID {
+		t.Errorf("805's leg %+v: want Uniqueid %s", legs, spyID)
+	}
+	if _, err := b.Model.Spy(testbed.Ctx(t), "805", "803", pbx.Listen); !errors.Is(err, pbx.ErrNoActiveCall) {
 		t.Fatalf("spy on an idle extension: %v", err)
 	}
 }
