@@ -1,10 +1,19 @@
 // Package pausetimer runs the after-call pause, or wrap-up (api.md §5,
-// ami-mapping.md §6): when an agent finishes a queue call, its member is
-// paused in every queue it belongs to and unpaused [pausetime] seconds
-// later, unless someone unpauses it first. The pause's real length becomes
-// the pauseTime of that call's cc_cdr, so the Timer also holds each
-// finished queue call (pbx.QueueCallEnded) until its pause is known and
-// then hands it to Options.OnRecord.
+// ami-mapping.md §6): when an agent finishes a call, its member is paused
+// in every queue it belongs to and unpaused [pausetime] seconds later,
+// unless someone unpauses it first. The pause's real length becomes the
+// pauseTime of that call's cc_cdr, so the Timer also holds each finished
+// queue call (pbx.QueueCallEnded) until its pause is known and then hands
+// it to Options.OnRecord.
+//
+// Which calls (Options.After, [pausetime] after): a queue call the agent
+// answered (pbx.AgentCompleted) always; under AfterAnswered, the default
+// and the original box's rule ("坐席每接听一通电话会自动置忙"), also a
+// direct call that rang the agent's phone and that it picked up
+// (pbx.ExtensionCallEnded, Answered); under AfterAll, also a call the
+// agent placed once answered (Placed). A direct call has no cc_cdr: no
+// record waits for its pause, the cdr push is not held, and the wrap-up's
+// pushes name the call (WrapUp.Uniqueid, Linkedid).
 //
 // # Running
 //
@@ -57,7 +66,8 @@
 // pbx.ErrNotMember), so there is nothing to pause.
 //
 // Records. A QueueCallEnded is joined with its wrap-up by Uniqueid (that of
-// AgentCompleted). Its pause known: OnRecord at once. Its wrap-up running
+// AgentCompleted; a direct call of the same Uniqueid, as after a transfer
+// of the queue call to another agent, is not its). Its pause known: OnRecord at once. Its wrap-up running
 // or deferred: held until it ends. No agent answered, or the feature is
 // off: OnRecord at once with 0. Otherwise its AgentCompleted may still
 // come: held for JoinWait, then sent with 0. Pause lengths that no record
@@ -88,7 +98,8 @@
 // to act on it. A value that does not decode is logged and dropped at Open.
 //
 //	wrapups  extension → {"exten","interface","queues","phase" (deferred, running,
-//	                      unpausing),"since","start","until","ended","calls":[{"uniqueid","at"}]}
+//	                      unpausing),"since","start","until","ended",
+//	                      "calls":[{"uniqueid","linkedid","at","direct"}]}
 //	held     queue call Uniqueid → {"call": pbx.QueueCall,"since","wait"}
 //	ended    queue call Uniqueid → {"pause" (ns),"expires"}
 package pausetimer

@@ -18,7 +18,7 @@ func (t *Timer) finish(w *wrapUp, how string, announce bool) {
 	delete(t.wraps, w.Exten)
 	known := map[string]endedPause{}
 	for _, c := range w.Calls {
-		if c.Uniqueid != "" {
+		if c.Uniqueid != "" && !c.Direct { // a direct call has no record to wait for it
 			known[c.Uniqueid] = endedPause{Pause: w.pauseOf(c, end), Expires: end.Add(t.opts.KeepEnded)}
 		}
 	}
@@ -31,7 +31,9 @@ func (t *Timer) finish(w *wrapUp, how string, announce bool) {
 		t.opts.OnWrapUp(v)
 	}
 	for _, c := range w.Calls {
-		t.resolve(c.Uniqueid)
+		if !c.Direct {
+			t.resolve(c.Uniqueid)
+		}
 	}
 }
 

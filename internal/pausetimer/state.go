@@ -39,11 +39,14 @@ type wrapUp struct {
 	attempts int    // PauseMember failures in a row, for the backoff
 }
 
-// callRef is a queue call waiting for the wrap-up: At is when its agent
-// finished it.
+// callRef is a call the wrap-up follows: At is when its agent finished it.
+// A queue call's record (cc_cdr) waits for the wrap-up; a Direct call has
+// none, and is named by the wrap-up's pushes only.
 type callRef struct {
 	Uniqueid string    `json:"uniqueid"`
+	Linkedid string    `json:"linkedid,omitempty"`
 	At       time.Time `json:"at"`
+	Direct   bool      `json:"direct,omitempty"`
 }
 
 // heldRecord is a finished queue call whose pause is not known yet.
@@ -61,8 +64,8 @@ type endedPause struct {
 	Expires time.Time     `json:"expires"`
 }
 
-// last returns the Uniqueid of the call attached last.
-func (w *wrapUp) last() string { return w.Calls[len(w.Calls)-1].Uniqueid }
+// last returns the call attached last.
+func (w *wrapUp) last() callRef { return w.Calls[len(w.Calls)-1] }
 
 // pauseOf returns the pause after call c when the wrap-up ends at end: from
 // the later of the pause's start and the call's end, in whole seconds; 0 if
@@ -82,7 +85,7 @@ func (w *wrapUp) pauseOf(c callRef, end time.Time) time.Duration {
 func (t *Timer) view(w *wrapUp, kind string) WrapUp {
 	v := WrapUp{
 		Kind: kind, Exten: w.Exten, Interface: w.Interface, Queues: slices.Clone(w.Queues),
-		Uniqueid: w.last(), Start: w.Start, Until: w.Until,
+		Uniqueid: w.last().Uniqueid, Linkedid: w.last().Linkedid, Start: w.Start, Until: w.Until,
 	}
 	for _, c := range w.Calls {
 		v.Calls = append(v.Calls, c.Uniqueid)
@@ -121,7 +124,7 @@ func (t *Timer) wrapOf(uid string) *wrapUp {
 	}
 	for _, w := range t.wraps {
 		for _, c := range w.Calls {
-			if c.Uniqueid == uid {
+			if c.Uniqueid == uid && !c.Direct {
 				return w
 			}
 		}

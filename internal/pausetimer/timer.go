@@ -49,9 +49,26 @@ func (wallClock) AfterFunc(d time.Duration, f func()) func() bool {
 	return time.AfterFunc(d, f).Stop
 }
 
+// After says which calls start an after-call pause ([pausetime] after).
+type After string
+
+// The calls after which an agent (a queue member) is paused.
+const (
+	// AfterQueue: the queue calls the agent answered.
+	AfterQueue After = "queue"
+	// AfterAnswered: every call that rang the agent's phone and that the
+	// agent answered: queue calls, direct calls, calls transferred to it.
+	// The original box's rule, and the default.
+	AfterAnswered After = "answered"
+	// AfterAll: also the calls the agent placed (from the phone or
+	// click-number), once the other side answered.
+	AfterAll After = "all"
+)
+
 // Options configure a Timer. Zero values take the defaults.
 type Options struct {
 	Enabled bool          // [enable] pausetime: start wrap-ups; when off, running ones still finish
+	After   After         // [pausetime] after; AfterAnswered
 	Length  time.Duration // [pausetime] seconds; 30 s
 	Reason  string        // [pausetime] reason, sent with QueuePause; "after-call"
 	Clock   Clock         // nil: the wall clock
@@ -75,6 +92,9 @@ type Options struct {
 const DefaultReason = "after-call"
 
 func (o *Options) withDefaults() {
+	if o.After == "" {
+		o.After = AfterAnswered
+	}
 	if o.Length <= 0 {
 		o.Length = 30 * time.Second
 	}
@@ -123,8 +143,9 @@ type WrapUp struct {
 	Exten     string
 	Interface string   // the member's interface, as AgentComplete gave it
 	Queues    []string // the queues the member was in when it started
-	Uniqueid  string   // the queue call that started it, or last restarted it
-	Calls     []string // every queue call whose record waits for it
+	Uniqueid  string   // the call that started it, or last restarted it: a queue call's uuid, else as the cdr push names it
+	Linkedid  string   // that call's Linkedid, when known
+	Calls     []string // every call it follows
 	Start     time.Time
 	Until     time.Time
 	End       time.Time     // "end" only
@@ -182,6 +203,11 @@ func Open(db *bbolt.DB, p Pauser, opts Options) (*Timer, error) {
 	if !pbx.ValidReason(opts.Reason) { // never "": withDefaults sets it
 		return nil, fmt.Errorf("open after-call pause: reason %q: want 1 to 64 printable ASCII characters", opts.Reason)
 	}
+	switch opts.After {
+	case AfterQueue, AfterAnswered, AfterAll:
+	default:
+		return nil, fmt.Errorf("open after-call pause: after %q: want queue, answered or all", opts.After)
+	}
 	t := &Timer{
 		db: db, p: p, opts: opts, clock: opts.Clock,
 		log:    opts.Logger.With("component", "pausetimer"),
@@ -204,9 +230,13 @@ func Open(db *bbolt.DB, p Pauser, opts Options) (*Timer, error) {
 // events that matter are queued for the Timer's goroutine, the rest are
 // ignored.
 func (t *Timer) Handle(e pbx.Event) {
-	switch e.(type) {
+	switch ev := e.(type) {
 	case pbx.AgentCompleted, pbx.MemberPaused, pbx.QueueCallEnded, pbx.HintChanged, pbx.Synced:
 		t.post(item{ev: e})
+	case pbx.ExtensionCallEnded:
+		if t.opts.Enabled && t.startsPause(ev) {
+			t.post(item{ev: e})
+		}
 	}
 }
 
@@ -332,6 +362,8 @@ func (t *Timer) event(e pbx.Event, seq uint64) {
 	switch e := e.(type) {
 	case pbx.AgentCompleted:
 		t.agentCompleted(e)
+	case pbx.ExtensionCallEnded:
+		t.extensionCallEnded(e)
 	case pbx.MemberPaused:
 		t.memberPaused(e, seq)
 	case pbx.QueueCallEnded:

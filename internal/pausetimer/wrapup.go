@@ -22,18 +22,46 @@ func (t *Timer) agentCompleted(e pbx.AgentCompleted) {
 		return // told twice
 	}
 	exten := cmp.Or(e.Exten, pbx.InterfaceExten(e.Interface))
-	call := callRef{Uniqueid: uid, At: t.clock.Now()}
+	t.callEnded(exten, e.Interface, callRef{Uniqueid: uid, Linkedid: e.Linkedid, At: t.clock.Now()})
+	t.resolve(uid)
+}
+
+// startsPause reports whether a call of an agent's phone that is not a
+// queue's (AgentCompleted reports those) starts a wrap-up under
+// Options.After.
+func (t *Timer) startsPause(e pbx.ExtensionCallEnded) bool {
+	switch {
+	case e.Queue != "" || t.opts.After == AfterQueue:
+		return false
+	case e.Answered:
+		return true
+	}
+	return e.Placed && t.opts.After == AfterAll
+}
+
+// extensionCallEnded starts (or defers, or restarts) the wrap-up of an
+// agent whose direct call ended. No record waits for it: the cdr push is
+// not held, and the wrapupend names the call.
+func (t *Timer) extensionCallEnded(e pbx.ExtensionCallEnded) {
+	if !t.opts.Enabled || !t.startsPause(e) {
+		return
+	}
+	t.callEnded(e.Exten, e.Interface, callRef{Uniqueid: e.CallUniqueid, Linkedid: e.Channel.Linkedid, At: t.clock.Now(), Direct: true})
+}
+
+// callEnded starts, defers or restarts exten's wrap-up for call.
+func (t *Timer) callEnded(exten, iface string, call callRef) {
+	uid := call.Uniqueid
 	switch w := t.wraps[exten]; {
 	case exten == "":
-		t.log.Warn("queue call finished by an agent of unknown extension: no after-call pause",
-			"interface", e.Interface, "call", uid)
+		t.log.Warn("call finished by an agent of unknown extension: no after-call pause",
+			"interface", iface, "call", uid)
 		t.noPause(uid)
 	case w != nil:
 		t.another(w, call)
 	default:
-		t.create(exten, e.Interface, call)
+		t.create(exten, iface, call)
 	}
-	t.resolve(uid)
 }
 
 // create starts a wrap-up for exten, or defers it while the agent is on
@@ -80,7 +108,7 @@ func (t *Timer) start(w *wrapUp) {
 	}
 	t.setTimer(timerKey{untilTimer, w.Exten}, w.Until)
 	t.publish()
-	t.log.Info("after-call pause started", "exten", w.Exten, "until", w.Until, "call", w.last(), "queues", w.Queues)
+	t.log.Info("after-call pause started", "exten", w.Exten, "until", w.Until, "call", w.last().Uniqueid, "queues", w.Queues)
 	t.opts.OnWrapUp(t.view(w, "start"))
 }
 

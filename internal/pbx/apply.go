@@ -25,10 +25,14 @@ func (p *PBX) apply(m ami.Message) {
 		if c, ok := p.st.channels[m.Get("Uniqueid")]; ok {
 			snapshotChannel(c, m, "")
 			_, blacklisted := p.st.userEvents[c.Uniqueid][blacklistedEvent]
+			phoneCall, phoneCallEnded := p.st.extensionCallEnded(c, at)
 			p.st.forget(c)
 			out = append(out, ChannelHangup{At: at, Channel: *c, Cause: atoi(m.Get("Cause")), CauseText: m.Get("Cause-txt"), Blacklisted: blacklisted})
 			if e, ok := p.endQueueCall(c, at, m.Get("Cause-txt")); ok {
 				out = append(out, e)
+			}
+			if phoneCallEnded {
+				out = append(out, phoneCall)
 			}
 		}
 	case "dialbegin":

@@ -13,18 +13,24 @@ import (
 // real Asterisk to an empty model and returns the domain events it emitted.
 func replay(t *testing.T, name string, p *PBX) []Event {
 	t.Helper()
+	var got []Event
+	p.opts.OnEvent = func(e Event) { got = append(got, e) }
+	replayInto(t, name, p)
+	return got
+}
+
+// replayInto is replay with the model's own OnEvent.
+func replayInto(t *testing.T, name string, p *PBX) {
+	t.Helper()
 	entries, err := transcript.ReadFile("../ami/testdata/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []Event
-	p.opts.OnEvent = func(e Event) { got = append(got, e) }
 	for _, e := range entries {
 		if e.Dir == transcript.ServerToClient && e.Msg.IsEvent() && e.Msg.ActionID() == "" {
 			p.apply(e.Msg)
 		}
 	}
-	return got
 }
 
 func bareModel() *PBX {

@@ -73,7 +73,11 @@ func (p *PBX) party(m ami.Message, prefix string) Channel {
 }
 
 func (p *PBX) dialBegin(m ami.Message, at time.Time) Event {
-	return DialBegin{At: at, Caller: p.party(m, ""), Dest: p.party(m, "Dest"), DialString: unknown(m.Get("DialString"))}
+	e := DialBegin{At: at, Caller: p.party(m, ""), Dest: p.party(m, "Dest"), DialString: unknown(m.Get("DialString"))}
+	if _, _, ok := deviceOf(e.Dest.Name); ok && e.Dest.Uniqueid != "" {
+		p.st.phoneLegs[e.Dest.Uniqueid] = &phoneLeg{caller: e.Caller.Uniqueid, queue: p.st.queueDialling(e.Caller)}
+	}
+	return e
 }
 
 // dialEnd reports the end of a dial once: app_queue publishes a second
@@ -86,6 +90,9 @@ func (p *PBX) dialEnd(m ami.Message, at time.Time) (Event, bool) {
 			return nil, false
 		}
 		p.st.dialEnded[id] = true
+	}
+	if e.DialStatus == "ANSWER" {
+		p.st.answered(e.Caller, e.Dest)
 	}
 	return e, true
 }

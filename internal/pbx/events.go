@@ -126,6 +126,7 @@ type AgentCompleted struct {
 	Member    string // MemberName
 	Exten     string // the extension of Interface
 	Uniqueid  string // the caller's channel: which queue call ended
+	Linkedid  string // that call's Linkedid, when the model knows the call
 	Reason    string // who ended it: caller, agent or transfer
 }
 
@@ -138,6 +139,28 @@ type MemberPaused struct {
 	Exten     string
 	Paused    bool
 	Reason    string // PausedReason, when Asterisk reports it
+}
+
+// ExtensionCallEnded: a phone's channel hung up after a call that was
+// answered: the phone was rung and picked up (Answered: a direct call, a
+// call transferred to it, a queue's call), or it placed a call that the
+// other side answered (Placed: dialled from the phone, or click-number's
+// second leg). The first leg of an Originate (click-number, extenSpy) is
+// neither: nobody called the agent. Queue names the queue that rang the
+// phone; AgentCompleted reports those calls too. The after-call pause
+// starts on it ([pausetime] after).
+type ExtensionCallEnded struct {
+	At        time.Time
+	Exten     string // the phone's extension: 801 of SIP/801-0000000a
+	Interface string // its device: SIP/801
+	Channel   Channel
+	// CallUniqueid names the call as the cdr push does (its uniqueid): the
+	// dialling channel's Uniqueid for an answered call, the phone's own
+	// for a placed one. The call's Linkedid is Channel.Linkedid.
+	CallUniqueid string
+	Answered     bool
+	Placed       bool
+	Queue        string
 }
 
 // Synced: the model was loaded from Asterisk afresh: after every
@@ -187,7 +210,8 @@ type QueueCallEnded struct {
 	Call QueueCall
 }
 
-func (e AgentCompleted) eventTime() time.Time { return e.At }
-func (e MemberPaused) eventTime() time.Time   { return e.At }
-func (e Synced) eventTime() time.Time         { return e.At }
-func (e QueueCallEnded) eventTime() time.Time { return e.At }
+func (e AgentCompleted) eventTime() time.Time     { return e.At }
+func (e MemberPaused) eventTime() time.Time       { return e.At }
+func (e Synced) eventTime() time.Time             { return e.At }
+func (e QueueCallEnded) eventTime() time.Time     { return e.At }
+func (e ExtensionCallEnded) eventTime() time.Time { return e.At }

@@ -151,6 +151,9 @@ func (p *PBX) applyQueue(name string, m ami.Message, at time.Time) []Event {
 		if t, ok := p.st.queueCalls[done.Uniqueid]; ok {
 			t.completed, t.reason = at, done.Reason
 			t.call.TalkTime = seconds(m.Get("TalkTime"))
+			done.Linkedid = t.call.Linkedid
+		} else {
+			done.Linkedid = cmp.Or(m.Get("Linkedid"), p.st.ended.linkedid[done.Uniqueid])
 		}
 		return []Event{done}
 	case "hold":

@@ -35,6 +35,9 @@ func (p *PBX) resync(parent context.Context) {
 			if u, ok := old.userEvents[id]; ok {
 				next.userEvents[id] = u
 			}
+			if l, ok := old.phoneLegs[id]; ok {
+				next.phoneLegs[id] = l
+			}
 			continue
 		}
 		next.ended.add(c.Uniqueid, c.Linkedid)

@@ -19,6 +19,7 @@ type state struct {
 	ended      ended                           // calls of channels that hung up
 	userEvents map[string]map[string]time.Time // by Uniqueid, by UserEvent name in lower case: when last sent
 	dialEnded  map[string]bool                 // by the dialled channel's Uniqueid: its DialEnd was seen
+	phoneLegs  map[string]*phoneLeg            // by a phone channel's Uniqueid: how its call was answered
 	queueCalls map[string]*queueTrack          // by the caller's Uniqueid
 	agentOf    map[string]string               // answering agent's channel → the caller's Uniqueid
 	// completeDue: queue calls that ended before their AgentComplete, by
@@ -35,6 +36,7 @@ func (s *state) forget(c *Channel) {
 	delete(s.channels, c.Uniqueid)
 	delete(s.userEvents, c.Uniqueid)
 	delete(s.dialEnded, c.Uniqueid)
+	delete(s.phoneLegs, c.Uniqueid)
 	s.ended.add(c.Uniqueid, c.Linkedid)
 }
 
@@ -47,6 +49,7 @@ func newState() *state {
 
 		userEvents: map[string]map[string]time.Time{},
 		dialEnded:  map[string]bool{},
+		phoneLegs:  map[string]*phoneLeg{},
 		queueCalls: map[string]*queueTrack{},
 		agentOf:    map[string]string{},
 
