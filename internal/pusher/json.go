@@ -1,11 +1,13 @@
 package pusher
 
 import (
+	"strconv"
 	"unicode/utf8"
 )
 
-// object writes a flat JSON object of string values with its keys in the
-// order they are added, so pushes read like api.md's tables.
+// object writes a flat JSON object with its keys in the order they are
+// added, so pushes read like api.md's tables. Values are strings, as the
+// original sends them, save the few it sends as numbers (addNumber).
 type object struct{ b []byte }
 
 func newObject() *object { return &object{b: append(make([]byte, 0, 512), '{')} }
@@ -17,6 +19,18 @@ func (o *object) add(key, value string) *object {
 	o.b = appendString(o.b, key)
 	o.b = append(o.b, ':')
 	o.b = appendString(o.b, value)
+	return o
+}
+
+// addNumber adds a JSON number: cc_cdr's holdTime and pauseTime are
+// numbers in the original (api.md §4).
+func (o *object) addNumber(key string, n int64) *object {
+	if len(o.b) > 1 {
+		o.b = append(o.b, ',')
+	}
+	o.b = appendString(o.b, key)
+	o.b = append(o.b, ':')
+	o.b = strconv.AppendInt(o.b, n, 10)
 	return o
 }
 

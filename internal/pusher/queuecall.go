@@ -11,7 +11,8 @@ import (
 
 // QueueCall is the cc_cdr push of a finished queue call (api.md §4), keys in
 // the contract's order; pause is the agent's after-call pause, known once it
-// ended. Every value is a string, as in the original; durations are whole
+// ended. Every value is a string, as in the original, but holdTime and
+// pauseTime, which the original sends as numbers; durations are whole
 // seconds. filePath is the call's first MixMonitor file as Asterisk names
 // it, or its download link when Translator.RecordingURL makes one.
 func (t *Translator) QueueCall(c pbx.QueueCall, pause time.Duration) Event {
@@ -45,8 +46,8 @@ func (t *Translator) QueueCall(c pbx.QueueCall, pause time.Duration) Event {
 		add("feedbackTime", secs(c.FeedbackTime)).
 		add("ivrTime", ivrTime).
 		add("ringTime", secs(c.RingTime)).
-		add("holdTime", secs(c.HoldTime)).
-		add("pauseTime", secs(pause)).
+		addNumber("holdTime", wholeSecs(c.HoldTime)).
+		addNumber("pauseTime", wholeSecs(pause)).
 		add("talkingTime", secs(c.TalkTime)).
 		add("voicemailState", "0").
 		add("ivrId", c.IVRID).
@@ -66,16 +67,18 @@ func (t *Translator) QueueCall(c pbx.QueueCall, pause time.Duration) Event {
 }
 
 // secs writes a duration as whole seconds, rounded down, never negative.
-func secs(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	return strconv.FormatInt(int64(d/time.Second), 10)
-}
+func secs(d time.Duration) string { return strconv.FormatInt(wholeSecs(d), 10) }
+
+// wholeSecs is a duration in whole seconds, rounded down, never negative.
+func wholeSecs(d time.Duration) int64 { return int64(max(d, 0) / time.Second) }
 
 // WrapUp is the push of an after-call pause starting, moving its end, or
 // ending (ours: wrapupstart, wrapupextend, wrapupend), ordered with the
-// agent's extensionstatus events.
+// agent's extensionstatus events. uuid is the call that started (or last
+// restarted) it: a queue call's cc_cdr uuid, or a direct call as its cdr
+// push names it; uniqueid repeats it under the cdr's name, linkedid is that
+// call's. A direct call has no cc_cdr: wrapupend's pauseTime (a number, as
+// in cc_cdr) is its record.
 func (t *Translator) WrapUp(w pausetimer.WrapUp) (Event, bool) {
 	var name string
 	switch w.Kind {
@@ -91,12 +94,15 @@ func (t *Translator) WrapUp(w pausetimer.WrapUp) (Event, bool) {
 		add("interface", w.Interface).
 		add("queues", strings.Join(w.Queues, ",")).
 		add("uuid", w.Uniqueid).
+		add("uniqueid", w.Uniqueid).
+		add("linkedid", w.Linkedid).
 		add("startTime", t.clock(w.Start)).
 		add("until", t.clock(w.Until))
 	if w.Kind == "end" {
 		at = w.End
 		o.add("endTime", t.clock(w.End)).
-			add("pauseTime", secs(w.Pause)).
+			addNumber("pauseTime", wholeSecs(w.Pause)). // a number, as cc_cdr's
+
 			add("endedBy", w.Ended)
 	} else if w.Kind == "extend" {
 		at = t.now()

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"maps"
 	"regexp"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/coocenter/coocenterd/internal/pausetimer"
 	"github.com/coocenter/coocenterd/internal/pbx"
 	"github.com/coocenter/coocenterd/internal/pbxsim"
 	"github.com/coocenter/coocenterd/internal/pusher"
@@ -201,10 +203,10 @@ func waitCaller(b *testbed.Bed, caller, what string, cond func(pbx.Channel) bool
 
 // goldenQueueCall waits for the scenario's QueueCallEnded and compares its
 // cc_cdr with the golden file; it returns the cc_cdr as pushed.
-func goldenQueueCall(t *testing.T, b *testbed.Bed, name string) map[string]string {
+func goldenQueueCall(t *testing.T, b *testbed.Bed, name string) push {
 	t.Helper()
 	tr := pusher.Translator{MAC: testMAC, Location: time.UTC}
-	var got []map[string]string
+	var got []push
 	wait := 2 * pbxsim.FastTiming().QueueMaxWait
 	if testbed.Real() {
 		wait = 40 * time.Second // the test PBX's queue gives a caller up after 20 s
@@ -223,14 +225,14 @@ func goldenQueueCall(t *testing.T, b *testbed.Bed, name string) map[string]strin
 	pushed := maps.Clone(got[0])
 	normalise(got)
 	// pbxsim's recordings are named like the lab's: date, time, uniqueid.
-	got[0]["filePath"] = regexp.MustCompile(`\d{8}-\d{6}`).ReplaceAllString(got[0]["filePath"], "<date>")
-	got[0]["filePath"] = regexp.MustCompile(`\d{9,}\.\d+`).ReplaceAllString(got[0]["filePath"], "<id>")
+	got[0]["filePath"] = regexp.MustCompile(`\d{8}-\d{6}`).ReplaceAllString(str(got[0], "filePath"), "<date>")
+	got[0]["filePath"] = regexp.MustCompile(`\d{9,}\.\d+`).ReplaceAllString(str(got[0], "filePath"), "<id>")
 	if testbed.Real() {
 		realQueueCall(got[0])
 	}
 	path, out, want := goldenFile(t, name, got[0])
 	if testbed.Real() {
-		var w map[string]string
+		var w push
 		if err := json.Unmarshal(want, &w); err != nil {
 			t.Fatal(err)
 		}
@@ -248,12 +250,29 @@ func goldenQueueCall(t *testing.T, b *testbed.Bed, name string) map[string]strin
 // timing: whole seconds of the IVR's Wait(1), of a phone's ringing and of a survey,
 // the install's monitor folder, and which of queue 630's Local members,
 // who answer at once, won.
-func realQueueCall(m map[string]string) {
+func realQueueCall(m push) {
 	for _, k := range []string{"ivrTime", "queueTime", "ringTime", "talkingTime", "feedbackTime"} {
 		m[k] = "<secs>"
 	}
-	m["filePath"] = regexp.MustCompile(`^.*/monitor/`).ReplaceAllString(m["filePath"], "<monitor>/")
+	m["filePath"] = regexp.MustCompile(`^.*/monitor/`).ReplaceAllString(str(m, "filePath"), "<monitor>/")
 	if m["queueCode"] == "630" {
 		m["agentCode"], m["agentName"], m["called"] = "<agent>", "<agent>", "<agent>"
+	}
+}
+
+// TestWrapUpPush: wrapupend names the call that started the pause (uuid,
+// and as the cdr push names it: uniqueid, linkedid) and its pauseTime; for
+// a direct call it is the call's only record of the pause.
+func TestWrapUpPush(t *testing.T) {
+	tr := pusher.Translator{MAC: testMAC, Location: time.UTC}
+	start := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	ev, ok := tr.WrapUp(pausetimer.WrapUp{Kind: "end", Exten: "801", Interface: "SIP/801", Queues: []string{"630", "631"},
+		Uniqueid: "1796223761.5", Linkedid: "1796223761.4", Start: start, Until: start.Add(30 * time.Second),
+		End: start.Add(30 * time.Second), Ended: "timer", Pause: 30 * time.Second})
+	want := `{"event":"wrapupend","agentCode":"801","interface":"SIP/801","queues":"630,631","uuid":"1796223761.5",` +
+		`"uniqueid":"1796223761.5","linkedid":"1796223761.4","startTime":"2026-12-02 10:00:00","until":"2026-12-02 10:00:30",` +
+		`"endTime":"2026-12-02 10:00:30","pauseTime":30,"endedBy":"timer","timestamp":"1796205630.000000","mac":"68:69:2e:05:0f:9a"}`
+	if !ok || ev.Name != "wrapupend" || string(ev.Body) != want || !slices.Equal(ev.Keys, []string{"exten:801"}) {
+		t.Errorf("got %s %v\nwant %s", ev.Body, ev.Keys, want)
 	}
 }

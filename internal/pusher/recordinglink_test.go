@@ -75,9 +75,9 @@ func TestTranslateRecordingLinks(t *testing.T) {
 // field is one key of a push's body.
 func field(t *testing.T, ev pusher.Event, key string) string {
 	t.Helper()
-	var m map[string]string
+	var m push
 	if err := json.Unmarshal(ev.Body, &m); err != nil {
 		t.Fatalf("%s: %v", ev.Body, err)
 	}
-	return m[key]
+	return str(m, key)
 }

@@ -52,11 +52,12 @@ func (t *Translator) Translate(e pbx.Event) (Event, bool) {
 		if t.LegacyDialBegin {
 			name = "dialbegein"
 		}
+		caller := dialCaller(e.Caller, e.Dest)
 		o := newObject().
 			add("event", name).
 			add("timestamp", timestamp(e.At)).
-			add("channel", e.Caller.Name).
-			add("calleridnum", e.Caller.CallerIDNum).
+			add("channel", caller.Name).
+			add("calleridnum", caller.CallerIDNum).
 			add("destchannel", e.Dest.Name).
 			add("destcalleridnum", e.Dest.CallerIDNum).
 			add("destuniqueid", e.Dest.Uniqueid).
@@ -65,11 +66,12 @@ func (t *Translator) Translate(e pbx.Event) (Event, bool) {
 			add("mac", t.MAC)
 		return Event{Name: name, Keys: callKeys(e.Caller, e.Dest), At: e.At, Body: o.bytes()}, true
 	case pbx.DialEnd:
+		caller := dialCaller(e.Caller, e.Dest)
 		o := newObject().
 			add("event", "dialend").
 			add("timestamp", timestamp(e.At)).
-			add("channel", e.Caller.Name).
-			add("calleridnum", e.Caller.CallerIDNum).
+			add("channel", caller.Name).
+			add("calleridnum", caller.CallerIDNum).
 			add("destchannel", e.Dest.Name).
 			add("destcalleridnum", e.Dest.CallerIDNum).
 			add("uniqueid", callerUniqueid(e.Caller, e.Dest)).
@@ -202,6 +204,18 @@ func dialString(ds, destChannel string) string {
 		return tech + "/" + ds
 	}
 	return ds
+}
+
+// dialCaller is who a dial push names as the caller: the dialling channel
+// or, for a dial that no channel places (the first leg of an AMI Originate:
+// click-number, extenSpy), the originated channel itself with the caller ID
+// it was given. For click-number that is the agent (src) calling; for
+// extenSpy, the spied extension (what the spying phone shows).
+func dialCaller(caller, dest pbx.Channel) pbx.Channel {
+	if caller.Name != "" {
+		return caller
+	}
+	return pbx.Channel{Name: dest.Name, CallerIDNum: dest.CallerIDNum}
 }
 
 // callerUniqueid is the dialling channel's Uniqueid; an Originate's dial

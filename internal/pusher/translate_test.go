@@ -28,7 +28,7 @@ const testMAC = "68:69:2e:05:0f:9a"
 // Uniqueids and Linkedids by <id1>, <id2>, ... in order of appearance,
 // times by <time>, second counts by <secs>.
 var (
-	idPattern   = regexp.MustCompile(`^\d{9,}\.[0-9a-z]+$`)
+	idPattern   = regexp.MustCompile(`^\d{9,}\.\d+$`)
 	timeKeys    = map[string]bool{"timestamp": true, "starttime": true, "answertime": true, "endtime": true, "startTime": true, "endTime": true}
 	secondsKeys = map[string]bool{"duration": true, "billableseconds": true}
 )
@@ -78,7 +78,7 @@ func TestGoldenShippedInboundCall(t *testing.T) {
 	if err := b.Stage().Hangup(caller, 16); err != nil {
 		t.Fatal(err)
 	}
-	var ivr []map[string]string
+	var ivr []push
 	for _, m := range golden(t, b, "inbound-queue-shipped") {
 		if m["event"] == "ivr" {
 			ivr = append(ivr, m)
@@ -114,10 +114,10 @@ func TestGoldenClickToCall(t *testing.T) {
 // golden collects the pushes of the model's events until every channel is
 // gone and, the model having gone quiet, compares them with the golden file;
 // it returns them, normalised.
-func golden(t *testing.T, b *testbed.Bed, name string) []map[string]string {
+func golden(t *testing.T, b *testbed.Bed, name string) []push {
 	t.Helper()
-	tr := pusher.Translator{MAC: testMAC, Location: time.UTC}
-	var got []map[string]string
+	tr := pusher.Translator{MAC: testMAC, Location: time.UTC, LegacyDialBegin: true}
+	var got []push
 	quietSince := time.Now()
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
@@ -170,18 +170,34 @@ func goldenFile(t *testing.T, name string, v any) (path string, got, want []byte
 	return path, buf.Bytes(), want
 }
 
+// push is a push body read back: its values are strings, save the
+// numbers the original sends as numbers (float64 here).
+type push = map[string]any
+
+// numberKeys are the keys whose values the original sends as JSON numbers
+// (api.md §4); every other value is a string.
+var numberKeys = map[string]map[string]bool{"cc_cdr": {"holdTime": true, "pauseTime": true}, "wrapupend": {"pauseTime": true}}
+
 // decode reads a push body back and checks it is one flat JSON object of
-// strings carrying mac and a well-formed timestamp.
-func decode(t *testing.T, ev pusher.Event) map[string]string {
+// strings, but numberKeys as numbers, carrying mac and a well-formed
+// timestamp.
+func decode(t *testing.T, ev pusher.Event) push {
 	t.Helper()
-	var m map[string]string
+	var m push
 	if err := json.Unmarshal(ev.Body, &m); err != nil {
 		t.Fatalf("%s: %v: %s", ev.Name, err, ev.Body)
+	}
+	for k, v := range m {
+		_, isString := v.(string)
+		_, isNumber := v.(float64)
+		if numberKeys[ev.Name][k] && !isNumber || !numberKeys[ev.Name][k] && !isString {
+			t.Fatalf("%s: %s is %T, want the original's type: %s", ev.Name, k, v, ev.Body)
+		}
 	}
 	if m["event"] != ev.Name || m["mac"] != testMAC {
 		t.Fatalf("%s: event or mac wrong: %s", ev.Name, ev.Body)
 	}
-	if !regexp.MustCompile(`^\d{10}\.\d{6}$`).MatchString(m["timestamp"]) {
+	if !regexp.MustCompile(`^\d{10}\.\d{6}$`).MatchString(str(m, "timestamp")) {
 		t.Fatalf("%s: timestamp %q is not unix seconds with microseconds", ev.Name, m["timestamp"])
 	}
 	if len(ev.Keys) == 0 {
@@ -189,6 +205,12 @@ func decode(t *testing.T, ev pusher.Event) map[string]string {
 	}
 	m["(keys)"] = strings.Join(ev.Keys, " ")
 	return m
+}
+
+// str is a push's string value of k, "" when it has none.
+func str(m push, k string) string {
+	s, _ := m[k].(string)
+	return s
 }
 
 var channelCounter = regexp.MustCompile(`-[0-9a-f]{8}(;[12])?$`)
@@ -201,22 +223,22 @@ var channelCounter = regexp.MustCompile(`-[0-9a-f]{8}(;[12])?$`)
 // events in the golden's order. pbxsim's phones 800–809 are chan_sip: a
 // phone's channel is compared as the bed's device of that phone (PJSIP on
 // an Asterisk without chan_sip).
-func sameShape(t *testing.T, b *testbed.Bed, path string, got []map[string]string, wantJSON []byte) {
+func sameShape(t *testing.T, b *testbed.Bed, path string, got []push, wantJSON []byte) {
 	t.Helper()
-	var want []map[string]string
+	var want []push
 	if err := json.Unmarshal(wantJSON, &want); err != nil {
 		t.Fatal(err)
 	}
-	shape := func(events []map[string]string) (map[string]string, map[string][]string) {
+	shape := func(events []push) (map[string]string, map[string][]string) {
 		keys, order := map[string]string{}, map[string][]string{}
 		for _, m := range events {
-			keys[m["event"]] = strings.Join(slices.Sorted(maps.Keys(m)), ",")
-			ch := channelCounter.ReplaceAllString(m["channel"], "$1")
+			keys[str(m, "event")] = strings.Join(slices.Sorted(maps.Keys(m)), ",")
+			ch := channelCounter.ReplaceAllString(str(m, "channel"), "$1")
 			if ext, ok := strings.CutPrefix(ch, "SIP/"); ok {
 				ch = b.Device(ext)
 			}
 			if ch != "" && !strings.HasPrefix(ch, "Local/80") { // fake-phone legs: the race
-				order[ch] = append(order[ch], m["event"])
+				order[ch] = append(order[ch], str(m, "event"))
 			}
 		}
 		return keys, order
@@ -231,7 +253,9 @@ func sameShape(t *testing.T, b *testbed.Bed, path string, got []map[string]strin
 	}
 }
 
-func normalise(events []map[string]string) {
+// normalise replaces what changes from run to run in the string values;
+// numbers are kept.
+func normalise(events []push) {
 	ids := map[string]string{}
 	id := func(v string) string {
 		if _, ok := ids[v]; !ok {
@@ -241,8 +265,9 @@ func normalise(events []map[string]string) {
 	}
 	for _, m := range events {
 		for _, k := range slices.Sorted(maps.Keys(m)) {
-			v := m[k]
+			v, ok := m[k].(string)
 			switch {
+			case !ok:
 			case timeKeys[k] && v != "":
 				m[k] = "<time>"
 			case secondsKeys[k]:
@@ -250,7 +275,7 @@ func normalise(events []map[string]string) {
 			case idPattern.MatchString(v):
 				m[k] = id(v)
 			case k == "(keys)":
-				m[k] = regexp.MustCompile(`\d{9,}\.[0-9a-z]+`).ReplaceAllStringFunc(v, id)
+				m[k] = regexp.MustCompile(`\d{9,}\.\d+`).ReplaceAllStringFunc(v, id)
 			}
 		}
 	}
@@ -286,6 +311,16 @@ func TestTranslateKeysInContractOrder(t *testing.T) {
 	}
 	if ev, _ := tr.Translate(pbx.ChannelHangup{At: at, Cause: 21, CauseText: "Call Rejected", Blacklisted: true}); !bytes.Contains(ev.Body, []byte(`"cause":"21","causetxt":"blacklisted"`)) {
 		t.Errorf("blacklisted hangup: %s", ev.Body)
+	}
+	// An Originate's first leg has no dialling channel: the originated
+	// channel and the caller ID it was given (click-number: the agent) stand in.
+	agent := pbx.Channel{Name: "SIP/808-00000001", Uniqueid: "1796223761.0001", Linkedid: "1796223761.0001", CallerIDNum: "808"}
+	for _, e := range []pbx.Event{pbx.DialBegin{At: at, Dest: agent, DialString: "808"}, pbx.DialEnd{At: at, Dest: agent, DialStatus: "ANSWER"}} {
+		ev, _ := tr.Translate(e)
+		if !bytes.Contains(ev.Body, []byte(`"channel":"SIP/808-00000001","calleridnum":"808","destchannel":"SIP/808-00000001","destcalleridnum":"808"`)) ||
+			!bytes.Contains(ev.Body, []byte(`"uniqueid":"1796223761.0001"`)) {
+			t.Errorf("originated leg's %s: %s", ev.Name, ev.Body)
+		}
 	}
 	legacy := pusher.Translator{LegacyDialBegin: true}
 	if ev, _ := legacy.Translate(pbx.DialBegin{At: at}); ev.Name != "dialbegein" || !bytes.Contains(ev.Body, []byte(`"event":"dialbegein"`)) {
