@@ -64,7 +64,14 @@ func TestLoginPlainAndMD5(t *testing.T) {
 			f := newFakeAMI(t)
 			cfg := f.config()
 			cfg.AuthType = auth
-			c, sub := connect(t, cfg)
+			// Subscribed before the login can happen: a subscriber that
+			// comes later learns only Connected (with Booted set).
+			open := f.hold()
+			c := ami.Connect(context.Background(), cfg)
+			t.Cleanup(func() { c.Close() })
+			sub := c.Subscribe(0)
+			open()
+			waitKind(t, sub, ami.Connected)
 			if st := c.Status(); !st.Connected || !st.Booted || st.Version != "9.0.0" {
 				t.Fatalf("status %+v", st)
 			}

@@ -27,6 +27,7 @@ type fakeAMI struct {
 	handler  func(fc *fakeConn, m ami.Message)
 	noPong   bool
 	noBoot   bool
+	gate     chan struct{} // non-nil: sessions wait for it to close before the banner
 	received []ami.Message
 	logins   int
 }
@@ -110,8 +111,24 @@ func (f *fakeAMI) actions() []ami.Message {
 	return append([]ami.Message(nil), f.received...)
 }
 
+// hold makes new sessions wait, banner unsent, until the returned func is
+// called: a test can subscribe before its client can log in.
+func (f *fakeAMI) hold() (open func()) {
+	gate := make(chan struct{})
+	f.mu.Lock()
+	f.gate = gate
+	f.mu.Unlock()
+	return func() { close(gate) }
+}
+
 func (f *fakeAMI) session(fc *fakeConn) {
 	defer fc.nc.Close()
+	f.mu.Lock()
+	gate := f.gate
+	f.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
 	_, _ = io.WriteString(fc.nc, "Asterisk Call Manager/9.0.0\r\n")
 	r := ami.NewReader(fc.nc)
 	challenge := ""
