@@ -7,15 +7,84 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
+// fixtureManagerConf is a root file system whose /etc/asterisk/manager.conf
+// has text: the -check tests read it instead of the machine's.
+func fixtureManagerConf(text string) fstest.MapFS {
+	return fstest.MapFS{"etc/asterisk/manager.conf": {Data: []byte(text)}}
+}
+
+// loopbackUser is a manager.conf with AMI on and a user that fits.
+const loopbackUser = "[general]\nenabled = yes\n\n[coocenter]\nsecret = fixture-secret\n" +
+	"deny = 0.0.0.0/0.0.0.0\npermit = 127.0.0.0/255.0.0.0\nread = all\nwrite = all\n"
+
+// The example has no AMI login: -check takes it from manager.conf and says so.
 func TestCheckExampleConfig(t *testing.T) {
 	var out, errb bytes.Buffer
-	err := run(context.Background(), []string{"-config", "../../api.conf.example", "-check"}, &out, &errb)
-	if err != nil || !strings.Contains(out.String(), "ok") {
+	err := runOn(context.Background(), fixtureManagerConf(loopbackUser), []string{"-config", "../../api.conf.example", "-check"}, &out, &errb)
+	want := "../../api.conf.example: AMI user coocenter from /etc/asterisk/manager.conf, at 127.0.0.1:5038\n../../api.conf.example: ok\n"
+	if err != nil || out.String() != want {
 		t.Fatalf("err %v, stdout %q, stderr %q", err, out.String(), errb.String())
+	}
+	if strings.Contains(out.String()+errb.String(), "fixture-secret") {
+		t.Error("the secret was printed")
+	}
+}
+
+// Unknown keys and sections: -check prints one line each, then ok, and
+// exits 0; -strict makes the first one the error, with -check or without.
+func TestCheckWarnings(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "api.conf")
+	text := "[general]\nBINDPORT=8000\nBINDPROT=8001\n[record]\nformat=wav\n[enable]\npausetime=no\ncallback=yes\n"
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	root := fixtureManagerConf(loopbackUser)
+	var out bytes.Buffer
+	if err := runOn(context.Background(), root, []string{"-config", path, "-check"}, &out, &bytes.Buffer{}); err != nil {
+		t.Fatalf("-check: %v", err)
+	}
+	want := []string{
+		path + `: [general] BINDPROT: unknown key (line 3), ignored; did you mean "BINDPORT"?`,
+		path + ": [record]: unknown section (line 4), its keys are ignored; known sections: general, enable, ami, pausetime, storage, monitor, blacklist, push",
+		path + ": [enable] callback: unknown key (line 8), ignored; known keys in [enable]: pausetime",
+		path + ": AMI user coocenter from /etc/asterisk/manager.conf, at 127.0.0.1:5038",
+		path + ": ok",
+	}
+	if got := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n"); !reflect.DeepEqual(got, want) {
+		t.Errorf("-check printed\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, args := range [][]string{{"-check", "-strict"}, {"-strict"}} {
+		out.Reset()
+		err := runOn(context.Background(), root, append([]string{"-config", path}, args...), &out, &bytes.Buffer{})
+		if err == nil || err.Error() != want[0] || out.Len() != 0 {
+			t.Errorf("%v: err %v, stdout %q; want the first warning as the error", args, err, out.String())
+		}
+	}
+}
+
+// -check fails with one line when manager.conf has no user that fits.
+func TestCheckWithoutAMIUser(t *testing.T) {
+	root := fixtureManagerConf("[general]\nenabled = yes\n[web]\nsecret = fixture-secret\nread = call\nwrite = call\n")
+	err := runOn(context.Background(), root, []string{"-config", "testdata/mycomm-api.conf", "-check"}, &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil {
+		t.Fatal("-check passed")
+	}
+	msg := err.Error()
+	for _, part := range []string{"/etc/asterisk/manager.conf: no AMI user fits coocenterd",
+		"[web] (line 3): read lacks system,agent,user,cdr,dialplan, write lacks system,agent,originate",
+		"add asterisk/manager_coocenter.conf", "set [ami] username and secret in testdata/mycomm-api.conf"} {
+		if !strings.Contains(msg, part) {
+			t.Errorf("error %q lacks %q", msg, part)
+		}
+	}
+	if strings.Contains(msg, "\n") || strings.Contains(msg, "fixture-secret") {
+		t.Errorf("not one line without secrets: %q", msg)
 	}
 }
 

@@ -15,9 +15,14 @@ import (
 // DefaultPath is where the daemon looks for api.conf without -config.
 const DefaultPath = "/etc/coocenterd/api.conf"
 
+// DefaultManagerConf is Asterisk's manager.conf, read for the AMI login
+// when [ami] gives none.
+const DefaultManagerConf = "/etc/asterisk/manager.conf"
+
 // Config is the whole of api.conf, defaults applied and validated.
 type Config struct {
-	Path      string // file it was read from; "" for Demo
+	Path      string    // file it was read from; "" for Demo
+	Warnings  []Warning // what the file has that coocenterd ignores: unknown sections and keys
 	General   General
 	Enable    Enable
 	AMI       AMI
@@ -45,11 +50,14 @@ type Enable struct {
 }
 
 // AMI is the [ami] section: how to reach Asterisk's manager interface.
+// Without Username or Secret the login comes from Asterisk's manager.conf:
+// see CompleteAMI.
 type AMI struct {
-	Host             string        // 127.0.0.1
-	Port             int           // 5038
-	Username         string        // required by Load
-	Secret           string        // required by Load
+	Host             string        // 127.0.0.1, or manager.conf's bindaddr (CompleteAMI)
+	Port             int           // 5038, or manager.conf's port (CompleteAMI)
+	Username         string        // "" = a user of ManagerConf
+	Secret           string        // "" = that user's secret in ManagerConf; never logged
+	ManagerConf      string        // Asterisk's manager.conf, absolute; /etc/asterisk/manager.conf
 	AuthType         string        // "md5" (challenge, default) or "plain"
 	OriginateContext string        // dialplan context for originated calls; "internal"
 	ChannelTech      string        // "auto" (default), "SIP" or "PJSIP"
@@ -57,13 +65,35 @@ type AMI struct {
 	PingInterval     time.Duration // keepalive; 20s
 	ActionTimeout    time.Duration // wait for an action's response; 10s
 	ReconnectMax     time.Duration // ceiling of the reconnect backoff; 30s
+
+	// hostSet and portSet record that api.conf gave host and port, which
+	// manager.conf's [general] then does not override.
+	hostSet, portSet bool
 }
 
 // PauseTime is the [pausetime] section: the after-call pause of [enable].
 type PauseTime struct {
 	Seconds int    // pause length, 1..86400; 30
 	Reason  string // QueuePause reason; "after-call"
+	// After says which calls an agent is paused after: PauseAfterQueue,
+	// PauseAfterAnswered (default) or PauseAfterAll. Only agents that are
+	// members of a queue are paused, in every queue they are in.
+	After string
 }
+
+// The values of [pausetime] after.
+const (
+	// PauseAfterQueue pauses after a queue call the agent answered (coocenterd's
+	// behaviour before the key existed).
+	PauseAfterQueue = "queue"
+	// PauseAfterAnswered pauses after every call that rang the agent's phone
+	// and that the agent answered: queue calls, direct calls, calls transferred
+	// to the agent. The original box did this.
+	PauseAfterAnswered = "answered"
+	// PauseAfterAll also pauses after calls the agent placed (from the phone
+	// or click-number) once the other side answered.
+	PauseAfterAll = "all"
+)
 
 // Storage is the [storage] section.
 type Storage struct {
@@ -90,12 +120,14 @@ type Blacklist struct {
 
 // Push is the [push] section: delivery of push events.
 type Push struct {
-	InFlight        int           // concurrent deliveries, 1..64; 4
-	Timeout         time.Duration // one HTTP request; 15s
-	MaxAge          time.Duration // give up on an event this old; 72h
-	MaxInterval     time.Duration // ceiling of the retry backoff, at most MaxAge; 2h
-	Secrets         []string      // Standard Webhooks "whsec_<base64>" keys; none = derived from WEBKEY by the pusher
-	LegacyDialBegin bool          // send the original's "dialbegein" event name; default no
+	InFlight    int           // concurrent deliveries, 1..64; 4
+	Timeout     time.Duration // one HTTP request; 15s
+	MaxAge      time.Duration // give up on an event this old; 72h
+	MaxInterval time.Duration // ceiling of the retry backoff, at most MaxAge; 2h
+	Secrets     []string      // Standard Webhooks "whsec_<base64>" keys; none = derived from WEBKEY by the pusher
+	// LegacyDialBegin names the dialbegin push "dialbegein", as the original
+	// box does and its clients match; default yes. No sends "dialbegin".
+	LegacyDialBegin bool
 }
 
 // AMIAddr is the host:port to dial for AMI.
@@ -123,16 +155,18 @@ func defaults() *Config {
 			PingInterval:     20 * time.Second,
 			ActionTimeout:    10 * time.Second,
 			ReconnectMax:     30 * time.Second,
+			ManagerConf:      DefaultManagerConf,
 		},
-		PauseTime: PauseTime{Seconds: 30, Reason: "after-call"},
+		PauseTime: PauseTime{Seconds: 30, Reason: "after-call", After: PauseAfterAnswered},
 		Storage:   Storage{Dir: "/var/lib/coocenterd"},
 		Monitor:   Monitor{Dir: "/var/spool/asterisk/monitor", LinkTTL: 7 * 24 * time.Hour},
 		Blacklist: Blacklist{Family: "blacklist"},
 		Push: Push{
-			InFlight:    4,
-			Timeout:     15 * time.Second,
-			MaxAge:      72 * time.Hour,
-			MaxInterval: 2 * time.Hour,
+			InFlight:        4,
+			Timeout:         15 * time.Second,
+			MaxAge:          72 * time.Hour,
+			MaxInterval:     2 * time.Hour,
+			LegacyDialBegin: true,
 		},
 	}
 }
@@ -141,7 +175,8 @@ func defaults() *Config {
 // API on 127.0.0.1:8000 without WEBKEY, everything else at its default
 // except what the caller must fill in: Storage.Dir (empty; the caller picks
 // a temporary directory) and AMI Host, Port, Username and Secret (empty;
-// the caller points them at its pbxsim). Monitor.Dir keeps its default.
+// the caller points them at its pbxsim; manager.conf is not read).
+// Monitor.Dir keeps its default.
 func Demo() *Config {
 	c := defaults()
 	c.General.BindAddr = "127.0.0.1"
@@ -153,7 +188,9 @@ func Demo() *Config {
 
 // Load reads, completes with defaults and validates the file at path.
 // Any error is an *Error; for an unreadable file it wraps the fs error,
-// so errors.Is(err, fs.ErrNotExist) works.
+// so errors.Is(err, fs.ErrNotExist) works. Unknown sections and keys are
+// not errors but Config.Warnings. It does not read manager.conf: that is
+// CompleteAMI.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -180,7 +217,8 @@ func parse(path string, data []byte, defaultMAC func() string) (*Config, error) 
 		file = "api.conf"
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a BOM, from Windows editors
-	if err := checkStructure(file, data); err != nil {
+	warnings, err := checkStructure(file, data)
+	if err != nil {
 		return nil, err
 	}
 	values, err := readValues(file, data)
@@ -189,6 +227,7 @@ func parse(path string, data []byte, defaultMAC func() string) (*Config, error) 
 	}
 	c := defaults()
 	c.Path = path
+	c.Warnings = warnings
 	for _, f := range fields {
 		v, ok := values[f.section][f.canonical()]
 		if !ok || v.value == "" {
@@ -242,15 +281,15 @@ func readValues(file string, data []byte) (map[string]map[string]value, error) {
 	return values, nil
 }
 
-// checkWhole checks what no single key can: required keys and relations.
+// checkWhole checks what no single key can: relations between keys.
 func checkWhole(file string, c *Config, values map[string]map[string]value) error {
-	if c.AMI.Username == "" {
-		return &Error{File: file, Section: "ami", Key: "username",
-			Problem: "missing: set it to the AMI user of Asterisk's manager.conf"}
-	}
-	if c.AMI.Secret == "" {
-		return &Error{File: file, Section: "ami", Key: "secret",
-			Problem: "missing: set it to that AMI user's secret in manager.conf"}
+	if c.AMI.Secret != "" && c.AMI.Username == "" {
+		key := "secret"
+		if v, ok := values["ami"]["secret"]; ok {
+			key = v.name
+		}
+		return &Error{File: file, Section: "ami", Key: key,
+			Problem: "is set without username: set username too, or neither to take both from manager.conf"}
 	}
 	if c.Push.MaxInterval > c.Push.MaxAge {
 		key := "max_interval"

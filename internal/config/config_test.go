@@ -36,14 +36,15 @@ func TestDefaults(t *testing.T) {
 	want := &Config{
 		Path:    "test.conf",
 		General: General{BindAddr: "", BindPort: 8000, MAC: testMAC, LogLevel: "info"},
-		AMI: AMI{Host: "127.0.0.1", Port: 5038, Username: "u", Secret: "s", AuthType: "md5",
-			OriginateContext: "internal", ChannelTech: "auto", Events: "on",
+		AMI: AMI{Host: "127.0.0.1", Port: 5038, Username: "u", Secret: "s", ManagerConf: "/etc/asterisk/manager.conf",
+			AuthType: "md5", OriginateContext: "internal", ChannelTech: "auto", Events: "on",
 			PingInterval: 20 * time.Second, ActionTimeout: 10 * time.Second, ReconnectMax: 30 * time.Second},
-		PauseTime: PauseTime{Seconds: 30, Reason: "after-call"},
+		PauseTime: PauseTime{Seconds: 30, Reason: "after-call", After: "answered"},
 		Storage:   Storage{Dir: "/var/lib/coocenterd"},
 		Monitor:   Monitor{Dir: "/var/spool/asterisk/monitor", LinkTTL: 168 * time.Hour},
 		Blacklist: Blacklist{Family: "blacklist"},
-		Push:      Push{InFlight: 4, Timeout: 15 * time.Second, MaxAge: 72 * time.Hour, MaxInterval: 2 * time.Hour},
+		// The original box names the event "dialbegein" and its clients match on it.
+		Push: Push{InFlight: 4, Timeout: 15 * time.Second, MaxAge: 72 * time.Hour, MaxInterval: 2 * time.Hour, LegacyDialBegin: true},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", got, want)
@@ -80,16 +81,20 @@ USERNAME = u
 Secret = s
 Channel_Tech = pjsip
 Auth_Type = PLAIN
+Manager_Conf = /srv/asterisk/etc/manager.conf
+[PauseTime]
+After = QUEUE
 [PUSH]
-Legacy_DialBegin = Yes
+Legacy_DialBegin = No
 `)
 	g := c.General
 	if g.BindPort != 9000 || len(g.URLs) != 1 || g.WebKey != "k" || g.MAC != "aa:bb:cc:dd:ee:ff" ||
 		g.PopURL != "https://crm.example/pop" || g.BindAddr != "::1" {
 		t.Errorf("general: %+v", g)
 	}
-	if !c.Enable.PauseTime || c.AMI.ChannelTech != "PJSIP" || c.AMI.AuthType != "plain" || !c.Push.LegacyDialBegin {
-		t.Errorf("enable %+v ami %+v push %+v", c.Enable, c.AMI, c.Push)
+	if !c.Enable.PauseTime || c.AMI.ChannelTech != "PJSIP" || c.AMI.AuthType != "plain" ||
+		c.AMI.ManagerConf != "/srv/asterisk/etc/manager.conf" || c.PauseTime.After != "queue" || c.Push.LegacyDialBegin {
+		t.Errorf("enable %+v ami %+v pausetime %+v push %+v", c.Enable, c.AMI, c.PauseTime, c.Push)
 	}
 	if a := c.HTTPAddr(); a != "[::1]:9000" {
 		t.Errorf("HTTPAddr = %q", a)
@@ -126,8 +131,7 @@ func TestExampleFileLoads(t *testing.T) {
 	}
 	want := defaults()
 	want.Path = "../../api.conf.example"
-	want.General.MAC = c.General.MAC
-	want.AMI.Username, want.AMI.Secret = "coocenter", "coocenter-secret"
+	want.General.MAC = c.General.MAC // no AMI login: it comes from manager.conf
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("example:\n got %+v\nwant %+v", c, want)
 	}
@@ -140,7 +144,10 @@ func TestExampleShowsTheDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	examplesOnly := map[string]bool{"WEBKEY": true, "mac": true, "BINDADDR": true, "secrets": true}
+	// host and port show the default of a login set in api.conf; set, they
+	// also keep manager.conf's bindaddr and port from applying.
+	examplesOnly := map[string]bool{"WEBKEY": true, "mac": true, "BINDADDR": true, "secrets": true,
+		"host": true, "port": true, "username": true, "secret": true}
 	defaultRE := regexp.MustCompile(`^;([A-Za-z_]+)=`)
 	var lines []string
 	for _, line := range strings.Split(string(data), "\n") {

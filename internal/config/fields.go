@@ -8,7 +8,7 @@ import (
 
 // field is one key of api.conf: where it lives and how its (non-empty)
 // value is checked and stored. The table below is the whole vocabulary of
-// the file; a key not in it is an error.
+// the file; a key not in it is a warning and is ignored.
 type field struct {
 	section string // lower case
 	key     string // as documented: the original's casing for its keys
@@ -63,10 +63,12 @@ var fields = []field{
 
 	{"ami", "host", func(c *Config, v string) (err error) {
 		c.AMI.Host, err = parseHost(v)
+		c.AMI.hostSet = true
 		return err
 	}},
 	{"ami", "port", func(c *Config, v string) (err error) {
 		c.AMI.Port, err = parsePort(v)
+		c.AMI.portSet = true
 		return err
 	}},
 	{"ami", "username", func(c *Config, v string) error {
@@ -76,6 +78,10 @@ var fields = []field{
 	{"ami", "secret", func(c *Config, v string) error {
 		c.AMI.Secret = v
 		return nil
+	}},
+	{"ami", "manager_conf", func(c *Config, v string) (err error) {
+		c.AMI.ManagerConf, err = parsePath(v)
+		return err
 	}},
 	{"ami", "auth_type", func(c *Config, v string) (err error) {
 		c.AMI.AuthType, err = parseChoice(v, "plain", "md5")
@@ -114,13 +120,17 @@ var fields = []field{
 		c.PauseTime.Reason = v
 		return nil
 	}},
+	{"pausetime", "after", func(c *Config, v string) (err error) {
+		c.PauseTime.After, err = parseChoice(v, PauseAfterQueue, PauseAfterAnswered, PauseAfterAll)
+		return err
+	}},
 
 	{"storage", "dir", func(c *Config, v string) (err error) {
-		c.Storage.Dir, err = parseDir(v)
+		c.Storage.Dir, err = parsePath(v)
 		return err
 	}},
 	{"monitor", "dir", func(c *Config, v string) (err error) {
-		c.Monitor.Dir, err = parseDir(v)
+		c.Monitor.Dir, err = parsePath(v)
 		return err
 	}},
 	{"monitor", "link_secret", func(c *Config, v string) (err error) {

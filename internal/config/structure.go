@@ -9,11 +9,12 @@ import (
 // checkStructure walks the lines before ini.v1 sees them and refuses what
 // ini.v1 would accept silently or report without a line number: lines that
 // are neither comment, section header nor "key = value"; quoted values that
-// would run on to the next lines; keys before any section; unknown sections
-// and keys; a key set twice, in any case, even in two blocks of one
-// section. It never quotes a line, which could hold a secret.
-func checkStructure(file string, data []byte) error {
-	w := walk{file: file, seen: make(map[string]int)}
+// would run on to the next lines; keys before any section; a known key set
+// twice, in any case, even in two blocks of one section. Unknown sections
+// and keys are returned as warnings, one per key and one per section. It
+// never quotes a line, which could hold a secret.
+func checkStructure(file string, data []byte) ([]Warning, error) {
+	w := walk{file: file, seen: make(map[string]int), warned: make(map[string]bool)}
 	for i, raw := range strings.Split(string(data), "\n") {
 		line := strings.TrimSpace(raw)
 		var err error
@@ -26,17 +27,21 @@ func checkStructure(file string, data []byte) error {
 			err = w.keyLine(i+1, line)
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return w.warnings, nil
 }
 
 // walk is the state of checkStructure.
 type walk struct {
 	file    string
 	section string         // lower case; "" before the first header
+	unknown bool           // the section is not one of ours: its keys are ignored
 	seen    map[string]int // "section\x00key" -> line it was set on
+
+	warnings []Warning
+	warned   map[string]bool // unknown sections already warned about
 }
 
 func (w *walk) header(n int, line string) error {
@@ -45,9 +50,11 @@ func (w *walk) header(n int, line string) error {
 		return &Error{File: w.file, Problem: err.Error()}
 	}
 	w.section = canonicalSection(name)
-	if !slices.Contains(sections, w.section) {
-		return &Error{File: w.file, Section: name,
-			Problem: fmt.Sprintf("unknown section (line %d); %s", n, suggest(w.section, sections, "sections"))}
+	w.unknown = !slices.Contains(sections, w.section)
+	if w.unknown && !w.warned[w.section] {
+		w.warned[w.section] = true
+		w.warnings = append(w.warnings, Warning{File: w.file, Line: n, Section: name,
+			Suggestion: suggest(w.section, sections, "sections")})
 	}
 	return nil
 }
@@ -69,11 +76,16 @@ func (w *walk) keyLine(n int, line string) error {
 	case w.section == "":
 		return fail(key, "is outside any [section] (line %d); put it where api.conf.example has it", n)
 	}
-	if _, known := lookupField(w.section, key); !known {
-		return fail(key, "unknown key (line %d); %s", n, suggest(key, keysOf(w.section), "keys in ["+w.section+"]"))
-	}
 	if unclosedQuote(strings.TrimSpace(val)) {
 		return fail(key, "the quoted value has no closing quote on its line %d (values cannot span lines)", n)
+	}
+	if w.unknown {
+		return nil // warned about with its section
+	}
+	if _, known := lookupField(w.section, key); !known {
+		w.warnings = append(w.warnings, Warning{File: w.file, Line: n, Section: w.section, Key: key,
+			Suggestion: suggest(key, keysOf(w.section), "keys in ["+w.section+"]")})
+		return nil
 	}
 	id := w.section + "\x00" + canonicalKey(key)
 	if first, dup := w.seen[id]; dup {

@@ -100,7 +100,8 @@ func parseName(v string) (string, error) {
 	return v, nil
 }
 
-func parseDir(v string) (string, error) {
+// parsePath reads an absolute path (a directory or a file), cleaned.
+func parsePath(v string) (string, error) {
 	if !filepath.IsAbs(v) {
 		return "", fmt.Errorf("%s is not an absolute path", show(v))
 	}
