@@ -48,6 +48,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	late := &lateModel{}
 	timer, err := pausetimer.Open(db, late, pausetimer.Options{
 		Enabled:  cfg.Enable.PauseTime,
+		After:    pausetimer.After(cfg.PauseTime.After),
 		Length:   time.Duration(cfg.PauseTime.Seconds) * time.Second,
 		Reason:   cfg.PauseTime.Reason,
 		Logger:   log,

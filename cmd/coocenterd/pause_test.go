@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -19,32 +20,10 @@ import (
 // unpaused after [pausetime] seconds, and the call's cc_cdr arrives after
 // that with pauseTime, between wrapupstart and wrapupend.
 func TestDaemonAfterCallPause(t *testing.T) {
-	var mu sync.Mutex
-	var got []map[string]string
-	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		var m map[string]string
-		if json.Unmarshal(body, &m) == nil {
-			mu.Lock()
-			got = append(got, m)
-			mu.Unlock()
-		}
-	}))
-	defer recv.Close()
-	pushed := func(event string) map[string]string {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, m := range got {
-			if m["event"] == event {
-				return m
-			}
-		}
-		return nil
-	}
-
+	pushed := pushReceiver(t)
 	var monitor string
 	d := startDaemon(t, []string{"804"}, func(cfg *config.Config) {
-		cfg.General.URLs = []string{recv.URL}
+		cfg.General.URLs = []string{pushed.url}
 		cfg.Enable.PauseTime = true
 		cfg.PauseTime.Seconds = 1
 		monitor = cfg.Monitor.Dir
@@ -55,11 +34,11 @@ func TestDaemonAfterCallPause(t *testing.T) {
 		t.Fatal(err)
 	}
 	agent := d.answerRinging(t, "804")
-	waitFor(t, "the call to be answered", func() bool { return pushed("dialend") != nil })
+	waitFor(t, "the call to be answered", func() bool { return pushed.event("dialend") != nil })
 	if err := stage.Hangup(agent, 16); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "wrapupstart", func() bool { return pushed("wrapupstart") != nil })
+	waitFor(t, "wrapupstart", func() bool { return pushed.event("wrapupstart") != nil })
 	if info := get(t, base+"/queues/queue-info"); !strings.Contains(info, `"name":"`+strings.ToLower(d.Device("804"))+`","paused":"1"`) {
 		t.Errorf("804 not paused in queue-info during the wrap-up: %s", info)
 	}
@@ -68,12 +47,12 @@ func TestDaemonAfterCallPause(t *testing.T) {
 	}
 	// Both are pushed when the pause ends, under different ordering keys
 	// (the call's, the agent's): either may reach the receiver first.
-	waitFor(t, "the cc_cdr and wrapupend", func() bool { return pushed("cc_cdr") != nil && pushed("wrapupend") != nil })
-	cdr, end := pushed("cc_cdr"), pushed("wrapupend")
+	waitFor(t, "the cc_cdr and wrapupend", func() bool { return pushed.event("cc_cdr") != nil && pushed.event("wrapupend") != nil })
+	cdr, end := pushed.event("cc_cdr"), pushed.event("wrapupend")
 	if end == nil || end["endedBy"] != "timer" || end["agentCode"] != "804" {
 		t.Errorf("wrapupend: %v", end)
 	}
-	if cdr["pauseTime"] != "1" || cdr["agentCode"] != "804" || cdr["cdrState"] != "bridged" || cdr["hangupSide"] != "agent" || cdr["uuid"] == "" {
+	if cdr["pauseTime"] != 1.0 || cdr["agentCode"] != "804" || cdr["cdrState"] != "bridged" || cdr["hangupSide"] != "agent" || cdr["uuid"] == "" {
 		t.Errorf("cc_cdr: %v", cdr)
 	}
 	if info := get(t, base+"/queues/queue-info"); !strings.Contains(info, `"name":"`+strings.ToLower(d.Device("804"))+`","paused":"0"`) {
@@ -81,7 +60,7 @@ func TestDaemonAfterCallPause(t *testing.T) {
 	}
 	// A real Asterisk recorded the call (queues.conf: MixMonitor) into the
 	// monitor folder, and the daemon serves the cc_cdr's filePath.
-	if rel, ok := strings.CutPrefix(cdr["filePath"], monitor+"/"); ok && d.Sim == nil {
+	if rel, ok := strings.CutPrefix(cdr["filePath"].(string), monitor+"/"); ok && d.Sim == nil {
 		if wav := get(t, d.base+httpapi.MonitorPath(rel)); !strings.HasPrefix(wav, "RIFF") {
 			t.Errorf("monitor/%s: %.60q", rel, wav)
 		}
@@ -89,6 +68,100 @@ func TestDaemonAfterCallPause(t *testing.T) {
 		t.Errorf("cc_cdr filePath %q is not in the monitor folder %s", cdr["filePath"], monitor)
 	}
 	d.Stop(t)
+}
+
+// TestDaemonAfterCallPauseDirectCall: by default ([pausetime] after =
+// answered, the original's rule) an agent who answered a direct call is
+// paused in its queues and unpaused on time. The call's cdr is not held
+// for the pause: it arrives while the agent is paused, and wrapupend names
+// the same call (uniqueid, linkedid) with its pauseTime.
+func TestDaemonAfterCallPauseDirectCall(t *testing.T) {
+	pushed := pushReceiver(t)
+	d := startDaemon(t, []string{"801", "804"}, func(cfg *config.Config) {
+		cfg.General.URLs = []string{pushed.url}
+		cfg.Enable.PauseTime = true
+		cfg.PauseTime.Seconds = 3
+	})
+	stage, base := d.Stage(), d.base+"/coocenter-api"
+	paused := func(flag string) bool {
+		return strings.Contains(get(t, base+"/queues/queue-info"), `"name":"`+strings.ToLower(d.Device("804"))+`","paused":"`+flag+`"`)
+	}
+	if _, err := stage.Dial("801", "804"); err != nil {
+		t.Fatal(err)
+	}
+	agent := d.answerRinging(t, "804")
+	waitFor(t, "the call to be answered", func() bool { return pushed.event("dialend") != nil })
+	if err := stage.Hangup(agent, 16); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "wrapupstart", func() bool { return pushed.event("wrapupstart") != nil })
+	if !paused("1") {
+		t.Error("804 not paused in queue-info after its direct call")
+	}
+	waitFor(t, "the cdr", func() bool { return pushed.event("cdr") != nil })
+	if pushed.event("wrapupend") != nil {
+		t.Errorf("the cdr waited for the pause: %v", pushed.events())
+	}
+	waitFor(t, "wrapupend", func() bool { return pushed.event("wrapupend") != nil })
+	cdr, end := pushed.event("cdr"), pushed.event("wrapupend")
+	if end["endedBy"] != "timer" || end["agentCode"] != "804" || end["pauseTime"] != 3.0 ||
+		end["uniqueid"] != cdr["uniqueid"] || end["linkedid"] != cdr["linkedid"] || end["uuid"] != cdr["uniqueid"] {
+		t.Errorf("wrapupend %v does not name the call of cdr %v with a 3 s pause", end, cdr)
+	}
+	if pushed.event("cc_cdr") != nil {
+		t.Errorf("a direct call got a cc_cdr: %v", pushed.event("cc_cdr"))
+	}
+	if !paused("0") {
+		t.Error("804 still paused after the wrap-up")
+	}
+	d.Stop(t)
+}
+
+// receiver collects the pushes a test daemon sends.
+type receiver struct {
+	url string
+	mu  sync.Mutex
+	got []map[string]any
+}
+
+// pushReceiver starts a receiver for the test's pushes.
+func pushReceiver(t *testing.T) *receiver {
+	r := &receiver{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		var m map[string]any
+		if json.Unmarshal(body, &m) == nil {
+			r.mu.Lock()
+			r.got = append(r.got, m)
+			r.mu.Unlock()
+		}
+	}))
+	t.Cleanup(srv.Close)
+	r.url = srv.URL
+	return r
+}
+
+// event returns the first push of that event, nil if none came yet.
+func (r *receiver) event(name string) map[string]any {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, m := range r.got {
+		if m["event"] == name {
+			return m
+		}
+	}
+	return nil
+}
+
+// events returns the names of the pushes so far, in arrival order.
+func (r *receiver) events() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, m := range r.got {
+		out = append(out, fmt.Sprint(m["event"]))
+	}
+	return out
 }
 
 func get(t *testing.T, url string) string {

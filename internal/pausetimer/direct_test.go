@@ -8,7 +8,7 @@ import (
 
 func phoneCall(exten, callUID, linkedid string, answered, placed bool, queue string) pbx.ExtensionCallEnded {
 	return pbx.ExtensionCallEnded{Exten: exten, Interface: "SIP/" + exten, CallUniqueid: callUID,
-		Channel: pbx.Channel{Name: "SIP/" + exten + "-00000001", Uniqueid: "leg-" + exten, Linkedid: linkedid},
+		Channel:  pbx.Channel{Name: "SIP/" + exten + "-00000001", Uniqueid: "leg-" + exten, Linkedid: linkedid},
 		Answered: answered, Placed: placed, Queue: queue}
 }
 
