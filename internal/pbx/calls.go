@@ -1,6 +1,7 @@
 package pbx
 
 import (
+	"cmp"
 	"strconv"
 	"strings"
 	"time"
@@ -13,27 +14,34 @@ import (
 const blacklistedEvent = "blacklisted"
 
 // goneMemory is how many hung-up channels the model remembers the call
-// (Linkedid) of: a Cdr arrives after its channel's Hangup.
+// (Linkedid) and recording of: a Cdr arrives after its channel's Hangup.
 const goneMemory = 4096
 
-// ended remembers the call of channels that hung up, oldest evicted first.
+// ended remembers the call and the recording of channels that hung up,
+// oldest evicted first.
 type ended struct {
-	linkedid map[string]string // Uniqueid → Linkedid
-	order    []string          // ring of Uniqueids
-	next     int
+	linkedid  map[string]string // Uniqueid → Linkedid
+	recording map[string]string // Uniqueid → its MixMonitor file, when it had one
+	order     []string          // ring of Uniqueids
+	next      int
 }
 
-func (e *ended) add(uniqueid, linkedid string) {
+func (e *ended) add(uniqueid, linkedid, recording string) {
 	if e.linkedid == nil {
 		e.linkedid = make(map[string]string, goneMemory)
+		e.recording = make(map[string]string)
 		e.order = make([]string, goneMemory)
 	}
 	if old := e.order[e.next]; old != "" {
 		delete(e.linkedid, old)
+		delete(e.recording, old)
 	}
 	e.order[e.next] = uniqueid
 	e.next = (e.next + 1) % goneMemory
 	e.linkedid[uniqueid] = linkedid
+	if recording != "" {
+		e.recording[uniqueid] = recording
+	}
 }
 
 // eventAt is when an event happened: its Timestamp header
@@ -128,9 +136,12 @@ func (p *PBX) cdr(m ami.Message, at time.Time) Event {
 	}
 	if c, ok := p.st.channels[r.UniqueID]; ok {
 		r.Linkedid = c.Linkedid
+		r.RecordFile = p.st.recordings[r.UniqueID]
 	} else {
 		r.Linkedid = p.st.ended.linkedid[r.UniqueID]
+		r.RecordFile = p.st.ended.recording[r.UniqueID]
 	}
+	r.RecordFile = cmp.Or(FieldOf(r.Extra, "RecordFile"), r.RecordFile)
 	if v := r.Extra["Linkedid"]; v != "" {
 		r.Linkedid = v
 	}

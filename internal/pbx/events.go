@@ -71,6 +71,10 @@ type CDR struct {
 	UniqueID                       string
 	UserField                      string
 	Direction                      Direction
+	// RecordFile is the call's recording: cdr_manager.conf's RecordFile
+	// mapping when it has one, else the file MixMonitor recorded the CDR's
+	// channel into (MIXMONITOR_FILENAME), as Asterisk names it; "" if none.
+	RecordFile string
 	// Extra holds the headers cdr_manager.conf [mappings] add, e.g.
 	// "RecordFile" or "CallType", by the header's name.
 	Extra map[string]string

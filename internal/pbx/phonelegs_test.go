@@ -95,3 +95,20 @@ func TestExtensionCallEndedLocalMember(t *testing.T) {
 		t.Fatalf("got %+v", got)
 	}
 }
+
+// TestCDRRecordFile: without a RecordFile mapping in cdr_manager.conf, a
+// CDR names the file MixMonitor recorded its channel into (ami-11: the
+// click-to-call's first leg ran MixMonitor, then hung up before its Cdr).
+func TestCDRRecordFile(t *testing.T) {
+	p := bareModel()
+	var files []string
+	for _, e := range replay(t, "ami-11-click-to-call-hangup.txt", p) {
+		if c, ok := e.(CDR); ok {
+			files = append(files, c.RecordFile)
+		}
+	}
+	want := "/tmp/coocenter-asterisk/spool/monitor/20261121-183520-801-802-1795286119.coof83880dd16af.wav"
+	if len(files) != 1 || files[0] != want {
+		t.Fatalf("CDR recordings %q, want [%s]", files, want)
+	}
+}

@@ -177,6 +177,11 @@ func (p *PBX) applyQueue(name string, m ami.Message, at time.Time) []Event {
 				t.queueEnded = true
 			}
 		case strings.EqualFold(v, "MIXMONITOR_FILENAME"):
+			// The channel's first recording is its CDR's (a transfer's is
+			// another's).
+			if id := m.Get("Uniqueid"); p.st.recordings[id] == "" && p.st.channels[id] != nil {
+				p.st.recordings[id] = m.Get("Value")
+			}
 			// The queue call's own recording; a transfer's is another's.
 			if t := p.trackOf(m.Get("Uniqueid")); t != nil && t.call.RecordFile == "" {
 				t.call.RecordFile = m.Get("Value")

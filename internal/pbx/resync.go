@@ -38,9 +38,12 @@ func (p *PBX) resync(parent context.Context) {
 			if l, ok := old.phoneLegs[id]; ok {
 				next.phoneLegs[id] = l
 			}
+			if f, ok := old.recordings[id]; ok {
+				next.recordings[id] = f
+			}
 			continue
 		}
-		next.ended.add(c.Uniqueid, c.Linkedid)
+		next.ended.add(c.Uniqueid, c.Linkedid, old.recordings[id])
 		out = append(out, ChannelHangup{At: now, Channel: *c, Reconstructed: true})
 	}
 	// Queue calls go on while their channels live; one whose caller is gone

@@ -20,6 +20,7 @@ type state struct {
 	userEvents map[string]map[string]time.Time // by Uniqueid, by UserEvent name in lower case: when last sent
 	dialEnded  map[string]bool                 // by the dialled channel's Uniqueid: its DialEnd was seen
 	phoneLegs  map[string]*phoneLeg            // by a phone channel's Uniqueid: how its call was answered
+	recordings map[string]string               // by Uniqueid: the channel's first MixMonitor file
 	queueCalls map[string]*queueTrack          // by the caller's Uniqueid
 	agentOf    map[string]string               // answering agent's channel → the caller's Uniqueid
 	// completeDue: queue calls that ended before their AgentComplete, by
@@ -37,7 +38,8 @@ func (s *state) forget(c *Channel) {
 	delete(s.userEvents, c.Uniqueid)
 	delete(s.dialEnded, c.Uniqueid)
 	delete(s.phoneLegs, c.Uniqueid)
-	s.ended.add(c.Uniqueid, c.Linkedid)
+	s.ended.add(c.Uniqueid, c.Linkedid, s.recordings[c.Uniqueid])
+	delete(s.recordings, c.Uniqueid)
 }
 
 func newState() *state {
@@ -50,6 +52,7 @@ func newState() *state {
 		userEvents: map[string]map[string]time.Time{},
 		dialEnded:  map[string]bool{},
 		phoneLegs:  map[string]*phoneLeg{},
+		recordings: map[string]string{},
 		queueCalls: map[string]*queueTrack{},
 		agentOf:    map[string]string{},
 

@@ -42,7 +42,7 @@ func TestTranslateRecordingLinks(t *testing.T) {
 		{dir + "/.hidden.wav", dir + "/.hidden.wav"},
 		{"", ""}, // not recorded
 	} {
-		cdr, _ := tr.Translate(pbx.CDR{At: now, UniqueID: "1534993030.626", Extra: map[string]string{"RecordFile": tc.file}})
+		cdr, _ := tr.Translate(pbx.CDR{At: now, UniqueID: "1534993030.626", RecordFile: tc.file})
 		cc := tr.QueueCall(pbx.QueueCall{Uniqueid: "1534993030.626", Start: now, End: now, RecordFile: tc.file}, 0)
 		got := map[string]string{"recordfile": field(t, cdr, "recordfile"), "filePath": field(t, cc, "filePath")}
 		for key, link := range got {
@@ -67,7 +67,7 @@ func TestTranslateRecordingLinks(t *testing.T) {
 	}
 
 	plain := pusher.Translator{}
-	if ev, _ := plain.Translate(pbx.CDR{UniqueID: "1.1", Extra: map[string]string{"RecordFile": dir + "/x.wav"}}); field(t, ev, "recordfile") != dir+"/x.wav" {
+	if ev, _ := plain.Translate(pbx.CDR{UniqueID: "1.1", RecordFile: dir + "/x.wav"}); field(t, ev, "recordfile") != dir+"/x.wav" {
 		t.Errorf("without RecordingURL: %s", ev.Body)
 	}
 }

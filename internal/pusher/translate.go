@@ -43,7 +43,8 @@ func (t *Translator) now() time.Time {
 // The keys of each event follow api.md §4 in its order; what we add comes
 // after them: timestamp and mac on every event; channel, cause, causetxt,
 // linkedid on hangup; linkedid on cdr. The cdr's recordfile is the
-// RecordFile mapping of cdr_manager.conf, or its download link when
+// call's recording (pbx.CDR.RecordFile: the RecordFile mapping of
+// cdr_manager.conf, else its MixMonitor file), or its download link when
 // RecordingURL makes one (same key, same place: only the value changes).
 func (t *Translator) Translate(e pbx.Event) (Event, bool) {
 	switch e := e.(type) {
@@ -126,7 +127,7 @@ func (t *Translator) Translate(e pbx.Event) (Event, bool) {
 			add("duration", strconv.Itoa(e.Duration)).
 			add("billableseconds", strconv.Itoa(e.BillableSeconds)).
 			add("calltype", callType(e)).
-			add("recordfile", t.recording(pbx.FieldOf(e.Extra, "RecordFile"))).
+			add("recordfile", t.recording(e.RecordFile)).
 			add("uniqueid", e.UniqueID).
 			add("linkedid", e.Linkedid).
 			add("timestamp", timestamp(e.At)).
