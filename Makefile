@@ -34,6 +34,8 @@ demo:
 install: build
 	install -D -m 0755 bin/coocenterd $(DESTDIR)$(PREFIX)/bin/coocenterd
 	install -D -m 0644 systemd/coocenterd.service $(DESTDIR)/etc/systemd/system/coocenterd.service
+	install -d -m 0755 $(DESTDIR)$(PREFIX)/share/coocenterd/asterisk
+	install -m 0644 asterisk/*.conf $(DESTDIR)$(PREFIX)/share/coocenterd/asterisk/
 	install -d -m 0750 $(DESTDIR)/etc/coocenterd
 	test -e $(DESTDIR)/etc/coocenterd/api.conf || install -m 0640 api.conf.example $(DESTDIR)/etc/coocenterd/api.conf
 

@@ -42,7 +42,7 @@ func (c *Config) CompleteAMI(fsys fs.FS) (*managerconf.Account, error) {
 	case err != nil && c.AMI.Username != "":
 		return nil, fmt.Errorf("%w; add or fix that user in manager.conf, or set [ami] secret too in %s", err, c.file())
 	case err != nil:
-		return nil, fmt.Errorf("%w; add asterisk/manager_coocenter.conf (shipped in /usr/share/coocenterd/asterisk/ "+
+		return nil, fmt.Errorf("%w; add asterisk/manager_coocenter.conf (in /usr/share/coocenterd/asterisk/, /usr/local/share/coocenterd/asterisk/ "+
 			"or the source tree) to manager.conf and run asterisk -rx 'manager reload', or set [ami] username and secret in %s", err, c.file())
 	}
 	c.AMI.Username, c.AMI.Secret = u.Name, u.Secret

@@ -68,7 +68,7 @@ func TestCompleteAMIErrors(t *testing.T) {
 			"/etc/asterisk/manager.conf: the AMI is not enabled: set enabled = yes in its [general] section and run asterisk -rx 'manager reload'"}},
 		{"none fits", "", managerConf(amiGeneral + strings.Replace(amiUser, ",dialplan", "", 1)), []string{
 			"/etc/asterisk/manager.conf: no AMI user fits coocenterd", "[coocenter] (line 5): read lacks dialplan",
-			"; add asterisk/manager_coocenter.conf (shipped in /usr/share/coocenterd/asterisk/ or the source tree) to manager.conf " +
+			"; add asterisk/manager_coocenter.conf (in /usr/share/coocenterd/asterisk/, /usr/local/share/coocenterd/asterisk/ or the source tree) to manager.conf " +
 				"and run asterisk -rx 'manager reload', or set [ami] username and secret in test.conf"}},
 		{"the named user does not fit", "[ami]\nusername = coocenter\n", managerConf(amiGeneral + strings.Replace(amiUser, "permit = 127.0.0.0/255.0.0.0", "permit = 192.0.2.1", 1)), []string{
 			"AMI user [coocenter] (line 5) does not fit coocenterd: not permitted from 127.0.0.1 (permit/deny); add or fix that user in manager.conf, or set [ami] secret too in test.conf"}},
