@@ -33,12 +33,7 @@ func TestDaemonAfterCallPause(t *testing.T) {
 	if _, err := stage.InboundCall("0501234567", "632"); err != nil {
 		t.Fatal(err)
 	}
-	agent := d.answerRinging(t, "804")
-	waitFor(t, "the call to be answered", func() bool { return pushed.event("dialend") != nil })
-	if err := stage.Hangup(agent, 16); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "wrapupstart", func() bool { return pushed.event("wrapupstart") != nil })
+	d.talkAndHangUp(t, pushed, "804")
 	if info := get(t, base+"/queues/queue-info"); !strings.Contains(info, `"name":"`+strings.ToLower(d.Device("804"))+`","paused":"1"`) {
 		t.Errorf("804 not paused in queue-info during the wrap-up: %s", info)
 	}
@@ -89,12 +84,7 @@ func TestDaemonAfterCallPauseDirectCall(t *testing.T) {
 	if _, err := stage.Dial("801", "804"); err != nil {
 		t.Fatal(err)
 	}
-	agent := d.answerRinging(t, "804")
-	waitFor(t, "the call to be answered", func() bool { return pushed.event("dialend") != nil })
-	if err := stage.Hangup(agent, 16); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "wrapupstart", func() bool { return pushed.event("wrapupstart") != nil })
+	d.talkAndHangUp(t, pushed, "804")
 	if !paused("1") {
 		t.Error("804 not paused in queue-info after its direct call")
 	}
@@ -115,6 +105,18 @@ func TestDaemonAfterCallPauseDirectCall(t *testing.T) {
 		t.Error("804 still paused after the wrap-up")
 	}
 	d.Stop(t)
+}
+
+// talkAndHangUp answers the call ringing agent, hangs it up from the
+// agent's side, and waits for the after-call pause to start.
+func (d *daemon) talkAndHangUp(t *testing.T, pushed *receiver, agent string) {
+	t.Helper()
+	ch := d.answerRinging(t, agent)
+	waitFor(t, "the call to be answered", func() bool { return pushed.event("dialend") != nil })
+	if err := d.Stage().Hangup(ch, 16); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "wrapupstart", func() bool { return pushed.event("wrapupstart") != nil })
 }
 
 // receiver collects the pushes a test daemon sends.
