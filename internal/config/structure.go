@@ -84,7 +84,7 @@ func (w *walk) keyLine(n int, line string) error {
 	}
 	if _, known := lookupField(w.section, key); !known {
 		w.warnings = append(w.warnings, Warning{File: w.file, Line: n, Section: w.section, Key: key,
-			Suggestion: suggest(key, keysOf(w.section), "keys in ["+w.section+"]")})
+			Suggestion: suggestKey(key, w.section)})
 		return nil
 	}
 	id := w.section + "\x00" + canonicalKey(key)
@@ -135,6 +135,25 @@ func suggest(name string, known []string, what string) string {
 		return fmt.Sprintf("did you mean %q?", best)
 	}
 	return "known " + what + ": " + strings.Join(known, ", ")
+}
+
+// suggestKey is suggest for a key of section; a key that is closer to one
+// of another section (BINDPORT under [enable]) is named with its section.
+func suggestKey(key, section string) string {
+	own := suggest(key, keysOf(section), "keys in ["+section+"]")
+	if strings.HasPrefix(own, "did you mean") {
+		return own
+	}
+	best, bestDist := field{}, 3
+	for _, f := range fields {
+		if d := editDistance(strings.ToLower(key), strings.ToLower(f.key)); f.section != section && d < bestDist {
+			best, bestDist = f, d
+		}
+	}
+	if best.key != "" {
+		return fmt.Sprintf("did you mean %q in [%s]?", best.key, best.section)
+	}
+	return own
 }
 
 // editDistance is the Levenshtein distance between two short strings.

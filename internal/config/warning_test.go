@@ -22,7 +22,9 @@ func TestWarnings(t *testing.T) {
 			[]string{"test.conf: [ami] password: unknown key (line 4), ignored; known keys in [ami]: host, port, username, secret, manager_conf, " +
 				"auth_type, originate_context, channel_tech, events, ping_interval, action_timeout, reconnect_max"}},
 		{"key of another section", "[general]\nlog_level = info\nsecret = x\n" + minimal,
-			[]string{"test.conf: [general] secret: unknown key (line 3), ignored; known keys in [general]: BINDPORT, URL, WEBKEY, mac, pop_url, BINDADDR, log_level"}},
+			[]string{`test.conf: [general] secret: unknown key (line 3), ignored; did you mean "secret" in [ami]?`}},
+		{"close to a key of another section", "[enable]\nBINDPROT = 8001\n" + minimal,
+			[]string{`test.conf: [enable] BINDPROT: unknown key (line 2), ignored; did you mean "BINDPORT" in [general]?`}},
 		{"the same unknown key twice", "[enable]\ncallback = yes\ncallback = no\n" + minimal, []string{
 			"test.conf: [enable] callback: unknown key (line 2), ignored; known keys in [enable]: pausetime",
 			"test.conf: [enable] callback: unknown key (line 3), ignored; known keys in [enable]: pausetime"}},
