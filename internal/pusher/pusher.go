@@ -44,6 +44,9 @@ type Options struct {
 	// QueueSize bounds events accepted but not yet on disk; Handle blocks
 	// when it is full (the disk is stalled). 8192.
 	QueueSize int
+	// DrainTimeout bounds how long Close keeps retrying a failing outbox
+	// write before it gives the events up, loudly (10 s).
+	DrainTimeout time.Duration
 }
 
 // Pusher owns the outbox and the receivers' dispatchers.
@@ -56,13 +59,20 @@ type Pusher struct {
 	ops      chan op
 	mu       sync.RWMutex // guards closed against concurrent Append
 	closed   bool
+	update   func(func(*bbolt.Tx) error) error // db.Update; tests make it fail
+	stopOnce sync.Once
+	stopping chan struct{} // closed when Close begins
+	drainBy  time.Time     // set before stopping is closed
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	commitWG sync.WaitGroup
 
-	appended    atomic.Uint64
-	batches     atomic.Uint64
-	deadLetters atomic.Int64
+	appended      atomic.Uint64
+	batches       atomic.Uint64
+	deadLetters   atomic.Int64
+	writeFailures atomic.Uint64         // outbox transactions that failed
+	writeErr      atomic.Pointer[error] // the last one's error while the outbox cannot be written
+	lost          atomic.Uint64         // events given up at shutdown
 }
 
 // Open loads the undelivered events of every configured receiver and starts
@@ -98,6 +108,9 @@ func Open(db *bbolt.DB, opts Options) (*Pusher, error) {
 	if opts.QueueSize <= 0 {
 		opts.QueueSize = 8192
 	}
+	if opts.DrainTimeout <= 0 {
+		opts.DrainTimeout = 10 * time.Second
+	}
 	if opts.Client == nil {
 		opts.Client = &http.Client{
 			Transport: &http.Transport{
@@ -112,7 +125,8 @@ func Open(db *bbolt.DB, opts Options) (*Pusher, error) {
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	opts.Client = &client
 
-	p := &Pusher{db: db, opts: opts, log: opts.Logger.With("component", "pusher"), ops: make(chan op, opts.QueueSize)}
+	p := &Pusher{db: db, opts: opts, log: opts.Logger.With("component", "pusher"), ops: make(chan op, opts.QueueSize),
+		stopping: make(chan struct{}), update: db.Update}
 	seen := map[string]bool{}
 	for _, u := range opts.URLs {
 		if seen[u] {
@@ -165,6 +179,7 @@ func (p *Pusher) load() error {
 				return err
 			}
 			r.give(items)
+			r.probe = len(items) > 0
 			if len(items) > 0 {
 				p.log.Info("push outbox resumed", "receiver", r.label, "events", len(items))
 			}
@@ -246,9 +261,23 @@ func (p *Pusher) Append(ev Event) error {
 	return nil
 }
 
+// StorageErr is why the outbox cannot be written, nil while it can: the
+// last transaction failed, and the committer is retrying it.
+func (p *Pusher) StorageErr() error {
+	if e := p.writeErr.Load(); e != nil {
+		return *e
+	}
+	return nil
+}
+
 // Close stops delivery at once (requests in flight are abandoned and sent
-// again after the next Open) and writes every accepted event to disk.
+// again after the next Open) and writes every accepted event to disk. If
+// the disk fails, it gives up after DrainTimeout and logs each event lost.
 func (p *Pusher) Close() error {
+	p.stopOnce.Do(func() {
+		p.drainBy = time.Now().Add(p.opts.DrainTimeout)
+		close(p.stopping) // first: an Append blocked on a stalled disk lets go of mu
+	})
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -260,6 +289,9 @@ func (p *Pusher) Close() error {
 	p.wg.Wait()
 	close(p.ops)
 	p.commitWG.Wait()
+	if n := p.lost.Load(); n > 0 {
+		return fmt.Errorf("%d push events lost: the outbox could not be written (%v)", n, p.StorageErr())
+	}
 	return nil
 }
 

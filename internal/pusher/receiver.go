@@ -48,6 +48,11 @@ type receiver struct {
 	hold     time.Time // Retry-After: nothing is sent before
 	gone     bool      // answered 410 Gone: nothing is sent until a replay or restart
 	failures int       // consecutive failed attempts
+	// After a restart the saved backoffs were computed while the receiver
+	// was down; it may be back. The first ready event is sent at once (the
+	// probe) and, if accepted, everything waiting is due at once too.
+	probe    bool   // the next dispatch sends a probe
+	probeSeq uint64 // the probe in flight; 0 when none
 
 	// read by Metrics
 	depth, oldest              atomic.Int64 // pending events; At (unix µs) of the oldest
@@ -153,6 +158,15 @@ func (r *receiver) isHead(it *item) bool {
 }
 
 func (r *receiver) dispatch(ctx context.Context, now time.Time, results chan<- result) {
+	if r.probe && !r.gone && len(r.ready) > 0 && !now.Before(r.hold) {
+		r.probe = false
+		it := r.ready[0]
+		if it.next().After(now) {
+			it.rec.Next = micro(now)
+			heap.Fix(&r.ready, 0)
+		}
+		r.probeSeq = it.seq
+	}
 	for r.inflight < r.p.opts.InFlight && !r.gone && len(r.ready) > 0 && !now.Before(r.hold) {
 		it := r.ready[0]
 		if it.next().After(now) {
@@ -238,15 +252,22 @@ func (r *receiver) settle(res result) {
 	it := res.it
 	it.inflight = false
 	now := r.p.opts.Now()
+	probe := it.seq == r.probeSeq
+	if probe {
+		r.probeSeq = 0
+	}
 	switch {
 	case res.err == nil && res.status >= 200 && res.status < 300:
 		r.p.ops <- op{kind: opDone, r: r, seq: it.seq}
 		r.finish(it)
 		r.delivered.Add(1)
-		if r.failures > 0 {
+		if probe {
+			r.p.log.Info("push receiver is back after the restart: its backlog is sent now", "receiver", r.label, "pending", len(r.items))
+			r.pullForward(now, true)
+		} else if r.failures > 0 {
 			r.p.log.Info("push receiver recovered", "receiver", r.label, "failed_attempts", r.failures, "pending", len(r.items))
 			if r.failures >= 3 { // it was down: what waits for it need not wait its backoff out
-				r.pullForward(now)
+				r.pullForward(now, false)
 			}
 		}
 		r.failures = 0
@@ -369,10 +390,11 @@ func (r *receiver) finish(it *item) {
 }
 
 // pullForward makes events that failed only because the receiver was down
-// due now.
-func (r *receiver) pullForward(now time.Time) {
+// due now; all of them, when why they failed is not known (it was before a
+// restart).
+func (r *receiver) pullForward(now time.Time, all bool) {
 	for _, it := range r.ready {
-		if it.transient && it.next().After(now) {
+		if (all || it.transient) && it.next().After(now) {
 			it.rec.Next = micro(now)
 		}
 	}

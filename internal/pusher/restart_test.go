@@ -214,3 +214,77 @@ func TestRetryStateSurvivesRestart(t *testing.T) {
 		t.Errorf("%d requests, want one before the restart and one after", n)
 	}
 }
+
+// TestBacklogSentAtOnceAfterRestart: a receiver that was down when the
+// daemon stopped and is back when it starts gets its backlog at once, not
+// after the backoff saved before the restart (five minutes here, on a clock
+// that never moves, so only the restart probe can deliver it).
+func TestBacklogSentAtOnceAfterRestart(t *testing.T) {
+	t.Parallel()
+	h := newHook(t, status(http.StatusServiceUnavailable))
+	db := openDB(t, filepath.Join(t.TempDir(), "push.db"))
+	clk := &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+	opts := testOptions(t, h.url())
+	opts.Schedule = []time.Duration{0, 5 * time.Minute}
+	opts.MaxInterval = time.Hour
+	opts.Now = clk.Now
+	p, err := Open(db, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const calls = 3
+	evs := testEvents(calls, 4) // three calls, four events each
+	appendAll(t, p, evs)
+	waitFor(t, 5*time.Second, "the first event of every call failed", func() bool { return p.Stats()[0].Retried == calls })
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	h.setAnswer(status(http.StatusOK)) // the receiver is back; the daemon restarts
+	began := time.Now()
+	p, err = Open(db, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	waitFor(t, 10*time.Second, "the whole backlog delivered", func() bool { return h.acked() == len(evs) })
+	t.Logf("%d events delivered %v after the restart", len(evs), time.Since(began).Round(time.Millisecond))
+	checkDelivered(t, h, evs)
+	waitFor(t, 5*time.Second, "nothing pending", func() bool { return p.Stats()[0].Pending == 0 })
+}
+
+// TestRestartProbeFailsKeepsBackoff: when the receiver is still down after
+// the restart, one request finds it out, and the rest wait their backoff.
+func TestRestartProbeFailsKeepsBackoff(t *testing.T) {
+	t.Parallel()
+	h := newHook(t, status(http.StatusServiceUnavailable))
+	db := openDB(t, filepath.Join(t.TempDir(), "push.db"))
+	clk := &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+	opts := testOptions(t, h.url())
+	opts.Schedule = []time.Duration{0, 5 * time.Minute}
+	opts.MaxInterval = time.Hour
+	opts.Now = clk.Now
+	p, err := Open(db, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const calls = 3
+	appendAll(t, p, testEvents(calls, 2))
+	waitFor(t, 5*time.Second, "the first event of every call failed", func() bool { return p.Stats()[0].Retried == calls })
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	p, err = Open(db, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	waitFor(t, 5*time.Second, "the probe failed", func() bool { return p.Stats()[0].Retried == 1 })
+	if err := p.Close(); err != nil { // no more requests can start
+		t.Fatal(err)
+	}
+	if n := len(h.requests()); n != calls+1 {
+		t.Errorf("%d requests, want %d before the restart and one probe after", n, calls)
+	}
+}
