@@ -40,7 +40,11 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("open push outbox: %w", err)
 	}
-	defer push.Close() // after the model: every event it emitted is on disk
+	defer func() { // after the model: every event it emitted is on disk
+		if err := push.Close(); err != nil {
+			log.Error("push outbox not saved whole", "err", err)
+		}
+	}()
 
 	// The pause timer commands the model, and the model feeds it events:
 	// it gets the model once that exists (until then Asterisk is "not

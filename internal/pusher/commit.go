@@ -20,8 +20,8 @@ const (
 
 // op is one change for the committer. The dispatchers send done, retry and
 // dead; Append sends append; Replay sends replay and waits on reply for the
-// number of events queued again (the committer retries a failed
-// transaction until it succeeds, so there is no error to report).
+// number of events queued again, or -1 when the outbox could not be
+// written before shutdown.
 type op struct {
 	kind   opKind
 	ev     Event
@@ -37,7 +37,7 @@ const maxBatch = 2048
 // commit writes queued ops to disk, one transaction per batch, and then
 // hands new events to the receivers. It runs until ops is closed and
 // drained. A failed transaction is retried: accepted events are kept in
-// memory, not dropped.
+// memory, not dropped, until a shutdown's DrainTimeout is over (see lose).
 func (p *Pusher) commit() {
 	defer p.commitWG.Done()
 	batch := make([]op, 0, maxBatch)
@@ -68,7 +68,7 @@ func (p *Pusher) apply(batch []op) {
 			fresh[i] = fresh[i][:0]
 		}
 		var died, revived int64
-		err := p.db.Update(func(tx *bbolt.Tx) error {
+		err := p.update(func(tx *bbolt.Tx) error {
 			died, revived = 0, 0
 			out, dead := tx.Bucket(outboxBucket), tx.Bucket(deadBucket)
 			for i, o := range batch {
@@ -119,10 +119,16 @@ func (p *Pusher) apply(batch []op) {
 		})
 		if err == nil {
 			p.deadLetters.Add(died - revived)
+			p.writeErr.Store(nil)
 			break
 		}
+		p.writeFailures.Add(1)
+		p.writeErr.Store(&err)
+		if !p.retryIn(wait) {
+			p.lose(batch, err)
+			return
+		}
 		p.log.Error("push outbox write failed; retrying", "err", err, "ops", len(batch), "in", wait)
-		time.Sleep(wait)
 	}
 	p.batches.Add(1)
 	for ri, r := range p.receivers {
@@ -141,6 +147,46 @@ func (p *Pusher) apply(batch []op) {
 				}
 			}
 			o.reply <- replayed[i]
+		}
+	}
+}
+
+// retryIn waits before a failed write is tried again. While the pusher runs
+// it retries for ever, keeping what it accepted; once Close has begun it
+// retries until DrainTimeout is over, and then false: give the batch up.
+func (p *Pusher) retryIn(wait time.Duration) bool {
+	select {
+	case <-p.stopping:
+		left := time.Until(p.drainBy)
+		if left <= 0 {
+			return false
+		}
+		time.Sleep(min(wait, left))
+		return true
+	default:
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-p.stopping: // one more try at once, then within the drain time
+	}
+	return true
+}
+
+// lose gives a batch up at shutdown, when the outbox could not be written
+// in time. Nothing goes silently: each new event is logged whole, for a
+// person to replay by hand; a delivery or retry not recorded only means the
+// event is sent again after the next start.
+func (p *Pusher) lose(batch []op, err error) {
+	for _, o := range batch {
+		switch o.kind {
+		case opAppend:
+			p.lost.Add(1)
+			p.log.Error("push event lost: the outbox could not be written before shutdown",
+				"event", o.ev.ID, "name", o.ev.Name, "body", string(o.ev.Body), "err", err)
+		case opReplay:
+			o.reply <- -1
 		}
 	}
 }

@@ -3,6 +3,7 @@ package pusher
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -87,6 +88,9 @@ func (p *Pusher) Replay(ctx context.Context, f Filter) (int, error) {
 	p.mu.RUnlock()
 	select {
 	case n := <-reply:
+		if n < 0 {
+			return 0, errors.New("dead letters not replayed: the push outbox cannot be written")
+		}
 		return n, nil
 	case <-ctx.Done():
 		return 0, ctx.Err() // it still happens
