@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -15,7 +16,11 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "coocenterd:", err)
+		prefix := ""
+		if underJournal() {
+			prefix = priority(slog.LevelError)
+		}
+		fmt.Fprintln(os.Stderr, prefix+"coocenterd:", err)
 		os.Exit(1)
 	}
 }

@@ -58,7 +58,7 @@ func runOn(ctx context.Context, root fs.FS, args []string, stdout, stderr io.Wri
 		return runReceiver(ctx, *receiverAddr, *secret, stdout, stderr)
 	}
 	if *demo {
-		log := newLogger(stderr, "info")
+		log := newLogger(stderr, "info", "text", stderr == os.Stderr && underJournal())
 		log.Info("coocenterd starting in demo mode", "version", version)
 		return runDemo(ctx, log, *listen, *pushTo)
 	}
@@ -82,7 +82,7 @@ func runOn(ctx context.Context, root fs.FS, args []string, stdout, stderr io.Wri
 		}
 		return nil
 	}
-	log := newLogger(stderr, cfg.General.LogLevel)
+	log := newLogger(stderr, cfg.General.LogLevel, cfg.General.LogFormat, stderr == os.Stderr && underJournal())
 	log.Info("coocenterd starting", "version", version, "config", *configPath)
 	return start(ctx, cfg, root, log)
 }
@@ -137,12 +137,4 @@ func amiConfig(cfg *config.Config, log *slog.Logger) ami.Config {
 		MaxBackoff:    cfg.AMI.ReconnectMax,
 		Logger:        log,
 	}
-}
-
-// newLogger logs text at level, a name slog knows (config has checked it:
-// debug, info, warn or error).
-func newLogger(w io.Writer, level string) *slog.Logger {
-	var l slog.Level // info, if level were not a name
-	_ = l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }

@@ -121,7 +121,7 @@ func TestVersionAndUsage(t *testing.T) {
 func TestLogLevels(t *testing.T) {
 	for level, want := range map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo,
 		"warn": slog.LevelWarn, "error": slog.LevelError} {
-		log := newLogger(io.Discard, level)
+		log := newLogger(io.Discard, level, "text", false)
 		ctx := context.Background()
 		if !log.Enabled(ctx, want) || log.Enabled(ctx, want-1) {
 			t.Errorf("log_level %s: %v enabled %v, %v enabled %v", level, want, log.Enabled(ctx, want), want-1, log.Enabled(ctx, want-1))

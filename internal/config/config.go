@@ -35,13 +35,14 @@ type Config struct {
 
 // General is the [general] section: the original box's keys and ours.
 type General struct {
-	BindAddr string   // BINDADDR; "" = all interfaces, as the original
-	BindPort int      // BINDPORT; 8000
-	URLs     []string // URL, comma-separated http(s) push receivers; none = no push
-	WebKey   string   // WEBKEY; "" = no authentication
-	MAC      string   // mac, as aa:bb:cc:dd:ee:ff; default from the first non-loopback interface
-	PopURL   string   // pop_url, screen-pop URL for the agent call bar; "" = none
-	LogLevel string   // log_level: debug, info (default), warn or error
+	BindAddr  string   // BINDADDR; "" = all interfaces, as the original
+	BindPort  int      // BINDPORT; 8000
+	URLs      []string // URL, comma-separated http(s) push receivers; none = no push
+	WebKey    string   // WEBKEY; "" = no authentication
+	MAC       string   // mac, as aa:bb:cc:dd:ee:ff; default from the first non-loopback interface
+	PopURL    string   // pop_url, screen-pop URL for the agent call bar; "" = none
+	LogLevel  string   // log_level: debug, info (default), warn or error
+	LogFormat string   // log_format: text (default) or json
 }
 
 // Enable is the [enable] section of the original box.
@@ -144,7 +145,7 @@ func (c *Config) HTTPAddr() string {
 // looked up when the file does not set it.
 func defaults() *Config {
 	return &Config{
-		General: General{BindPort: 8000, LogLevel: "info"},
+		General: General{BindPort: 8000, LogLevel: "info", LogFormat: "text"},
 		AMI: AMI{
 			Host:             "127.0.0.1",
 			Port:             5038,

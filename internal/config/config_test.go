@@ -35,7 +35,7 @@ func TestDefaults(t *testing.T) {
 	got := mustParse(t, minimal)
 	want := &Config{
 		Path:    "test.conf",
-		General: General{BindAddr: "", BindPort: 8000, MAC: testMAC, LogLevel: "info"},
+		General: General{BindAddr: "", BindPort: 8000, MAC: testMAC, LogLevel: "info", LogFormat: "text"},
 		AMI: AMI{Host: "127.0.0.1", Port: 5038, Username: "u", Secret: "s", ManagerConf: "/etc/asterisk/manager.conf",
 			AuthType: "md5", OriginateContext: "internal", ChannelTech: "auto", Events: "on",
 			PingInterval: 20 * time.Second, ActionTimeout: 10 * time.Second, ReconnectMax: 30 * time.Second},

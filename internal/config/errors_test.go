@@ -36,6 +36,7 @@ func TestValidationErrors(t *testing.T) {
 		{"bindaddr port", gen("BINDADDR = 0.0.0.0:80"), "general", "BINDADDR", "has a port"},
 		{"bindaddr junk", gen("BINDADDR = a b"), "general", "BINDADDR", "is not an IP address or host name"},
 		{"log_level", gen("log_level = verbose"), "general", "log_level", `"verbose" is not debug, info, warn or error`},
+		{"log_format", gen("log_format = syslog"), "general", "log_format", `"syslog" is not text or json`},
 		{"pausetime", in("enable", "pausetime = true"), "enable", "pausetime", `"true" is not yes or no`},
 		{"ami host brackets", ami("host = [::1]"), "ami", "host", "without brackets"},
 		{"ami host with port", ami("host = pbx:5038"), "ami", "host", "has a port"},

@@ -55,6 +55,10 @@ var fields = []field{
 		c.General.LogLevel, err = parseLogLevel(v)
 		return err
 	}},
+	{"general", "log_format", func(c *Config, v string) (err error) {
+		c.General.LogFormat, err = parseChoice(v, "text", "json")
+		return err
+	}},
 
 	{"enable", "pausetime", func(c *Config, v string) (err error) {
 		c.Enable.PauseTime, err = parseYesNo(v)

@@ -33,7 +33,7 @@ func TestWarnings(t *testing.T) {
 		{"unknown section, nothing close", "[webhooks]\nurl = http://a\n" + minimal,
 			[]string{"test.conf: [webhooks]: unknown section (line 1), its keys are ignored; known sections: general, enable, ami, pausetime, storage, monitor, blacklist, push"}},
 		{"several, in file order", "[general]\nBINDPORT = 9000\nlanguage = zh\n[record]\nformat = wav\n[push]\nretries = 3\n" + minimal, []string{
-			"test.conf: [general] language: unknown key (line 3), ignored; known keys in [general]: BINDPORT, URL, WEBKEY, mac, pop_url, BINDADDR, log_level",
+			"test.conf: [general] language: unknown key (line 3), ignored; known keys in [general]: BINDPORT, URL, WEBKEY, mac, pop_url, BINDADDR, log_level, log_format",
 			"test.conf: [record]: unknown section (line 4), its keys are ignored; known sections: general, enable, ami, pausetime, storage, monitor, blacklist, push",
 			"test.conf: [push] retries: unknown key (line 7), ignored; known keys in [push]: in_flight, timeout, max_age, max_interval, secrets, legacy_dialbegin"}},
 	}
