@@ -1,7 +1,10 @@
 # The habits: make build, make test, make lint, make bench, make demo, make install.
 GO      ?= go
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -s -w -X main.version=$(VERSION)
+# The semantic version lives in cmd/coocenterd/version.go; the commit is
+# stamped here too, as GOFLAGS=-buildvcs=false or a tarball leaves none.
+VERSION := $(shell sed -n 's/^var version = "\(.*\)"/\1/p' cmd/coocenterd/version.go)
+COMMIT  ?= $(shell git describe --always --dirty --abbrev=12 --exclude='*' 2>/dev/null)
+LDFLAGS := -s -w -X main.buildCommit=$(COMMIT)
 PREFIX  ?= /usr/local
 DESTDIR ?=
 

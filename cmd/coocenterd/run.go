@@ -8,14 +8,13 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
+	"syscall"
 
 	"github.com/coocenter/coocenterd/internal/ami"
 	"github.com/coocenter/coocenterd/internal/config"
 )
-
-// version is set at build time: -ldflags "-X main.version=1.2.3".
-var version = "dev"
 
 // errUsage is returned for bad flags; the flag package has already said why.
 var errUsage = errors.New("bad command line (see -h)")
@@ -40,8 +39,12 @@ func runOn(ctx context.Context, root fs.FS, args []string, stdout, stderr io.Wri
 	receiverAddr := flags.String("receiver", "", "run a push receiver on this address (e.g. 127.0.0.1:8090) that prints what arrives")
 	secret := flags.String("secret", "", "with -receiver: verify signatures with this whsec_ key (several: space-separated)")
 	showSecret := flags.Bool("push-secret", false, "print the push signing secrets the config puts in effect, and exit")
+	flags.Usage = func() {} // a bad flag: its error line, then errUsage
 	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+		if errors.Is(err, flag.ErrHelp) { // asked for: to stdout, status 0
+			fmt.Fprint(stdout, synopsis)
+			flags.SetOutput(stdout)
+			flags.PrintDefaults()
 			return nil
 		}
 		return errUsage
@@ -51,7 +54,7 @@ func runOn(ctx context.Context, root fs.FS, args []string, stdout, stderr io.Wri
 		return errUsage
 	}
 	if *showVersion {
-		fmt.Fprintln(stdout, "coocenterd", version)
+		fmt.Fprintln(stdout, versionLine())
 		return nil
 	}
 	if *receiverAddr != "" {
@@ -93,6 +96,9 @@ func checkConfig(cfg *config.Config, root fs.FS, stdout io.Writer) error {
 	for _, w := range cfg.Warnings {
 		fmt.Fprintln(stdout, w)
 	}
+	if err := checkBindAddr(cfg); err != nil {
+		return err
+	}
 	acct, err := cfg.CompleteAMI(root)
 	if err != nil {
 		return err
@@ -102,6 +108,27 @@ func checkConfig(cfg *config.Config, root fs.FS, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%s: ok\n", cfg.Path)
 	return nil
+}
+
+// checkBindAddr fails as start would when BINDADDR does not resolve or is
+// no address of this host. It listens on port 0 of it, so a daemon that
+// already serves BINDPORT does not make -check fail.
+func checkBindAddr(cfg *config.Config) error {
+	host := cfg.General.BindAddr
+	if host == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		why := err.Error()
+		if dns := (*net.DNSError)(nil); errors.As(err, &dns) {
+			why = "it does not resolve (" + dns.Err + ")"
+		} else if errors.Is(err, syscall.EADDRNOTAVAIL) {
+			why = "it is not an address of this host"
+		}
+		return fmt.Errorf("%s: [general] BINDADDR: cannot listen on %q: %s", cfg.Path, host, why)
+	}
+	return ln.Close()
 }
 
 // start runs the daemon on a loaded config, as run does after the flags:

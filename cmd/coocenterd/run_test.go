@@ -5,9 +5,12 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -103,13 +106,33 @@ func TestCheckBrokenConfigGivesOneLine(t *testing.T) {
 	}
 }
 
+// TestVersionAndUsage: -version prints the semantic version and the
+// commit; -h the synopsis, where the docs are and the flags, on stdout; a
+// bad flag says which, without the whole usage.
 func TestVersionAndUsage(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"-version"}, &out, &bytes.Buffer{}); err != nil || !strings.HasPrefix(out.String(), "coocenterd ") {
+	if err := run(context.Background(), []string{"-version"}, &out, &bytes.Buffer{}); err != nil ||
+		!regexp.MustCompile(`^coocenterd \d+\.\d+\.\d+(-[0-9A-Za-z.-]+)? \(commit \S+, go`).MatchString(out.String()) {
 		t.Fatalf("-version: %v %q", err, out.String())
 	}
-	if err := run(context.Background(), []string{"-nope"}, &bytes.Buffer{}, &bytes.Buffer{}); err != errUsage {
-		t.Fatalf("bad flag: %v", err)
+	buildCommit = "0123456789ab"
+	defer func() { buildCommit = "" }()
+	out.Reset()
+	if err := run(context.Background(), []string{"-version"}, &out, &bytes.Buffer{}); err != nil || !strings.Contains(out.String(), "(commit 0123456789ab,") {
+		t.Fatalf("-version with the commit stamped: %v %q", err, out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"-h"}, &out, &bytes.Buffer{}); err != nil {
+		t.Fatalf("-h: %v", err)
+	}
+	for _, want := range []string{"coocenterd turns an Asterisk PBX", "man coocenterd", "docs/api.md", "openapi.json", "-config string", "-check"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("-h lacks %q:\n%s", want, out.String())
+		}
+	}
+	var errb bytes.Buffer
+	if err := run(context.Background(), []string{"-nope"}, &bytes.Buffer{}, &errb); err != errUsage || errb.String() != "flag provided but not defined: -nope\n" {
+		t.Fatalf("bad flag: %v, stderr %q", err, errb.String())
 	}
 	if err := run(context.Background(), []string{"extra"}, &bytes.Buffer{}, &bytes.Buffer{}); err != errUsage {
 		t.Fatalf("extra argument: %v", err)
@@ -125,6 +148,36 @@ func TestLogLevels(t *testing.T) {
 		ctx := context.Background()
 		if !log.Enabled(ctx, want) || log.Enabled(ctx, want-1) {
 			t.Errorf("log_level %s: %v enabled %v, %v enabled %v", level, want, log.Enabled(ctx, want), want-1, log.Enabled(ctx, want-1))
+		}
+	}
+}
+
+// TestCheckBindAddr: -check fails, as start would, on a BINDADDR this host
+// cannot listen on, quoting it; an address it can is fine even while
+// something already listens on BINDPORT there.
+func TestCheckBindAddr(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	port := strconv.Itoa(busy.Addr().(*net.TCPAddr).Port)
+	for _, tc := range []struct{ addr, want string }{
+		{"127.0.0.1", ""},
+		{"192.0.2.1", `[general] BINDADDR: cannot listen on "192.0.2.1": it is not an address of this host`},
+	} {
+		path := filepath.Join(t.TempDir(), "api.conf")
+		text := "[general]\nBINDPORT=" + port + "\nBINDADDR=" + tc.addr + "\n[ami]\nusername=u\nsecret=s\n"
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		err := runOn(context.Background(), fstest.MapFS{}, []string{"-config", path, "-check"}, &out, io.Discard)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("BINDADDR=%s: -check: %v", tc.addr, err)
+		case tc.want != "" && (err == nil || err.Error() != path+": "+tc.want):
+			t.Errorf("BINDADDR=%s: -check = %v, want %s", tc.addr, err, tc.want)
 		}
 	}
 }
