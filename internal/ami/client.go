@@ -99,6 +99,7 @@ type Client struct {
 	logins uint64 // successful logins so far
 	subs   map[*Subscription]struct{}
 	closed bool
+	events eventCounts
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -265,6 +266,9 @@ func (c *Client) booted(s *session) {
 }
 
 func (c *Client) broadcast(e Event) {
+	if e.Kind == AMIEvent {
+		c.events.add(e.Msg.Get("Event"))
+	}
 	c.mu.Lock()
 	c.broadcastLocked(e)
 	c.mu.Unlock()

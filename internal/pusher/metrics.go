@@ -1,10 +1,9 @@
 package pusher
 
 import (
-	"fmt"
-	"io"
-	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // ReceiverStats are one receiver's figures.
@@ -33,38 +32,73 @@ func (p *Pusher) Stats() []ReceiverStats {
 	return out
 }
 
-// WriteMetrics writes the pusher's figures in the Prometheus text format.
-func (p *Pusher) WriteMetrics(w io.Writer) {
-	stats := p.Stats()
-	per := func(name, kind, help string, value func(ReceiverStats) string) {
-		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, kind)
-		for _, s := range stats {
-			fmt.Fprintf(w, "%s{receiver=\"%s\"} %s\n", name, labelValue(s.Receiver), value(s))
-		}
+// The pusher's metrics; per receiver, labelled with its URL without
+// credentials or query.
+var (
+	depthDesc = prometheus.NewDesc("coocenter_push_queue_depth",
+		"Push events not yet delivered.", []string{"receiver"}, nil)
+	oldestDesc = prometheus.NewDesc("coocenter_push_oldest_age_seconds",
+		"Age of the oldest undelivered push event.", []string{"receiver"}, nil)
+	deliveredDesc = prometheus.NewDesc("coocenter_push_delivered_total",
+		"Push events the receiver accepted (2xx).", []string{"receiver"}, nil)
+	retriedDesc = prometheus.NewDesc("coocenter_push_retried_total",
+		"Failed push attempts that will be retried.", []string{"receiver"}, nil)
+	deadDesc = prometheus.NewDesc("coocenter_push_dead_total",
+		"Push events given up (moved to the dead letters).", []string{"receiver"}, nil)
+	goneDesc = prometheus.NewDesc("coocenter_push_receiver_gone",
+		"1 when the receiver answered 410 Gone and nothing is sent to it.", []string{"receiver"}, nil)
+	appendedDesc = prometheus.NewDesc("coocenter_push_appended_total",
+		"Push events written to the outbox.", nil, nil)
+	commitsDesc = prometheus.NewDesc("coocenter_push_commits_total",
+		"Outbox transactions (group commits).", nil, nil)
+	deadLettersDesc = prometheus.NewDesc("coocenter_push_dead_letters",
+		"Push events in the dead letters.", nil, nil)
+	acceptDesc = prometheus.NewDesc("coocenter_push_accept_queue",
+		"Push events accepted, waiting to be written.", nil, nil)
+	writeFailuresDesc = prometheus.NewDesc("coocenter_push_outbox_write_failures_total",
+		"Outbox transactions that failed (each is retried).", nil, nil)
+	failingDesc = prometheus.NewDesc("coocenter_push_outbox_failing",
+		"1 while the outbox cannot be written (the last transaction failed).", nil, nil)
+	lostDesc = prometheus.NewDesc("coocenter_push_lost_total",
+		"Push events given up at shutdown because the outbox could not be written (each is logged).", nil, nil)
+)
+
+// Describe is part of prometheus.Collector: the pusher is one.
+func (p *Pusher) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{depthDesc, oldestDesc, deliveredDesc, retriedDesc, deadDesc, goneDesc,
+		appendedDesc, commitsDesc, deadLettersDesc, acceptDesc, writeFailuresDesc, failingDesc, lostDesc} {
+		ch <- d
 	}
-	per("coocenter_push_queue_depth", "gauge", "Push events not yet delivered.",
-		func(s ReceiverStats) string { return fmt.Sprint(s.Pending) })
-	per("coocenter_push_oldest_age_seconds", "gauge", "Age of the oldest undelivered push event.",
-		func(s ReceiverStats) string { return fmt.Sprintf("%.3f", s.OldestAge.Seconds()) })
-	per("coocenter_push_delivered_total", "counter", "Push events the receiver accepted (2xx).",
-		func(s ReceiverStats) string { return fmt.Sprint(s.Delivered) })
-	per("coocenter_push_retried_total", "counter", "Failed push attempts that will be retried.",
-		func(s ReceiverStats) string { return fmt.Sprint(s.Retried) })
-	per("coocenter_push_dead_total", "counter", "Push events given up (moved to the dead letters).",
-		func(s ReceiverStats) string { return fmt.Sprint(s.Dead) })
-	per("coocenter_push_receiver_gone", "gauge", "1 when the receiver answered 410 Gone and nothing is sent to it.",
-		func(s ReceiverStats) string {
-			if s.Gone {
-				return "1"
-			}
-			return "0"
-		})
-	fmt.Fprintf(w, "# HELP coocenter_push_appended_total Push events written to the outbox.\n# TYPE coocenter_push_appended_total counter\ncoocenter_push_appended_total %d\n", p.appended.Load())
-	fmt.Fprintf(w, "# HELP coocenter_push_commits_total Outbox transactions (group commits).\n# TYPE coocenter_push_commits_total counter\ncoocenter_push_commits_total %d\n", p.batches.Load())
-	fmt.Fprintf(w, "# HELP coocenter_push_dead_letters Push events in the dead letters.\n# TYPE coocenter_push_dead_letters gauge\ncoocenter_push_dead_letters %d\n", p.deadLetters.Load())
-	fmt.Fprintf(w, "# HELP coocenter_push_accept_queue Push events accepted, waiting to be written.\n# TYPE coocenter_push_accept_queue gauge\ncoocenter_push_accept_queue %d\n", len(p.ops))
 }
 
-func labelValue(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
+// Collect is part of prometheus.Collector.
+func (p *Pusher) Collect(ch chan<- prometheus.Metric) {
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	for _, s := range p.Stats() {
+		gauge(depthDesc, float64(s.Pending), s.Receiver)
+		gauge(oldestDesc, s.OldestAge.Seconds(), s.Receiver)
+		counter(deliveredDesc, s.Delivered, s.Receiver)
+		counter(retriedDesc, s.Retried, s.Receiver)
+		counter(deadDesc, s.Dead, s.Receiver)
+		gauge(goneDesc, b2f(s.Gone), s.Receiver)
+	}
+	counter(appendedDesc, p.appended.Load())
+	counter(commitsDesc, p.batches.Load())
+	gauge(deadLettersDesc, float64(p.deadLetters.Load()))
+	gauge(acceptDesc, float64(len(p.ops)))
+	counter(writeFailuresDesc, p.writeFailures.Load())
+	gauge(failingDesc, b2f(p.StorageErr() != nil))
+	counter(lostDesc, p.lost.Load())
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
