@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"time"
@@ -31,6 +32,7 @@ type Config struct {
 	Monitor   Monitor
 	Blacklist Blacklist
 	Push      Push
+	Metrics   Metrics
 }
 
 // General is the [general] section: the original box's keys and ours.
@@ -129,6 +131,13 @@ type Push struct {
 	// LegacyDialBegin names the dialbegin push "dialbegein", as the original
 	// box does and its clients match; default yes. No sends "dialbegin".
 	LegacyDialBegin bool
+}
+
+// Metrics is the [metrics] section: how a Prometheus server, which cannot
+// compute the daily WEBKEY token, may scrape /metrics.
+type Metrics struct {
+	Token string         // a static bearer token; "" = none. Never logged or quoted in an error.
+	Allow []netip.Prefix // source networks that scrape without a token; none = none
 }
 
 // AMIAddr is the host:port to dial for AMI.

@@ -252,6 +252,8 @@ func TestSecretNeverInError(t *testing.T) {
 		{"link_secret control char", "[monitor]\nlink_secret = " + s + s + s + "\x01\n" + minimal},
 		{"link_base password", "[monitor]\nlink_base = http://u:" + s + "@h/\n" + minimal},
 		{"link_base password, bad port", "[monitor]\nlink_base = http://u:" + s + "@h:0/\n" + minimal},
+		{"metrics token too short", "[metrics]\ntoken = " + s + "\n" + minimal},
+		{"metrics token with a space", "[metrics]\ntoken = " + s + " " + s + "\n" + minimal},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

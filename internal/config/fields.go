@@ -22,7 +22,7 @@ func canonicalSection(name string) string { return strings.ToLower(strings.TrimS
 func canonicalKey(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
 
 // sections lists the known sections in the order of api.conf.example.
-var sections = []string{"general", "enable", "ami", "pausetime", "storage", "monitor", "blacklist", "push"}
+var sections = []string{"general", "enable", "ami", "pausetime", "storage", "monitor", "blacklist", "push", "metrics"}
 
 // fields is in the order checks run: the first bad key is the one reported.
 var fields = []field{
@@ -176,6 +176,15 @@ var fields = []field{
 	}},
 	{"push", "legacy_dialbegin", func(c *Config, v string) (err error) {
 		c.Push.LegacyDialBegin, err = parseYesNo(v)
+		return err
+	}},
+
+	{"metrics", "token", func(c *Config, v string) (err error) {
+		c.Metrics.Token, err = parseToken(v)
+		return err
+	}},
+	{"metrics", "allow", func(c *Config, v string) (err error) {
+		c.Metrics.Allow, err = parseNetworks(v)
 		return err
 	}},
 }

@@ -221,6 +221,46 @@ func parseLinkSecret(v string) (string, error) {
 	return v, nil
 }
 
+// minToken is the shortest [metrics] token: a bearer credential.
+const minToken = 16
+
+// parseToken checks [metrics] token without quoting it.
+func parseToken(v string) (string, error) {
+	if len(v) < minToken {
+		return "", fmt.Errorf("is shorter than %d characters: use a long random string (openssl rand -hex 32)", minToken)
+	}
+	for _, r := range v {
+		if r <= ' ' || r == 0x7f {
+			return "", errors.New("has a space or control character: use letters, digits and punctuation only")
+		}
+	}
+	return v, nil
+}
+
+// parseNetworks reads [metrics] allow: IP addresses and CIDR networks,
+// separated by commas or spaces.
+func parseNetworks(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
+		if a, err := netip.ParseAddr(f); err == nil {
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("%s is not an IP address or a network like 192.0.2.0/24", show(f))
+		}
+		if p.Addr().Is4In6() && p.Bits() >= 96 {
+			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		}
+		out = append(out, p.Masked())
+	}
+	if len(out) == 0 {
+		return nil, errors.New("is empty: give addresses or networks, or leave the key out")
+	}
+	return out, nil
+}
+
 // parseURLList reads URL: one or more URLs separated by commas. Empty
 // entries ("a,,b", a trailing comma) are skipped; a repeated one is an error,
 // since every event would be delivered twice to it.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/netip"
 	"reflect"
 	"regexp"
 	"testing"
@@ -159,5 +160,18 @@ func TestMonitorLinks(t *testing.T) {
 		if c.Monitor != tt.want {
 			t.Errorf("%q:\n got %+v\nwant %+v", tt.text, c.Monitor, tt.want)
 		}
+	}
+}
+
+func TestMetricsSection(t *testing.T) {
+	c := mustParse(t, "[metrics]\ntoken = 0123456789abcdef0123\nallow = 127.0.0.1, 10.1.2.0/24 ::1,192.168.7.9/16 ::ffff:172.16.0.1\n"+minimal)
+	want := Metrics{Token: "0123456789abcdef0123", Allow: []netip.Prefix{
+		netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("10.1.2.0/24"), netip.MustParsePrefix("::1/128"),
+		netip.MustParsePrefix("192.168.0.0/16"), netip.MustParsePrefix("172.16.0.1/32")}}
+	if !reflect.DeepEqual(c.Metrics, want) {
+		t.Errorf("got %+v, want %+v", c.Metrics, want)
+	}
+	if c := mustParse(t, minimal); c.Metrics.Token != "" || c.Metrics.Allow != nil {
+		t.Errorf("default %+v: want no token, no networks", c.Metrics)
 	}
 }

@@ -16,21 +16,55 @@ import (
 	"github.com/coocenter/coocenterd/internal/pbx"
 )
 
-// health is the data of GET /healthz.
+// health is the data of GET /healthz and /readyz.
 type health struct {
-	AMI     string `json:"ami"` // connected, disconnected
+	AMI     string `json:"ami"`               // connected, disconnected
+	Storage string `json:"storage,omitempty"` // ok, or why it cannot be written (readyz)
 	Version string `json:"version"`
 }
 
-// handleHealthz answers 200 when Asterisk is connected, 503 otherwise; it
+// handleHealthz answers 200 while the daemon serves HTTP at all (alive),
+// whatever Asterisk does: systemd's watchdog and restarts go by it. It
 // needs no authentication.
 func handleHealthz(px PBX, version string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		h, status := health{AMI: "connected", Version: version}, http.StatusOK
+		h := health{AMI: "connected", Version: version}
 		if !px.Connected() {
-			h.AMI, status = "disconnected", http.StatusServiceUnavailable
+			h.AMI = "disconnected"
 		}
-		writeJSON(c, status, envelope{Status: "success", Data: h})
+		writeJSON(c, http.StatusOK, envelope{Status: "success", Data: h})
+	}
+}
+
+// readyTimeout bounds the storage check of /readyz: a stalled disk makes
+// it fail, not hang.
+const readyTimeout = 2 * time.Second
+
+// handleReadyz answers 200 when the daemon can do its work: Asterisk
+// connected and its storage writable; else 503 with the error envelope
+// saying what is missing. It needs no authentication.
+func (s *server) handleReadyz() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		h := health{AMI: "connected", Storage: "ok", Version: s.version}
+		var missing []string
+		if !s.pbx.Connected() {
+			h.AMI = "disconnected"
+			missing = append(missing, "Asterisk is not connected")
+		}
+		if s.storage != nil {
+			ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
+			err := s.storage(ctx)
+			cancel()
+			if err != nil {
+				h.Storage = err.Error()
+				missing = append(missing, "storage cannot be written: "+err.Error())
+			}
+		}
+		if len(missing) > 0 {
+			writeJSON(c, http.StatusServiceUnavailable, envelope{Status: "error", Message: "not ready: " + strings.Join(missing, "; "), Data: h})
+			return
+		}
+		writeJSON(c, http.StatusOK, envelope{Status: "success", Data: h})
 	}
 }
 

@@ -16,9 +16,10 @@ var (
 
 // addRoutes lists every endpoint. api.md section numbers are in the comments.
 func (s *server) addRoutes(r *gin.Engine) {
-	r.GET("/healthz", handleHealthz(s.pbx, s.version)) // no auth: for load balancers and systemd
+	r.GET("/healthz", handleHealthz(s.pbx, s.version)) // no auth: alive, for systemd's watchdog
+	r.GET("/readyz", s.handleReadyz())                 // no auth: ready, for load balancers and monitoring
 	if s.metrics != nil {
-		r.GET("/metrics", s.authenticate, gin.WrapH(s.metrics))
+		r.GET("/metrics", s.authenticateScrape, gin.WrapH(s.metrics))
 	}
 
 	if s.folder != nil { // §3.12: no request deadline, a download may take long

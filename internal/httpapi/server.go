@@ -4,9 +4,11 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/coocenter/coocenterd/internal/pbx"
 	"github.com/coocenter/coocenterd/internal/recordings"
@@ -55,8 +57,17 @@ type Options struct {
 	RequestTimeout time.Duration
 	// Version is reported by GET /healthz.
 	Version string
-	// Metrics, if non-nil, is served at GET /metrics behind authentication.
-	Metrics http.Handler
+	// Metrics, if non-nil, is served at GET /metrics behind authentication:
+	// the API's, or MetricsToken as a bearer token, or a source address in
+	// MetricsAllow.
+	Metrics      http.Handler
+	MetricsToken string
+	MetricsAllow []netip.Prefix
+	// Registerer, if non-nil, receives the HTTP request metrics.
+	Registerer prometheus.Registerer
+	// Storage, if non-nil, tells GET /readyz whether the daemon's storage
+	// can be written (nil error: it can).
+	Storage func(context.Context) error
 	// Push, if non-nil, serves the push dead letters: GET push/dead-letters
 	// and POST push/replay.
 	Push Push
@@ -87,10 +98,15 @@ type server struct {
 	version   string
 	metrics   http.Handler
 	push      Push
-	wrapUps   WrapUps
-	folder    *recordings.Folder
-	links     *recordings.Links
-	idem      *idempotencyStore
+	storage   func(context.Context) error
+	httpStats *httpMetrics
+
+	metricsToken string
+	metricsAllow []netip.Prefix
+	wrapUps      WrapUps
+	folder       *recordings.Folder
+	links        *recordings.Links
+	idem         *idempotencyStore
 }
 
 // New returns the HTTP handler of the whole API: /coocenter-api/…, /healthz
@@ -114,9 +130,13 @@ func newServer(opts Options) *server {
 		version:   opts.Version,
 		metrics:   opts.Metrics,
 		push:      opts.Push,
-		wrapUps:   opts.WrapUps,
-		folder:    opts.Recordings,
-		links:     opts.Links,
+		storage:   opts.Storage,
+
+		metricsToken: opts.MetricsToken,
+		metricsAllow: opts.MetricsAllow,
+		wrapUps:      opts.WrapUps,
+		folder:       opts.Recordings,
+		links:        opts.Links,
 	}
 	if s.loc == nil {
 		s.loc = time.Local
@@ -131,6 +151,9 @@ func newServer(opts Options) *server {
 		s.timeout = DefaultRequestTimeout
 	}
 	s.idem = newIdempotencyStore(s.now)
+	if opts.Registerer != nil {
+		s.httpStats = newHTTPMetrics(opts.Registerer)
+	}
 	return s
 }
 
@@ -145,6 +168,9 @@ func (s *server) handler() http.Handler {
 	r.ForwardedByClientIP = false
 	_ = r.SetTrustedProxies(nil) // never believe X-Forwarded-For; cannot fail for nil
 	r.Use(s.recoverPanics, s.accessLog)
+	if s.httpStats != nil {
+		r.Use(s.httpStats.observe)
+	}
 	r.NoRoute(handleNoRoute)
 	r.NoMethod(handleNoMethod)
 	s.addRoutes(r)
