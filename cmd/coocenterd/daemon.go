@@ -9,10 +9,15 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.etcd.io/bbolt"
 
 	"github.com/coocenter/coocenterd/internal/ami"
@@ -24,6 +29,7 @@ import (
 	"github.com/coocenter/coocenterd/internal/pbx"
 	"github.com/coocenter/coocenterd/internal/pusher"
 	"github.com/coocenter/coocenterd/internal/recordings"
+	"github.com/coocenter/coocenterd/internal/sdnotify"
 )
 
 // serve runs the daemon's parts until ctx ends, then stops them in reverse
@@ -99,17 +105,22 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	wg.Go(func() { _ = bl.Run(ctx) }) // retries the AstDB mirror, lifts expired entries
 	wg.Go(func() { reconcileOnConnect(ctx, client, bl, log) })
 
+	reg := newRegistry(client, push, timer)
 	handler := httpapi.New(httpapi.Options{
-		PBX:        model,
-		Blacklist:  bl,
-		WebKey:     cfg.General.WebKey,
-		Logger:     log,
-		Version:    version,
-		Metrics:    metricsHandler(push),
-		Push:       push,
-		WrapUps:    timer,
-		Recordings: recordings.NewFolder(cfg.Monitor.Dir),
-		Links:      links,
+		PBX:          model,
+		Blacklist:    bl,
+		WebKey:       cfg.General.WebKey,
+		Logger:       log,
+		Version:      version,
+		Metrics:      promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError)}),
+		MetricsToken: cfg.Metrics.Token,
+		MetricsAllow: cfg.Metrics.Allow,
+		Registerer:   reg,
+		Storage:      storageCheck(db, push),
+		Push:         push,
+		WrapUps:      timer,
+		Recordings:   recordings.NewFolder(cfg.Monitor.Dir),
+		Links:        links,
 	})
 	return listenAndServe(ctx, cfg.HTTPAddr(), handler, log)
 }
@@ -179,14 +190,66 @@ func pushSecrets(cfg *config.Config) []pusher.Secret {
 	return out
 }
 
-func metricsHandler(push *pusher.Pusher) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-		push.WriteMetrics(w)
-	})
+// newRegistry gathers the metrics /metrics serves: the daemon's parts',
+// its build, and the Go runtime's and the process's.
+func newRegistry(parts ...prometheus.Collector) *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name:        "coocenter_build_info",
+		Help:        "Always 1; the labels say which coocenterd runs.",
+		ConstLabels: prometheus.Labels{"version": version, "commit": commit(), "goversion": runtime.Version()},
+	}, func() float64 { return 1 }))
+	reg.MustRegister(parts...)
+	return reg
+}
+
+// storageCheck is /readyz's: the push outbox writes, and a small write to
+// the database goes through. A stalled disk fails it by ctx's deadline;
+// probes meanwhile share the one write still waiting, not pile up.
+func storageCheck(db *bbolt.DB, push *pusher.Pusher) func(context.Context) error {
+	var mu sync.Mutex
+	var running chan struct{} // closed when the write in flight ends
+	var result error
+	return func(ctx context.Context) error {
+		if err := push.StorageErr(); err != nil {
+			return err
+		}
+		mu.Lock()
+		if running == nil {
+			done := make(chan struct{})
+			running = done
+			go func() {
+				err := db.Update(func(tx *bbolt.Tx) error {
+					b, err := tx.CreateBucketIfNotExists([]byte("health"))
+					if err != nil {
+						return err
+					}
+					return b.Put([]byte("checked"), []byte(time.Now().UTC().Format(time.RFC3339Nano)))
+				})
+				mu.Lock()
+				result, running = err, nil
+				mu.Unlock()
+				close(done)
+			}()
+		}
+		wait := running
+		mu.Unlock()
+		select {
+		case <-wait:
+			mu.Lock()
+			defer mu.Unlock()
+			return result
+		case <-ctx.Done():
+			return errors.New("the database did not answer in time")
+		}
+	}
 }
 
 // listenAndServe serves HTTP until ctx ends, then shuts down gracefully.
+// Under systemd it says READY=1 once the API listens (Asterisk may still be
+// away: the API answers 503 for it meanwhile), and keeps the watchdog fed
+// while the API answers its own /healthz.
 func listenAndServe(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -196,18 +259,71 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler, log *slog.
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("coocenter-api listening", "addr", ln.Addr().String())
+	if err := sdnotify.Ready(); err != nil {
+		log.Warn("could not tell systemd the service is ready", "err", err)
+	}
+	wctx, stopWatchdog := context.WithCancel(ctx)
+	defer stopWatchdog()
+	go feedWatchdog(wctx, ln.Addr(), log)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
 	}
 	log.Info("coocenterd stopping")
+	_ = sdnotify.Stopping()
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("http shutdown: %w", err)
 	}
 	return nil
+}
+
+// feedWatchdog sends WATCHDOG=1 at half of WatchdogSec while the API
+// answers GET /healthz on its own address; when it stops answering,
+// systemd restarts the service. Without a watchdog it returns at once.
+func feedWatchdog(ctx context.Context, addr net.Addr, log *slog.Logger) {
+	every := sdnotify.WatchdogInterval() / 2
+	if every <= 0 {
+		return
+	}
+	url := "http://" + selfAddr(addr) + "/healthz"
+	client := &http.Client{Timeout: every / 2, Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		resp, err := client.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				_ = sdnotify.Watchdog()
+			} else {
+				err = fmt.Errorf("HTTP %d", resp.StatusCode)
+			}
+		}
+		if err != nil {
+			log.Warn("the API did not answer its health check; the watchdog is not fed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// selfAddr is how this process reaches a listener of its own: loopback for
+// one on every interface.
+func selfAddr(addr net.Addr) string {
+	a, ok := addr.(*net.TCPAddr)
+	if !ok || !a.IP.IsUnspecified() {
+		return addr.String()
+	}
+	if a.IP.To4() == nil {
+		return net.JoinHostPort("::1", strconv.Itoa(a.Port))
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(a.Port))
 }
 
 func openDB(dir string) (*bbolt.DB, error) {
