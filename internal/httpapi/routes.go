@@ -18,6 +18,7 @@ var (
 func (s *server) addRoutes(r *gin.Engine) {
 	r.GET("/healthz", handleHealthz(s.pbx, s.version)) // no auth: alive, for systemd's watchdog
 	r.GET("/readyz", s.handleReadyz())                 // no auth: ready, for load balancers and monitoring
+	r.GET(BasePath+"/openapi.json", handleOpenAPI)     // no auth: docs/openapi.yaml as JSON
 	if s.metrics != nil {
 		r.GET("/metrics", s.authenticateScrape, gin.WrapH(s.metrics))
 	}
