@@ -6,7 +6,8 @@ import (
 )
 
 // Options configure a simulated PBX. The zero value is the recorded PBX of
-// ../shared/asterisk with Asterisk's own timings.
+// test/asterisk/etc (the lab the transcripts were recorded on) with
+// Asterisk's own timings.
 type Options struct {
 	// Addr is the TCP address to listen on; default "127.0.0.1:0".
 	Addr string

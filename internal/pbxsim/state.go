@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// The recorded PBX (../shared/asterisk/etc): sip.conf, pjsip.conf and
+// The recorded PBX (test/asterisk/etc): sip.conf, pjsip.conf and
 // queues.conf as data.
 var (
 	sipPeers      = []string{"800", "801", "802", "803", "804", "805", "806", "807", "808", "809"}
