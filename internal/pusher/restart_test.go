@@ -215,13 +215,13 @@ func TestRetryStateSurvivesRestart(t *testing.T) {
 	}
 }
 
-// TestBacklogSentAtOnceAfterRestart: a receiver that was down when the
-// daemon stopped and is back when it starts gets its backlog at once, not
-// after the backoff saved before the restart (five minutes here, on a clock
-// that never moves, so only the restart probe can deliver it).
-func TestBacklogSentAtOnceAfterRestart(t *testing.T) {
-	t.Parallel()
-	h := newHook(t, status(http.StatusServiceUnavailable))
+// stoppedWhileDown runs a pusher whose receiver answers 503, on a clock
+// that never moves, until the first event of each of calls calls has
+// failed once (its retry is saved five minutes on), and stops it: the
+// daemon stopped while the receiver was down. It returns the database and
+// the options to open it again.
+func stoppedWhileDown(t *testing.T, h *hook, evs []Event, calls int) (*bbolt.DB, Options) {
+	t.Helper()
 	db := openDB(t, filepath.Join(t.TempDir(), "push.db"))
 	clk := &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
 	opts := testOptions(t, h.url())
@@ -232,17 +232,28 @@ func TestBacklogSentAtOnceAfterRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const calls = 3
-	evs := testEvents(calls, 4) // three calls, four events each
 	appendAll(t, p, evs)
-	waitFor(t, 5*time.Second, "the first event of every call failed", func() bool { return p.Stats()[0].Retried == calls })
+	waitFor(t, 5*time.Second, "the first event of every call failed", func() bool { return p.Stats()[0].Retried == uint64(calls) })
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
+	return db, opts
+}
+
+// TestBacklogSentAtOnceAfterRestart: a receiver that was down when the
+// daemon stopped and is back when it starts gets its backlog at once, not
+// after the backoff saved before the restart (five minutes, on a clock that
+// never moves, so only the restart probe can deliver it).
+func TestBacklogSentAtOnceAfterRestart(t *testing.T) {
+	t.Parallel()
+	h := newHook(t, status(http.StatusServiceUnavailable))
+	const calls = 3
+	evs := testEvents(calls, 4) // three calls, four events each
+	db, opts := stoppedWhileDown(t, h, evs, calls)
 
 	h.setAnswer(status(http.StatusOK)) // the receiver is back; the daemon restarts
 	began := time.Now()
-	p, err = Open(db, opts)
+	p, err := Open(db, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,24 +269,10 @@ func TestBacklogSentAtOnceAfterRestart(t *testing.T) {
 func TestRestartProbeFailsKeepsBackoff(t *testing.T) {
 	t.Parallel()
 	h := newHook(t, status(http.StatusServiceUnavailable))
-	db := openDB(t, filepath.Join(t.TempDir(), "push.db"))
-	clk := &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
-	opts := testOptions(t, h.url())
-	opts.Schedule = []time.Duration{0, 5 * time.Minute}
-	opts.MaxInterval = time.Hour
-	opts.Now = clk.Now
-	p, err := Open(db, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const calls = 3
-	appendAll(t, p, testEvents(calls, 2))
-	waitFor(t, 5*time.Second, "the first event of every call failed", func() bool { return p.Stats()[0].Retried == calls })
-	if err := p.Close(); err != nil {
-		t.Fatal(err)
-	}
+	db, opts := stoppedWhileDown(t, h, testEvents(calls, 2), calls)
 
-	p, err = Open(db, opts)
+	p, err := Open(db, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,6 +282,6 @@ func TestRestartProbeFailsKeepsBackoff(t *testing.T) {
 		t.Fatal(err)
 	}
 	if n := len(h.requests()); n != calls+1 {
-		t.Errorf("%d requests, want %d before the restart and one probe after", n, calls)
+		t.Errorf("%d requests, want %d before the restart and one probe after", n, calls+1)
 	}
 }
