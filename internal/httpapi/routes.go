@@ -18,7 +18,8 @@ var (
 func (s *server) addRoutes(r *gin.Engine) {
 	r.GET("/healthz", handleHealthz(s.pbx, s.version)) // no auth: alive, for systemd's watchdog
 	r.GET("/readyz", s.handleReadyz())                 // no auth: ready, for load balancers and monitoring
-	r.GET(BasePath+"/openapi.json", handleOpenAPI)     // no auth: docs/openapi.yaml as JSON
+	// No auth: docs/openapi.yaml as JSON (api.md §6.4), converted here once.
+	r.GET(BasePath+"/openapi.json", handleOpenAPI(s.log))
 	if s.metrics != nil {
 		r.GET("/metrics", s.authenticateScrape, gin.WrapH(s.metrics))
 	}
