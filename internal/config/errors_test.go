@@ -63,6 +63,8 @@ func TestValidationErrors(t *testing.T) {
 		{"storage dir", in("storage", "dir = var/lib"), "storage", "dir", `"var/lib" is not an absolute path`},
 		{"monitor dir", in("monitor", "DIR = ./rec"), "monitor", "DIR", "is not an absolute path"},
 		{"link_secret short", in("monitor", "link_secret = 123456789012345"), "monitor", "link_secret", "is shorter than 16 characters"},
+		{"pause reason not ASCII", in("pausetime", "reason = 话后整理"), "pausetime", "reason", `"话后整理" must be printable ASCII`},
+		{"pause reason too long", in("pausetime", "reason = "+strings.Repeat("x", 65)), "pausetime", "reason", "is longer than 64 characters"},
 		{"metrics token short", in("metrics", "token = abc"), "metrics", "token", "is shorter than 16 characters"},
 		{"metrics allow", in("metrics", "allow = 10.0.0.0/8, prometheus"), "metrics", "allow", `"prometheus" is not an IP address or a network like 192.0.2.0/24`},
 		{"metrics allow mask", in("metrics", "allow = 10.0.0.0/33"), "metrics", "allow", `"10.0.0.0/33" is not an IP address`},

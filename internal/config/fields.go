@@ -120,9 +120,9 @@ var fields = []field{
 		c.PauseTime.Seconds, err = parseInt(v, 1, 86400)
 		return err
 	}},
-	{"pausetime", "reason", func(c *Config, v string) error {
-		c.PauseTime.Reason = v
-		return nil
+	{"pausetime", "reason", func(c *Config, v string) (err error) {
+		c.PauseTime.Reason, err = parseReason(v)
+		return err
 	}},
 	{"pausetime", "after", func(c *Config, v string) (err error) {
 		c.PauseTime.After, err = parseChoice(v, PauseAfterQueue, PauseAfterAnswered, PauseAfterAll)

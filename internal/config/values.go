@@ -221,6 +221,20 @@ func parseLinkSecret(v string) (string, error) {
 	return v, nil
 }
 
+// parseReason checks [pausetime] reason: what the daemon sends as
+// QueuePause's Reason, which it limits to printable ASCII (an AMI header).
+func parseReason(v string) (string, error) {
+	if len(v) > 64 {
+		return "", fmt.Errorf("%s is longer than 64 characters", show(v))
+	}
+	for _, r := range v {
+		if r < 0x20 || r > 0x7e {
+			return "", fmt.Errorf("%s must be printable ASCII (letters, digits, punctuation, spaces): the pause reason goes to Asterisk's QueuePause", show(v))
+		}
+	}
+	return v, nil
+}
+
 // minToken is the shortest [metrics] token: a bearer credential.
 const minToken = 16
 
