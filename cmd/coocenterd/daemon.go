@@ -193,12 +193,16 @@ func pushSecrets(cfg *config.Config) []pusher.Secret {
 // newRegistry gathers the metrics /metrics serves: the daemon's parts',
 // its build, and the Go runtime's and the process's.
 func newRegistry(parts ...prometheus.Collector) *prometheus.Registry {
+	rev := commit()
+	if rev == "" {
+		rev = "unknown" // as -version says
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name:        "coocenter_build_info",
 		Help:        "Always 1; the labels say which coocenterd runs.",
-		ConstLabels: prometheus.Labels{"version": version, "commit": commit(), "goversion": runtime.Version()},
+		ConstLabels: prometheus.Labels{"version": version, "commit": rev, "goversion": runtime.Version()},
 	}, func() float64 { return 1 }))
 	reg.MustRegister(parts...)
 	return reg

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -9,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/bbolt"
+
 	"github.com/coocenter/coocenterd/internal/config"
+	"github.com/coocenter/coocenterd/internal/pusher"
 )
 
 // fetch fetches url with header h and returns status and body.
@@ -74,6 +79,52 @@ func TestDaemonMetricsAndReadiness(t *testing.T) {
 		}
 	}
 	d.Stop(t)
+}
+
+// TestStorageCheckStalled: /readyz's storage check fails by its deadline,
+// every time, while the database cannot be written, and passes again once
+// the write waiting meanwhile goes through.
+func TestStorageCheckStalled(t *testing.T) {
+	db, err := openDB(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	push, err := pusher.Open(db, pusher.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer push.Close()
+	check := storageCheck(db, push)
+	if err := check(context.Background()); err != nil {
+		t.Fatalf("a writable database: %v", err)
+	}
+
+	stall, err := db.Begin(true) // holds the writer lock, as a stalled disk would
+	if err != nil {
+		t.Fatal(err)
+	}
+	expired, cancel := context.WithCancel(context.Background())
+	cancel()
+	for range 3 {
+		if err := check(expired); err == nil || !strings.Contains(err.Error(), "did not answer in time") {
+			t.Errorf("a stalled database: %v", err)
+		}
+	}
+	if err := stall.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if err := check(context.Background()); err != nil {
+		t.Fatalf("after the stall: %v", err)
+	}
+	if err := db.View(func(tx *bbolt.Tx) error {
+		if b := tx.Bucket([]byte("health")); b == nil || b.Get([]byte("checked")) == nil {
+			t.Error("no health/checked written")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // closedAddr is a loopback address where nothing listens.

@@ -13,3 +13,6 @@ func (c *Client) PendingCount() int {
 	defer s.mu.Unlock()
 	return len(s.pending)
 }
+
+// MaxEventNames is how many event names the events metric tells apart.
+const MaxEventNames = maxEventNames

@@ -1,16 +1,27 @@
 package ami
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// eventCounts counts the events received, by name (Asterisk's event names
-// are a finite set, so the map stays small).
+// maxEventNames bounds the names coocenter_ami_events_total is labelled
+// with. Asterisk sends a finite set of a few hundred; a peer that sends
+// more new names than this has the rest counted as otherEvents, so it
+// cannot grow the map (or a scrape) without limit.
+const maxEventNames = 512
+
+// otherEvents is the label of the events past maxEventNames names; no
+// Asterisk event is spelt in lower case.
+const otherEvents = "other"
+
+// eventCounts counts the events received, by name.
 type eventCounts struct {
-	m sync.Map // name → *atomic.Uint64
+	m     sync.Map     // name → *atomic.Uint64
+	names atomic.Int64 // names stored in m
 }
 
 func (e *eventCounts) add(name string) {
@@ -18,7 +29,15 @@ func (e *eventCounts) add(name string) {
 		n.(*atomic.Uint64).Add(1)
 		return
 	}
-	n, _ := e.m.LoadOrStore(name, new(atomic.Uint64))
+	if e.names.Load() >= maxEventNames {
+		name = otherEvents
+	} else {
+		name = strings.Clone(name) // not the whole message the name is a slice of
+	}
+	n, loaded := e.m.LoadOrStore(name, new(atomic.Uint64))
+	if !loaded {
+		e.names.Add(1)
+	}
 	n.(*atomic.Uint64).Add(1)
 }
 
@@ -43,7 +62,7 @@ var (
 	reconnectsDesc = prometheus.NewDesc("coocenter_ami_reconnects_total",
 		"Successful AMI logins after the first.", nil, nil)
 	eventsDesc = prometheus.NewDesc("coocenter_ami_events_total",
-		"AMI events received from Asterisk, by event name.", []string{"event"}, nil)
+		"AMI events received from Asterisk, by event name (the items of an action's list excepted).", []string{"event"}, nil)
 )
 
 // Describe is part of prometheus.Collector: the client is one.

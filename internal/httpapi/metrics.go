@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"crypto/subtle"
+	"log/slog"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -60,10 +61,14 @@ func (m *httpMetrics) observe(c *gin.Context) {
 // else the request needs the API's own authentication.
 func (s *server) authenticateScrape(c *gin.Context) {
 	if s.metricsToken != "" {
-		if got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer "); ok {
-			if subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(s.metricsToken)) == 1 {
+		if got, ok := bearer(c.GetHeader("Authorization")); ok {
+			if subtle.ConstantTimeCompare([]byte(got), []byte(s.metricsToken)) == 1 {
 				return
 			}
+			// The header is never logged: it may be the token mistyped.
+			s.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "authentication failed",
+				slog.String("client", c.ClientIP()), slog.String("path", c.Request.URL.Path),
+				slog.Bool("bearer", true))
 			fail(c, http.StatusUnauthorized, "authentication failed")
 			return
 		}
@@ -79,4 +84,14 @@ func (s *server) authenticateScrape(c *gin.Context) {
 		}
 	}
 	s.authenticate(c)
+}
+
+// bearer is the credentials of an Authorization header of the Bearer
+// scheme, whose name is case-insensitive (RFC 9110 §11.1).
+func bearer(h string) (string, bool) {
+	const scheme = "bearer "
+	if len(h) < len(scheme) || !strings.EqualFold(h[:len(scheme)], scheme) {
+		return "", false
+	}
+	return strings.TrimSpace(h[len(scheme):]), true
 }

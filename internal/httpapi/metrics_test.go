@@ -82,11 +82,39 @@ func TestMetricsScrapeAuth(t *testing.T) {
 		{"allowed IPv6 address", "[::1]:4000", nil, 200},
 		{"IPv4 in IPv6 form", "[::ffff:10.1.9.9]:4000", nil, 200},
 		{"other network", "10.2.0.1:4000", nil, 401},
+		{"bearer scheme in lower case", "192.0.2.7:4000", map[string]string{"Authorization": "bearer " + tok}, 200},
 		{"the API's token", "192.0.2.7:4000", map[string]string{"Authorization": token("secret", noon)}, 200},
 		{"nothing", "192.0.2.7:4000", nil, 401},
 	} {
 		if w := scrape(env, tc.remote, tc.header); w.Code != tc.want {
 			t.Errorf("%s: %d, want %d: %s", tc.name, w.Code, tc.want, w.Body.String())
+		}
+	}
+	if logs := env.logs.String(); strings.Contains(logs, tok) || strings.Contains(logs, "nope") {
+		t.Errorf("a bearer token was logged:\n%s", logs)
+	}
+}
+
+// TestMetricsLoopbackOnly: with allow = 127.0.0.1, ::1 and no token, a
+// scrape from the box itself gets in, one from anywhere else does not.
+func TestMetricsLoopbackOnly(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	env := newEnv(t, func(o *Options) {
+		o.WebKey = "secret"
+		o.Metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+		o.MetricsAllow = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")}
+	})
+	for remote, want := range map[string]int{
+		"127.0.0.1:9090":        200,
+		"[::1]:9090":            200,
+		"[::ffff:127.0.0.1]:80": 200,
+		"127.0.0.2:9090":        401,
+		"10.0.0.1:9090":         401,
+		"[fe80::1]:9090":        401,
+		"not an address":        401,
+	} {
+		if w := scrape(env, remote, map[string]string{"Authorization": "Bearer 0123456789abcdef-anything"}); w.Code != want {
+			t.Errorf("from %s: %d, want %d", remote, w.Code, want)
 		}
 	}
 }

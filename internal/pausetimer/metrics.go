@@ -2,9 +2,9 @@ package pausetimer
 
 import "github.com/prometheus/client_golang/prometheus"
 
-var wrapUpsDesc = prometheus.NewDesc("coocenter_wrapups",
-	"After-call pauses pending, by state: running (the agent is paused, its timer runs) or deferred (waiting for the agent's other call to end).",
-	[]string{"state"}, nil)
+const wrapUpsHelp = "After-call pauses pending, by state: running (the agent is paused, its timer runs) or deferred (waiting for the agent's other call to end)."
+
+var wrapUpsDesc = prometheus.NewDesc("coocenter_wrapups", wrapUpsHelp, []string{"state"}, nil)
 
 // Describe is part of prometheus.Collector: the Timer is one.
 func (t *Timer) Describe(ch chan<- *prometheus.Desc) { ch <- wrapUpsDesc }
