@@ -58,7 +58,9 @@ func (m *httpMetrics) observe(c *gin.Context) {
 // authenticateScrape lets a scrape of /metrics in with the static bearer
 // token of [metrics] token or from a network of [metrics] allow, which a
 // Prometheus server can use (it cannot compute the daily WEBKEY token);
-// else the request needs the API's own authentication.
+// else the request needs the API's own authentication. A box without
+// WEBKEY has none: there, setting a token or networks closes /metrics to
+// everyone else (that is why one sets them).
 func (s *server) authenticateScrape(c *gin.Context) {
 	if s.metricsToken != "" {
 		if got, ok := bearer(c.GetHeader("Authorization")); ok {
@@ -82,6 +84,12 @@ func (s *server) authenticateScrape(c *gin.Context) {
 				}
 			}
 		}
+	}
+	if s.webKey == "" && (s.metricsToken != "" || len(s.metricsAllow) > 0) {
+		s.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "authentication failed",
+			slog.String("client", c.ClientIP()), slog.String("path", c.Request.URL.Path))
+		fail(c, http.StatusUnauthorized, "authentication failed")
+		return
 	}
 	s.authenticate(c)
 }

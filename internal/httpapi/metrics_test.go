@@ -144,3 +144,28 @@ func TestHTTPMetrics(t *testing.T) {
 		t.Error("a client's path became a label")
 	}
 }
+
+// TestMetricsClosedWithoutWebKey: on a box without WEBKEY (no API auth),
+// /metrics is open as the API is, until [metrics] token or allow is set:
+// then only they let a scrape in.
+func TestMetricsClosedWithoutWebKey(t *testing.T) {
+	const tok = "0123456789abcdef-scrape"
+	reg := prometheus.NewRegistry()
+	open := newEnv(t, func(o *Options) { o.Metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{}) })
+	if w := scrape(open, "192.0.2.7:4000", nil); w.Code != 200 {
+		t.Errorf("no WEBKEY, no [metrics]: %d, want 200 like the rest of the API", w.Code)
+	}
+	for name, edit := range map[string]func(*Options){
+		"token": func(o *Options) { o.MetricsToken = tok },
+		"allow": func(o *Options) { o.MetricsAllow = []netip.Prefix{netip.MustParsePrefix("10.1.0.0/16")} },
+	} {
+		env := newEnv(t, func(o *Options) { o.Metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{}); edit(o) })
+		if w := scrape(env, "192.0.2.7:4000", nil); w.Code != 401 {
+			t.Errorf("no WEBKEY, [metrics] %s set, a scrape without it: %d, want 401", name, w.Code)
+		}
+	}
+	env := newEnv(t, func(o *Options) { o.Metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{}); o.MetricsToken = tok })
+	if w := scrape(env, "192.0.2.7:4000", map[string]string{"Authorization": "Bearer " + tok}); w.Code != 200 {
+		t.Errorf("no WEBKEY, the right token: %d", w.Code)
+	}
+}
