@@ -1,6 +1,6 @@
 // Package pbxsim is a simulated Asterisk 20 for tests and the demo: a real
 // TCP server on loopback that speaks AMI as the Asterisk recorded in
-// testdata/ does (the lab PBX of test/asterisk/etc), with a Go control API for the
+// internal/ami/testdata does (the lab PBX of test/asterisk/etc), with a Go control API for the
 // stimuli a PBX gets from outside (phones registering, calling, answering,
 // trunk calls) and for the faults of real deployments (restart, dropped
 // connections, slow or stalled responses, malformed bytes).

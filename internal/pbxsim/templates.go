@@ -1,4 +1,4 @@
-// Code generated from testdata/ami-01 and ami-07 (a real Asterisk 20.20.1); DO NOT EDIT by hand.
+// Code generated from internal/ami/testdata/ami-01 and ami-07 (a real Asterisk 20.20.1); DO NOT EDIT by hand.
 
 package pbxsim
 

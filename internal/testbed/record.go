@@ -13,7 +13,7 @@ import (
 
 // RecordEnv names a folder: with a real Asterisk, each test's AMI session
 // is written there as a transcript in the format of
-// internal/pbxsim/testdata (### C->S / ### S->C blocks, CRLF kept)
+// internal/ami/testdata (### C->S / ### S->C blocks, CRLF kept)
 // plus the raw bytes Asterisk sent (.s2c.raw.txt), for pbxsim's fidelity
 // test and the parser's test data.
 const RecordEnv = "COOCENTER_TEST_RECORD"
