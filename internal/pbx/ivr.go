@@ -7,9 +7,9 @@ import (
 	"time"
 )
 
-// IVRUserEvents are the UserEvent names of IVR steps: ours
+// ivrUserEvents are the UserEvent names of IVR steps: ours
 // (asterisk/extensions_coocenter.conf) and the lab dialplan's IVRStep.
-var IVRUserEvents = []string{"CoocenterIVR", "IVRStep"}
+var ivrUserEvents = [...]string{"CoocenterIVR", "IVRStep"}
 
 // IVRStep is an IVR step the dialplan reported, read once for the ivr push
 // and the queue call. Its fields come from the UserEvent's body, keys
@@ -31,9 +31,9 @@ type IVRStep struct {
 	End   time.Time // when the UserEvent came
 }
 
-// isIVR: e is one of IVRUserEvents.
+// isIVR: e is one of ivrUserEvents.
 func (e UserEvent) isIVR() bool {
-	for _, n := range IVRUserEvents {
+	for _, n := range ivrUserEvents {
 		if strings.EqualFold(n, e.Name) {
 			return true
 		}
