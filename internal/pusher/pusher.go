@@ -178,8 +178,8 @@ func (p *Pusher) load() error {
 			if err != nil {
 				return err
 			}
+			r.restore(items, p.opts.Now())
 			r.give(items)
-			r.probe = len(items) > 0
 			if len(items) > 0 {
 				p.log.Info("push outbox resumed", "receiver", r.label, "events", len(items))
 			}

@@ -48,11 +48,6 @@ type receiver struct {
 	hold     time.Time // Retry-After: nothing is sent before
 	gone     bool      // answered 410 Gone: nothing is sent until a replay or restart
 	failures int       // consecutive failed attempts
-	// After a restart the saved backoffs were computed while the receiver
-	// was down; it may be back. The first ready event is sent at once (the
-	// probe) and, if accepted, everything waiting is due at once too.
-	probe    bool   // the next dispatch sends a probe
-	probeSeq uint64 // the probe in flight; 0 when none
 
 	// read by Metrics
 	depth, oldest              atomic.Int64 // pending events; At (unix µs) of the oldest
@@ -158,15 +153,6 @@ func (r *receiver) isHead(it *item) bool {
 }
 
 func (r *receiver) dispatch(ctx context.Context, now time.Time, results chan<- result) {
-	if r.probe && !r.gone && len(r.ready) > 0 && !now.Before(r.hold) {
-		r.probe = false
-		it := r.ready[0]
-		if it.next().After(now) {
-			it.rec.Next = micro(now)
-			heap.Fix(&r.ready, 0)
-		}
-		r.probeSeq = it.seq
-	}
 	for r.inflight < r.p.opts.InFlight && !r.gone && len(r.ready) > 0 && !now.Before(r.hold) {
 		it := r.ready[0]
 		if it.next().After(now) {
@@ -252,22 +238,15 @@ func (r *receiver) settle(res result) {
 	it := res.it
 	it.inflight = false
 	now := r.p.opts.Now()
-	probe := it.seq == r.probeSeq
-	if probe {
-		r.probeSeq = 0
-	}
 	switch {
 	case res.err == nil && res.status >= 200 && res.status < 300:
 		r.p.ops <- op{kind: opDone, r: r, seq: it.seq}
 		r.finish(it)
 		r.delivered.Add(1)
-		if probe {
-			r.p.log.Info("push receiver is back after the restart: its backlog is sent now", "receiver", r.label, "pending", len(r.items))
-			r.pullForward(now, true)
-		} else if r.failures > 0 {
+		if r.failures > 0 {
 			r.p.log.Info("push receiver recovered", "receiver", r.label, "failed_attempts", r.failures, "pending", len(r.items))
-			if r.failures >= 3 { // it was down: what waits for it need not wait its backoff out
-				r.pullForward(now, false)
+			if r.failures >= downAfter { // it was down: what waits for it need not wait its backoff out
+				r.pullForward(now)
 			}
 		}
 		r.failures = 0
@@ -389,12 +368,40 @@ func (r *receiver) finish(it *item) {
 	}
 }
 
+// downAfter is how many failed attempts in a row make a receiver down:
+// when it answers again, what waits for it is due at once.
+const downAfter = 3
+
+// restore brings back, from the records of a receiver's events, what its
+// dispatcher knew before a restart: events that had failed count as
+// failures of the receiver (the record does not say why, so as transient),
+// and the one due first is due now. A receiver that came back while the
+// daemon was down is found at once, and on its answer the rest follows
+// (settle); one still down costs one request. It runs before run.
+func (r *receiver) restore(items []*item, now time.Time) {
+	var first *item
+	for _, it := range items {
+		if it.rec.Attempts == 0 {
+			continue
+		}
+		it.transient = true
+		if first == nil || it.rec.Next < first.rec.Next {
+			first = it
+		}
+	}
+	if first == nil {
+		return
+	}
+	r.failures = downAfter
+	first.rec.Next = min(first.rec.Next, micro(now))
+	r.p.log.Info("push receiver was failing before the restart: trying it now", "receiver", r.label, "events", len(items))
+}
+
 // pullForward makes events that failed only because the receiver was down
-// due now; all of them, when why they failed is not known (it was before a
-// restart).
-func (r *receiver) pullForward(now time.Time, all bool) {
+// due now.
+func (r *receiver) pullForward(now time.Time) {
 	for _, it := range r.ready {
-		if (all || it.transient) && it.next().After(now) {
+		if it.transient && it.next().After(now) {
 			it.rec.Next = micro(now)
 		}
 	}
