@@ -12,6 +12,7 @@ import (
 
 	"github.com/coocenter/coocenterd/internal/blacklist"
 	"github.com/coocenter/coocenterd/internal/pbx"
+	"github.com/coocenter/coocenterd/internal/pusher"
 )
 
 // apiError is an answer to give instead of success: an HTTP status and a
@@ -83,6 +84,10 @@ func explain(px PBX, err error, subj subject) *apiError {
 		return &apiError{http.StatusConflict, "the blacklist is full"}
 	case errors.Is(err, blacklist.ErrClosed):
 		return &apiError{http.StatusServiceUnavailable, "the blacklist is closed: coocenterd is stopping"}
+	case errors.Is(err, pusher.ErrStorage):
+		return &apiError{http.StatusServiceUnavailable, fmt.Sprintf("could not %s: the push outbox cannot be written (/readyz says why)", subj.op)}
+	case errors.Is(err, pusher.ErrClosed):
+		return &apiError{http.StatusServiceUnavailable, "the push outbox is closed: coocenterd is stopping"}
 	case errors.Is(err, pbx.ErrInvalid):
 		return &apiError{http.StatusBadRequest, fmt.Sprintf("could not %s: Asterisk refused a value as invalid", subj.op)}
 	}

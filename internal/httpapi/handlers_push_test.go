@@ -12,9 +12,10 @@ import (
 )
 
 type fakePush struct {
-	mu      sync.Mutex
-	filters []pusher.Filter
-	letters []pusher.DeadLetter
+	mu        sync.Mutex
+	filters   []pusher.Filter
+	letters   []pusher.DeadLetter
+	replayErr error
 }
 
 func (f *fakePush) DeadLetters(flt pusher.Filter) ([]pusher.DeadLetter, error) {
@@ -28,7 +29,22 @@ func (f *fakePush) Replay(_ context.Context, flt pusher.Filter) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.filters = append(f.filters, flt)
+	if f.replayErr != nil {
+		return 0, f.replayErr
+	}
 	return len(f.letters), nil
+}
+
+// TestReplayWithoutStorage: a replay while the outbox cannot be written, or
+// while coocenterd stops, is 503 saying so, at once.
+func TestReplayWithoutStorage(t *testing.T) {
+	for err, want := range map[error]string{
+		pusher.ErrStorage: "could not queue dead letters again: the push outbox cannot be written (/readyz says why)",
+		pusher.ErrClosed:  "the push outbox is closed: coocenterd is stopping",
+	} {
+		env := newEnv(t, func(o *Options) { o.Push = &fakePush{replayErr: err} })
+		check(t, env.do(req{method: http.MethodPost, target: "/coocenter-api/push/replay"}), http.StatusServiceUnavailable, errBody(want))
+	}
 }
 
 func TestDeadLettersAndReplay(t *testing.T) {

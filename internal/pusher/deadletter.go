@@ -3,7 +3,6 @@ package pusher
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -71,8 +70,12 @@ func (p *Pusher) DeadLetters(f Filter) ([]DeadLetter, error) {
 
 // Replay queues the matching dead letters of the configured receivers
 // again, with their webhook-id unchanged, and resumes a receiver that had
-// answered 410. It returns how many were queued.
+// answered 410. It returns how many were queued; ErrStorage at once while
+// the outbox cannot be written (the replay would wait on the disk).
 func (p *Pusher) Replay(ctx context.Context, f Filter) (int, error) {
+	if p.StorageErr() != nil {
+		return 0, ErrStorage
+	}
 	reply := make(chan int, 1)
 	p.mu.RLock()
 	if p.closed {
@@ -89,7 +92,7 @@ func (p *Pusher) Replay(ctx context.Context, f Filter) (int, error) {
 	select {
 	case n := <-reply:
 		if n < 0 {
-			return 0, errors.New("dead letters not replayed: the push outbox cannot be written")
+			return 0, ErrStorage
 		}
 		return n, nil
 	case <-ctx.Done():

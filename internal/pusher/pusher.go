@@ -18,8 +18,12 @@ import (
 	"github.com/coocenter/coocenterd/internal/pbx"
 )
 
-// ErrClosed is returned by Append after Close.
+// ErrClosed is returned by Append and Replay after Close.
 var ErrClosed = errors.New("pusher is closed")
+
+// ErrStorage is returned by Replay while the outbox cannot be written;
+// StorageErr says why.
+var ErrStorage = errors.New("the push outbox cannot be written")
 
 // StandardSchedule is the Standard Webhooks retry schedule: the delay
 // before each attempt, the first being immediate; the last repeats.

@@ -85,6 +85,9 @@ func TestDiskRecovers(t *testing.T) {
 	evs := testEvents(2, 2)
 	appendAll(t, p, evs)
 	waitFor(t, 5*time.Second, "the outbox reported failing", func() bool { return p.StorageErr() != nil })
+	if n, err := p.Replay(t.Context(), Filter{}); n != 0 || !errors.Is(err, ErrStorage) {
+		t.Errorf("Replay while the outbox fails = %d, %v; want ErrStorage at once", n, err)
+	}
 	fail.Store(false)
 	waitFor(t, 10*time.Second, "every event delivered", func() bool { return h.acked() == len(evs) })
 	checkDelivered(t, h, evs)
