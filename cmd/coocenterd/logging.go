@@ -26,8 +26,12 @@ func newLogger(w io.Writer, level, format string, journal bool) *slog.Logger {
 			}
 			return a
 		}
-		pw := &priorityWriter{w: w}
-		return slog.New(&journalHandler{h: handler(pw, format, opts), pw: pw})
+		var j journalHandler
+		mu := new(sync.Mutex) // the four handlers share w
+		for i, p := range priorities {
+			j.by[i] = handler(prefixWriter{prefix: []byte(p.prefix), mu: mu, w: w}, format, opts)
+		}
+		return slog.New(j)
 	}
 	return slog.New(handler(w, format, opts))
 }
@@ -55,57 +59,66 @@ func underJournal() bool {
 	return dev == strconv.FormatUint(uint64(st.Dev), 10) && ino == strconv.FormatUint(st.Ino, 10)
 }
 
-// priority is the syslog priority of a level: err, warning, info, debug.
-func priority(l slog.Level) string {
-	switch {
-	case l >= slog.LevelError:
-		return "<3>"
-	case l >= slog.LevelWarn:
-		return "<4>"
-	case l >= slog.LevelInfo:
-		return "<6>"
-	default:
-		return "<7>"
-	}
-}
-
-// priorityWriter puts the record's priority before the line the handler
-// writes (slog's handlers write a record in one Write).
-type priorityWriter struct {
-	mu     sync.Mutex // held by journalHandler from setting prefix to the Write
-	w      io.Writer
+// priorities are the syslog priorities of the levels, highest level first:
+// err, warning, info, debug.
+var priorities = [...]struct {
+	from   slog.Level
 	prefix string
+}{{slog.LevelError, "<3>"}, {slog.LevelWarn, "<4>"}, {slog.LevelInfo, "<6>"}, {slog.LevelDebug - 100, "<7>"}}
+
+// priority is the index in priorities of level l.
+func priority(l slog.Level) int {
+	for i, p := range priorities {
+		if l >= p.from {
+			return i
+		}
+	}
+	return len(priorities) - 1
 }
 
-func (p *priorityWriter) Write(b []byte) (int, error) {
+// prefixWriter writes each line a handler gives it (slog's handlers write
+// a record in one Write) after its priority, in one Write under mu.
+type prefixWriter struct {
+	prefix []byte
+	mu     *sync.Mutex
+	w      io.Writer
+}
+
+func (p prefixWriter) Write(b []byte) (int, error) {
 	line := make([]byte, 0, len(p.prefix)+len(b))
 	line = append(append(line, p.prefix...), b...)
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if _, err := p.w.Write(line); err != nil {
 		return 0, err
 	}
 	return len(b), nil
 }
 
-// journalHandler sets the priority of each record before its handler
-// writes it.
+// journalHandler sends each record to the handler of its priority: one
+// handler per priority, each with its prefix, the same attributes.
 type journalHandler struct {
-	h  slog.Handler
-	pw *priorityWriter
+	by [len(priorities)]slog.Handler
 }
 
-func (j *journalHandler) Enabled(ctx context.Context, l slog.Level) bool { return j.h.Enabled(ctx, l) }
-
-func (j *journalHandler) Handle(ctx context.Context, r slog.Record) error {
-	j.pw.mu.Lock()
-	defer j.pw.mu.Unlock()
-	j.pw.prefix = priority(r.Level)
-	return j.h.Handle(ctx, r)
+func (j journalHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return j.by[priority(l)].Enabled(ctx, l)
 }
 
-func (j *journalHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return &journalHandler{h: j.h.WithAttrs(as), pw: j.pw}
+func (j journalHandler) Handle(ctx context.Context, r slog.Record) error {
+	return j.by[priority(r.Level)].Handle(ctx, r)
 }
 
-func (j *journalHandler) WithGroup(name string) slog.Handler {
-	return &journalHandler{h: j.h.WithGroup(name), pw: j.pw}
+func (j journalHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	for i, h := range j.by {
+		j.by[i] = h.WithAttrs(as)
+	}
+	return j
+}
+
+func (j journalHandler) WithGroup(name string) slog.Handler {
+	for i, h := range j.by {
+		j.by[i] = h.WithGroup(name)
+	}
+	return j
 }

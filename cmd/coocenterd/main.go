@@ -18,7 +18,7 @@ func main() {
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		prefix := ""
 		if underJournal() {
-			prefix = priority(slog.LevelError)
+			prefix = priorities[priority(slog.LevelError)].prefix
 		}
 		fmt.Fprintln(os.Stderr, prefix+"coocenterd:", err)
 		os.Exit(1)
