@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.etcd.io/bbolt"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/coocenter/coocenterd/internal/ami"
 	"github.com/coocenter/coocenterd/internal/blacklist"
@@ -212,38 +213,23 @@ func newRegistry(parts ...prometheus.Collector) *prometheus.Registry {
 // the database goes through. A stalled disk fails it by ctx's deadline;
 // probes meanwhile share the one write still waiting, not pile up.
 func storageCheck(db *bbolt.DB, push *pusher.Pusher) func(context.Context) error {
-	var mu sync.Mutex
-	var running chan struct{} // closed when the write in flight ends
-	var result error
+	var writes singleflight.Group
 	return func(ctx context.Context) error {
 		if err := push.StorageErr(); err != nil {
 			return err
 		}
-		mu.Lock()
-		if running == nil {
-			done := make(chan struct{})
-			running = done
-			go func() {
-				err := db.Update(func(tx *bbolt.Tx) error {
-					b, err := tx.CreateBucketIfNotExists([]byte("health"))
-					if err != nil {
-						return err
-					}
-					return b.Put([]byte("checked"), []byte(time.Now().UTC().Format(time.RFC3339Nano)))
-				})
-				mu.Lock()
-				result, running = err, nil
-				mu.Unlock()
-				close(done)
-			}()
-		}
-		wait := running
-		mu.Unlock()
+		done := writes.DoChan("health", func() (any, error) {
+			return nil, db.Update(func(tx *bbolt.Tx) error {
+				b, err := tx.CreateBucketIfNotExists([]byte("health"))
+				if err != nil {
+					return err
+				}
+				return b.Put([]byte("checked"), []byte(time.Now().UTC().Format(time.RFC3339Nano)))
+			})
+		})
 		select {
-		case <-wait:
-			mu.Lock()
-			defer mu.Unlock()
-			return result
+		case r := <-done:
+			return r.Err
 		case <-ctx.Done():
 			return errors.New("the database did not answer in time")
 		}
