@@ -27,10 +27,14 @@ func (s *server) authenticate(c *gin.Context) {
 	if tokenValid(s.webKey, got, s.now().In(s.loc)) {
 		return
 	}
-	// The header is never logged: it is a credential for the whole day.
+	s.refuse(c, slog.Bool("header_present", got != ""))
+}
+
+// refuse answers 401 and logs who asked for what, never the Authorization
+// header: it is a credential (for a whole day, or a scrape token mistyped).
+func (s *server) refuse(c *gin.Context, attrs ...slog.Attr) {
 	s.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "authentication failed",
-		slog.String("client", c.ClientIP()), slog.String("path", c.Request.URL.Path),
-		slog.Bool("header_present", got != ""))
+		append([]slog.Attr{slog.String("client", c.ClientIP()), slog.String("path", c.Request.URL.Path)}, attrs...)...)
 	fail(c, http.StatusUnauthorized, "authentication failed")
 }
 

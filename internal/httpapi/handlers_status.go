@@ -28,12 +28,16 @@ type health struct {
 // needs no authentication.
 func handleHealthz(px PBX, version string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		h := health{AMI: "connected", Version: version}
-		if !px.Connected() {
-			h.AMI = "disconnected"
-		}
-		writeJSON(c, http.StatusOK, envelope{Status: "success", Data: h})
+		writeJSON(c, http.StatusOK, envelope{Status: "success", Data: health{AMI: amiState(px), Version: version}})
 	}
+}
+
+// amiState is health's ami.
+func amiState(px PBX) string {
+	if px.Connected() {
+		return "connected"
+	}
+	return "disconnected"
 }
 
 // readyTimeout bounds the storage check of /readyz: a stalled disk makes
@@ -45,10 +49,9 @@ const readyTimeout = 2 * time.Second
 // saying what is missing. It needs no authentication.
 func (s *server) handleReadyz() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		h := health{AMI: "connected", Storage: "ok", Version: s.version}
+		h := health{AMI: amiState(s.pbx), Storage: "ok", Version: s.version}
 		var missing []string
-		if !s.pbx.Connected() {
-			h.AMI = "disconnected"
+		if h.AMI != "connected" {
 			missing = append(missing, "Asterisk is not connected")
 		}
 		if s.storage != nil {

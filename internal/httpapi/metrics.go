@@ -67,11 +67,7 @@ func (s *server) authenticateScrape(c *gin.Context) {
 			if subtle.ConstantTimeCompare([]byte(got), []byte(s.metricsToken)) == 1 {
 				return
 			}
-			// The header is never logged: it may be the token mistyped.
-			s.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "authentication failed",
-				slog.String("client", c.ClientIP()), slog.String("path", c.Request.URL.Path),
-				slog.Bool("bearer", true))
-			fail(c, http.StatusUnauthorized, "authentication failed")
+			s.refuse(c, slog.Bool("bearer", true))
 			return
 		}
 	}
@@ -86,9 +82,7 @@ func (s *server) authenticateScrape(c *gin.Context) {
 		}
 	}
 	if s.webKey == "" && (s.metricsToken != "" || len(s.metricsAllow) > 0) {
-		s.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "authentication failed",
-			slog.String("client", c.ClientIP()), slog.String("path", c.Request.URL.Path))
-		fail(c, http.StatusUnauthorized, "authentication failed")
+		s.refuse(c)
 		return
 	}
 	s.authenticate(c)
