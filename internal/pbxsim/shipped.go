@@ -171,9 +171,11 @@ func (s *Server) shippedIVREnter(ch *channel, prio int) {
 	s.gosubReturn(ch, f, 2)
 }
 
-// setIVRStart is Set(COOCENTER_IVR_START=${EPOCH}) at priority prio.
+// setIVRStart is Set(COOCENTER_IVR_START=${STRFTIME(,,%s.%6q)}) at
+// priority prio: now in unix seconds to the microsecond.
 func (s *Server) setIVRStart(ch *channel, prio int) {
-	now := fmt.Sprint(time.Now().Unix())
+	t := time.Now()
+	now := fmt.Sprintf("%d.%06d", t.Unix(), t.Nanosecond()/1000)
 	s.newexten(ch, prio, "Set", "COOCENTER_IVR_START="+now)
 	s.setVar(ch, "COOCENTER_IVR_START", now)
 }
