@@ -23,7 +23,7 @@ func TestCSVRoundTrip(t *testing.T) {
 		if err := src.AddEntry(ctx, e); err != nil {
 			t.Fatal(err)
 		}
-		clock.advance(time.Minute)
+		clock.Advance(time.Minute)
 	}
 	var buf bytes.Buffer
 	if err := src.ExportCSV(ctx, &buf); err != nil {
@@ -57,7 +57,7 @@ func TestImportCSVForms(t *testing.T) {
 		t.Fatal(err)
 	}
 	firstAdded := clock.Now()
-	clock.advance(time.Hour)
+	clock.Advance(time.Hour)
 	in := "Expires, Number ,reason\n" + // any order, any case
 		",111,new reason\n" + // updates
 		"2026-11-21T11:00:00Z,222,already expired\n" + // skipped

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/coocenter/coocenterd/internal/clock"
 	"log/slog"
 	"maps"
 	"math/rand/v2"
@@ -157,27 +158,8 @@ func (f *fakeAstDB) value(key string) (string, bool) {
 	return v, ok
 }
 
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+// newClock is the tests' clock: noon of 2026-11-21, UTC.
+func newClock() *clock.Manual { return clock.NewManual(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)) }
 
 // openDB opens a bbolt file in a fresh temporary directory.
 func openDB(t *testing.T) *bbolt.DB {

@@ -113,7 +113,7 @@ func TestExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	clock.advance(time.Hour)
+	clock.Advance(time.Hour)
 	if got, want := mustList(t, s), []string{"222*", "333", "444"}; !slices.Equal(got, want) {
 		t.Fatalf("List() at expiry = %q, want %q (even before Run lifts it)", got, want)
 	}
@@ -123,7 +123,7 @@ func TestExpiry(t *testing.T) {
 	assertMirrored(t, s, f)
 
 	startRun(t, s)
-	clock.advance(time.Hour)
+	clock.Advance(time.Hour)
 	eventually(t, "Run to lift 222*", func() bool {
 		_, ok := f.value("222*")
 		n, _ := s.Pending()
@@ -149,7 +149,7 @@ func TestExpiryAcrossRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	clock.advance(time.Hour)
+	clock.Advance(time.Hour)
 	s = openStore(t, db, f, Options{Now: clock.Now, SweepEvery: time.Hour})
 	startRun(t, s)
 	eventually(t, "the overdue entry to be lifted", func() bool {
@@ -170,7 +170,7 @@ func TestExpiryWhileAstDBDown(t *testing.T) {
 	f.setDown(true)
 	startRun(t, s)
 	time.Sleep(10 * time.Millisecond) // past Run's first retry pass: only the lift's failure may start one
-	clock.advance(time.Minute)
+	clock.Advance(time.Minute)
 	eventually(t, "the lift", func() bool { return len(mustList(t, s)) == 0 })
 	time.Sleep(10 * time.Millisecond) // failed retries
 	f.setDown(false)

@@ -20,7 +20,7 @@ func TestAddListRemove(t *testing.T) {
 		t.Fatalf("empty List() = %#v, want an empty non-nil slice", l)
 	}
 	mustAdd(t, s, "0509999999", "123", "400*")
-	clock.advance(time.Hour)
+	clock.Advance(time.Hour)
 	if err := s.AddEntry(ctx, Entry{Number: "123", Reason: " spam "}); err != nil { // idempotent: updates
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestAddListRemove(t *testing.T) {
 	if err := s.AddEntry(ctx, Entry{Number: "6", Expires: clock.Now().Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
-	clock.advance(time.Minute)
+	clock.Advance(time.Minute)
 	if err := s.Add(ctx, "6"); err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestLookup(t *testing.T) {
 	if err := s.AddEntry(ctx, Entry{Number: "777*", Expires: clock.Now().Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
-	clock.advance(time.Minute) // 777* has expired but is not lifted yet
+	clock.Advance(time.Minute) // 777* has expired but is not lifted yet
 	for caller, want := range map[string]string{
 		"4001": "4001", "4002": "400*", "41": "4*", "4": "4*", "900": "900*", "90": "", "7770": "", "": "",
 	} {

@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"sync"
-	"time"
 
 	"github.com/coocenter/coocenterd/internal/pbx"
 )
@@ -186,81 +184,4 @@ func (f *fakePBX) paused(exten string) map[string]string {
 		}
 	}
 	return out
-}
-
-// fakeClock is a Clock whose time only moves when told; due AfterFuncs run
-// when fireDue is called, in the order of their times.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []*fakeTimer
-}
-
-type fakeTimer struct {
-	at   time.Time
-	f    func()
-	done bool
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) AfterFunc(d time.Duration, f func()) func() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ft := &fakeTimer{at: c.now.Add(d), f: f}
-	c.timers = append(c.timers, ft)
-	return func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		was := !ft.done
-		ft.done = true
-		return was
-	}
-}
-
-func (c *fakeClock) set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-// next returns the time of the earliest pending timer.
-func (c *fakeClock) next() (time.Time, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var at time.Time
-	for _, ft := range c.timers {
-		if !ft.done && (at.IsZero() || ft.at.Before(at)) {
-			at = ft.at
-		}
-	}
-	return at, !at.IsZero()
-}
-
-// fireDue runs the timers due now and returns how many ran.
-func (c *fakeClock) fireDue() int {
-	c.mu.Lock()
-	var due []*fakeTimer
-	live := c.timers[:0]
-	for _, ft := range c.timers {
-		switch {
-		case ft.done:
-		case !ft.at.After(c.now):
-			ft.done = true
-			due = append(due, ft)
-		default:
-			live = append(live, ft)
-		}
-	}
-	c.timers = live
-	c.mu.Unlock()
-	sort.SliceStable(due, func(i, j int) bool { return due[i].at.Before(due[j].at) })
-	for _, ft := range due {
-		ft.f()
-	}
-	return len(due)
 }

@@ -2,6 +2,7 @@ package pausetimer
 
 import (
 	"context"
+	"github.com/coocenter/coocenterd/internal/clock"
 	"log/slog"
 	"path/filepath"
 	"slices"
@@ -24,7 +25,7 @@ type record struct {
 // reports.
 type harness struct {
 	t     *testing.T
-	clock *fakeClock
+	clock *clock.Manual
 	pbx   *fakePBX
 	path  string
 	db    *bbolt.DB
@@ -40,7 +41,7 @@ type harness struct {
 func newHarness(t *testing.T, opts Options) *harness {
 	t.Helper()
 	t0 := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
-	h := &harness{t: t, clock: &fakeClock{now: t0}, pbx: newFakePBX(), t0: t0,
+	h := &harness{t: t, clock: clock.NewManual(t0), pbx: newFakePBX(), t0: t0,
 		path: filepath.Join(t.TempDir(), "coocenterd.db")}
 	opts.Clock = h.clock
 	if opts.Logger == nil {
@@ -94,7 +95,7 @@ func (h *harness) restart(closeAt, openAt int) {
 	h.t.Helper()
 	h.at(closeAt)
 	h.close()
-	h.clock.set(h.t0.Add(time.Duration(openAt) * time.Second))
+	h.clock.Set(h.t0.Add(time.Duration(openAt) * time.Second))
 	h.open()
 }
 
@@ -113,7 +114,7 @@ func (h *harness) settle() {
 	h.t.Helper()
 	for range 1000 {
 		h.barrier()
-		if h.clock.fireDue() == 0 {
+		if h.clock.FireDue() == 0 {
 			return
 		}
 	}
@@ -126,16 +127,16 @@ func (h *harness) at(sec int) {
 	h.t.Helper()
 	target := h.t0.Add(time.Duration(sec) * time.Second)
 	for range 1000 {
-		next, ok := h.clock.next()
+		next, ok := h.clock.Next()
 		if !ok || next.After(target) {
 			break
 		}
 		if next.After(h.clock.Now()) {
-			h.clock.set(next)
+			h.clock.Set(next)
 		}
 		h.settle()
 	}
-	h.clock.set(target)
+	h.clock.Set(target)
 	h.settle()
 }
 

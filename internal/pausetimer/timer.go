@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/coocenter/coocenterd/internal/clock"
 	"log/slog"
 	"sync"
 	"time"
@@ -32,22 +33,7 @@ type Pauser interface {
 	Hints() []pbx.Hint
 }
 
-// Clock is the Timer's time source. AfterFunc runs f once after d on a
-// goroutine of its own unless stop is called first (time.AfterFunc).
-type Clock interface {
-	Now() time.Time
-	AfterFunc(d time.Duration, f func()) (stop func() bool)
-}
-
 var _ Pauser = (*pbx.PBX)(nil)
-
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return time.Now() }
-
-func (wallClock) AfterFunc(d time.Duration, f func()) func() bool {
-	return time.AfterFunc(d, f).Stop
-}
 
 // After says which calls start an after-call pause ([pausetime] after).
 type After string
@@ -71,7 +57,7 @@ type Options struct {
 	After   After         // [pausetime] after; AfterAnswered
 	Length  time.Duration // [pausetime] seconds; 30 s
 	Reason  string        // [pausetime] reason, sent with QueuePause; "after-call"
-	Clock   Clock         // nil: the wall clock
+	Clock   clock.Clock   // nil: the wall clock
 	Logger  *slog.Logger  // slog.Default()
 	// OnRecord receives each finished queue call once its after-call pause
 	// is known: pause is its real length in whole seconds, 0 when none. It
@@ -102,7 +88,7 @@ func (o *Options) withDefaults() {
 		o.Reason = DefaultReason
 	}
 	if o.Clock == nil {
-		o.Clock = wallClock{}
+		o.Clock = clock.Wall
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -160,7 +146,7 @@ type Timer struct {
 	db    *bbolt.DB
 	p     Pauser
 	opts  Options
-	clock Clock
+	clock clock.Clock
 	log   *slog.Logger
 
 	ctx    context.Context // done once Close is called

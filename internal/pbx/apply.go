@@ -10,7 +10,7 @@ import (
 // apply folds one AMI event into the model. Events are applied in the order
 // Asterisk sent them; channel state is keyed by Uniqueid (names change).
 func (p *PBX) apply(m ami.Message) {
-	at := eventAt(m, p.opts.Now())
+	at := eventAt(m, p.opts.Clock.Now())
 	var out []Event
 	p.mu.Lock()
 	name := strings.ToLower(m.Event())

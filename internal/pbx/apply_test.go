@@ -1,6 +1,7 @@
 package pbx
 
 import (
+	"github.com/coocenter/coocenterd/internal/clock"
 	"log/slog"
 	"testing"
 	"time"
@@ -34,7 +35,7 @@ func replayInto(t *testing.T, name string, p *PBX) {
 }
 
 func bareModel() *PBX {
-	return &PBX{st: newState(), log: slog.New(slog.DiscardHandler), opts: Options{Now: time.Now}}
+	return &PBX{st: newState(), log: slog.New(slog.DiscardHandler), opts: Options{Clock: clock.Wall}}
 }
 
 func TestApplyInboundQueueCall(t *testing.T) {

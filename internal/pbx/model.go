@@ -2,6 +2,7 @@ package pbx
 
 import (
 	"context"
+	"github.com/coocenter/coocenterd/internal/clock"
 	"log/slog"
 	"sort"
 	"strings"
@@ -19,7 +20,7 @@ type Options struct {
 	ResyncInterval   time.Duration // full re-check against Asterisk (default 5 min; < 0 disables)
 	OriginateTimeout time.Duration // how long src rings on click-to-call or spy (default 30 s)
 	Logger           *slog.Logger
-	Now              func() time.Time
+	Clock            clock.Clock // nil: the wall clock
 	// CallIDs makes the ids of the calls the commands originate (default:
 	// a callid.Generator in memory, unique within the process).
 	CallIDs interface{ Next() (string, error) }
@@ -66,11 +67,11 @@ func New(client *ami.Client, opts Options) *PBX {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
+	if opts.Clock == nil {
+		opts.Clock = clock.Wall
 	}
 	if opts.CallIDs == nil {
-		opts.CallIDs = callid.New(opts.Now)
+		opts.CallIDs = callid.New(opts.Clock.Now)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &PBX{
@@ -189,7 +190,16 @@ func (p *PBX) run(ctx context.Context, sub *ami.Subscription) {
 		defer t.Stop()
 		tick = t.C
 	}
-	var debounce <-chan time.Time
+	// Registration changes come in bursts (a phone that re-registers
+	// sends several): the phones are asked again once a second after the
+	// first, on the model's clock.
+	phonesDue := make(chan struct{}, 1)
+	var stopPhoneSync func() bool
+	defer func() {
+		if stopPhoneSync != nil {
+			stopPhoneSync()
+		}
+	}()
 	for {
 		select {
 		case <-ctx.Done():
@@ -208,11 +218,16 @@ func (p *PBX) run(ctx context.Context, sub *ami.Subscription) {
 				p.resync(ctx)
 			}
 		case <-p.refresh:
-			if debounce == nil {
-				debounce = time.After(time.Second)
+			if stopPhoneSync == nil {
+				stopPhoneSync = p.opts.Clock.AfterFunc(time.Second, func() {
+					select {
+					case phonesDue <- struct{}{}:
+					default:
+					}
+				})
 			}
-		case <-debounce:
-			debounce = nil
+		case <-phonesDue:
+			stopPhoneSync = nil
 			p.syncPhones(ctx)
 		}
 	}

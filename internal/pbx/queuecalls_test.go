@@ -1,6 +1,7 @@
 package pbx
 
 import (
+	"github.com/coocenter/coocenterd/internal/clock"
 	"slices"
 	"strings"
 	"testing"
@@ -169,12 +170,12 @@ func TestQueueCallAgentCompleteLate(t *testing.T) {
 			ended = append(ended, e.Call)
 		}
 	}
-	now := time.Unix(1795285175, 0) // the transcript has no Timestamp headers
-	p.opts.Now = func() time.Time { return now }
+	now := clock.NewManual(time.Unix(1795285175, 0)) // the transcript has no Timestamp headers
+	p.opts.Clock = now
 	for _, m := range append(events, late...) {
 		p.apply(m)
 		if m.Event() == "AgentConnect" {
-			now = now.Add(2 * time.Second) // the talk
+			now.Advance(2 * time.Second) // the talk
 		}
 	}
 	if len(ended) != 1 {

@@ -24,7 +24,7 @@ func (p *PBX) resync(parent context.Context) {
 		}
 		return
 	}
-	now := p.opts.Now()
+	now := p.opts.Clock.Now()
 	var out []Event
 	p.mu.Lock()
 	old := p.st
@@ -84,7 +84,7 @@ func (p *PBX) wantResync() {
 // load reads a complete state from Asterisk.
 func (p *PBX) load(ctx context.Context) (*state, error) {
 	st := newState()
-	now := p.opts.Now()
+	now := p.opts.Clock.Now()
 	res, err := p.ami.Do(ctx, ami.Action{Name: "CoreShowChannels"})
 	if err != nil {
 		return nil, fmt.Errorf("load channels: %w", err)
