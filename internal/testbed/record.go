@@ -37,7 +37,7 @@ func recordSession(client, server net.Conn, base string, n int) {
 	block := func(dir string, msg []byte) {
 		mu.Lock()
 		defer mu.Unlock()
-		fmt.Fprintf(text, "### %s %s\n", dir, time.Now().Format("15:04:05"))
+		fmt.Fprintf(text, "### %s %s\n", dir, time.Now().UTC().Format("2006-01-02T15:04:05.000000Z07:00"))
 		text.Write(msg)
 	}
 	done := make(chan struct{}, 2)

@@ -53,13 +53,23 @@ func (b *Bed) Stage() Stage {
 	return realStage{b}
 }
 
+// stageClient is the connection the test's own actions go over: on a real
+// Asterisk one of their own, so that the model's recorded session holds
+// only what the model sent; on pbxsim the model's.
+func (b *Bed) stageClient() *ami.Client {
+	if b.stage != nil {
+		return b.stage
+	}
+	return b.Client
+}
+
 // realStage is Stage on a real Asterisk.
 type realStage struct{ b *Bed }
 
 func (r realStage) do(name string, headers ...ami.Header) (ami.Result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return r.b.Client.Do(ctx, ami.Action{Name: name, Headers: headers})
+	return r.b.stageClient().Do(ctx, ami.Action{Name: name, Headers: headers})
 }
 
 func (r realStage) InboundCall(number, queue string) (string, error) {
@@ -189,7 +199,7 @@ func (b *Bed) ShippedInboundCall(number, queue string) (string, error) {
 func (b *Bed) originateInbound(exten string) (string, error) {
 	number := exten[strings.LastIndexByte(exten, '-')+1:]
 	prefix := "Local/" + exten + "@from-trunk-"
-	sub := b.Client.Subscribe(0)
+	sub := b.stageClient().Subscribe(0)
 	defer sub.Unsubscribe()
 	_, err := realStage{b}.do("Originate", ami.Header{Key: "Channel", Value: "Local/" + exten + "@from-trunk"},
 		ami.Header{Key: "Application", Value: "Wait"}, ami.Header{Key: "Data", Value: "600"},

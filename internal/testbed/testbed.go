@@ -34,6 +34,7 @@ type Bed struct {
 	Events chan pbx.Event // the model's domain events
 
 	ami    ami.Config                 // how Client logs in
+	stage  *ami.Client                // a real Asterisk's own connection for Stage: not the model's, not recorded
 	link   *link                      // the way to a real Asterisk
 	phones map[string]*sipphone.Phone // registered phones on a real Asterisk
 	techs  map[string]pbx.Tech        // each phone's technology (Device)
@@ -70,6 +71,10 @@ func Start(t testing.TB, opts Options) *Bed {
 			cfg.AuthType = "plain" // a plain Login, so that pbxsim can replay it
 		}
 		b.link = startLink(t, parts[0], record)
+		direct := cfg
+		direct.Addr = parts[0]
+		b.stage = ami.Connect(context.Background(), direct)
+		t.Cleanup(func() { b.stage.Close() })
 		cfg.Addr = b.link.addr
 	} else {
 		sim, err := pbxsim.Start(pbxsim.Options{Registered: opts.Registered, AutoAnswer: opts.AutoAnswer, Timing: pbxsim.FastTiming()})
@@ -91,6 +96,9 @@ func Start(t testing.TB, opts Options) *Bed {
 	}})
 	t.Cleanup(b.Model.Close)
 	b.Eventually("model synced", b.Model.Connected)
+	if b.stage != nil {
+		b.Eventually("stage connected", b.stage.Connected)
+	}
 	b.learnPhones()
 	if b.Sim == nil {
 		// A real PBX outlives the test: begin and end without calls, and end

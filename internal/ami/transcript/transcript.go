@@ -1,6 +1,7 @@
 // Package transcript reads the annotated AMI transcripts recorded from a real
-// Asterisk (testdata/ami-NN-*.txt): blocks headed `### C->S hh:mm:ss` (what
-// the client sent) or `### S->C hh:mm:ss` (what Asterisk sent), each holding
+// Asterisk (testdata/*.txt): blocks headed `### C->S <time>` (what the client
+// sent) or `### S->C <time>` (what Asterisk sent), the time as RFC 3339 with
+// microseconds (hh:mm:ss in the older ami-NN files), each holding
 // one message with its CRLF line ends, the first S->C block being the
 // greeting. The parser tests and pbxsim's fidelity test both read them.
 package transcript
@@ -28,7 +29,7 @@ const (
 // Entry is one message of a transcript.
 type Entry struct {
 	Dir      Direction
-	Time     string      // hh:mm:ss as recorded
+	Time     string      // as recorded: RFC 3339, or hh:mm:ss in older files
 	Greeting string      // set instead of Msg for the greeting line
 	Msg      ami.Message // the message, parsed with ami.Reader
 }
