@@ -85,11 +85,11 @@ func (s *Server) actionRedirect(sess *session, req ami.Message) {
 	sess.send(response(req, "Success", "Dual Redirect successful")...)
 	ectx, eexten := cmp.Or(req.Get("ExtraContext"), context), cmp.Or(req.Get("ExtraExten"), exten)
 	// When the two are bridged together, ch leaving dissolves the bridge
-	// and kicks extra out: kicked moves it instead of hanging it up, and
-	// is consumed. Otherwise extra is redirected on its own.
-	extra.kicked = func() { s.moveTo(extra, ectx, eexten) }
+	// and kicks extra out: redirectTo moves it instead of hanging it up,
+	// and is consumed. Otherwise extra is redirected on its own.
+	extra.redirectTo = &place{ectx, eexten}
 	s.redirect(ch, context, exten)
-	if extra.kicked != nil {
+	if extra.redirectTo != nil {
 		s.redirect(extra, ectx, eexten)
 	}
 }
@@ -98,7 +98,7 @@ func (s *Server) actionRedirect(sess *session, req ami.Message) {
 // ending the other party) and runs the dialplan at exten@context.
 func (s *Server) redirect(ch *channel, context, exten string) {
 	if ch.bridge != nil {
-		ch.kicked = nil
+		ch.redirectTo = nil
 		s.leaveBridge(ch)
 	}
 	s.moveTo(ch, context, exten)
@@ -117,8 +117,7 @@ func (s *Server) moveTo(ch *channel, context, exten string) {
 		s.leaveQueue(qc)
 		ch.qc = nil
 	}
-	ch.hangup = func(c int, requested bool) { s.plainHangup(ch, c, requested) }
-	ch.kicked, ch.progress = nil, nil
+	ch.role, ch.orig, ch.redirectTo = rolePlain, nil, nil
 	ch.dialed = false
 	ch.gotoExten(context, exten)
 	s.runDialplan(ch)
@@ -177,13 +176,10 @@ func (s *Server) blindTransfer(transferer *channel, context, exten string, refer
 	s.emit(classCall, "BlindTransfer", join(hdrs("Result", "Success"), transferer.snapshot("Transferer"),
 		b.snapshot(), peer.snapshot("Transferee"), hdrs("IsExternal", "Yes", "Context", context, "Extension", exten))...)
 	afterBridge := func() {}
-	if peer.dialing != nil {
+	if peer.role == roleDialCallerBridged {
 		// Dial returns when its caller leaves the bridge: DIALSTATUS
 		// again, nothing else (ami-20).
-		afterBridge = func() {
-			peer.dialing = nil
-			s.setVar(peer, "DIALSTATUS", "ANSWER")
-		}
+		afterBridge = func() { s.setVar(peer, "DIALSTATUS", "ANSWER") }
 	}
 	if qc := transferer.qc; qc != nil && qc.connected != nil {
 		s.queueTransferred(qc)
@@ -191,7 +187,6 @@ func (s *Server) blindTransfer(transferer *channel, context, exten string, refer
 	if qc := peer.qc; qc != nil && qc.connected != nil {
 		afterBridge = s.queueTransferred(qc)
 	}
-	transferer.kicked, peer.kicked = nil, nil
 	transferer.epoch++
 	s.setBridgePeers(b.members[0], b.members[len(b.members)-1], true)
 	peer.epoch++
@@ -243,11 +238,6 @@ func (s *Server) chanSpy(spy *channel, data string) {
 	spy.spying = target
 	s.emit(classCall, "ChanSpyStart", join(spy.snapshot("Spyer"), target.snapshot("Spyee"))...)
 	s.spiedBridgeChanged(target)
-	prev := spy.hangup
-	spy.hangup = func(cause int, requested bool) {
-		s.spyStop(spy)
-		prev(cause, requested)
-	}
 }
 
 // spiedBridgeChanged: the audiohook ChanSpy attaches to its target makes
@@ -317,7 +307,5 @@ func (s *Server) actionPlayDTMF(sess *session, req ami.Message) {
 		return
 	}
 	s.chanEvent(classDTMF, "DTMFEnd", ch, hdrs("Digit", digit[:1], "DurationMs", itoa(ms), "Direction", "Received")...)
-	if ch.dtmf != nil {
-		ch.dtmf(digit[0])
-	}
+	s.onDTMF(ch, digit[0])
 }

@@ -69,7 +69,7 @@ func (s *Server) setPeerVars(ch, peer *channel, clear bool) {
 }
 
 // leaveBridge takes ch out of its bridge and dissolves the bridge: the other
-// party is kicked out and runs its own kicked handler.
+// party is kicked out and reacts as its role says (onKicked).
 func (s *Server) leaveBridge(ch *channel) {
 	b := ch.bridge
 	if b == nil {
@@ -85,13 +85,7 @@ func (s *Server) leaveBridge(ch *channel) {
 		s.removeFromBridge(b, other)
 		s.emit(classCall, "BridgeDestroy", b.snapshot()...)
 		s.dropBridge(b)
-		if other.kicked != nil {
-			k := other.kicked
-			other.kicked = nil
-			k()
-		} else {
-			s.requestHangup(other, 16)
-		}
+		s.onKicked(other)
 		return
 	}
 	s.emit(classCall, "BridgeDestroy", b.snapshot()...)

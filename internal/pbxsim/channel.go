@@ -82,12 +82,21 @@ type channel struct {
 	// rtp is how far chan_sip got with the RTP statistics of a SIP channel.
 	rtp rtpStage
 
-	// hangup ends the channel's current activity when a hangup is asked for
-	// (AMI Hangup, the far end, a bridge dissolving). requested says whether
-	// a HangupRequest should be published first.
-	hangup func(cause int, requested bool)
-	// kicked runs when the bridge the channel is in dissolves.
-	kicked func()
+	// role is what the channel does now, which decides how it reacts to a
+	// hangup, its bridge dissolving, a dialled leg's progress and keys
+	// (role.go). dial, call and leg are the activity of the role.
+	role role
+	dial *dialCall    // roleDial*
+	call *queueCaller // roleQueue*: the queue call of the caller or member leg; outlives qc
+	leg  *queueLeg    // roleQueueLeg, roleQueueMemberBridged
+	// orig is the Originate that made the channel; the channel tells it
+	// its progress until a redirect sends it elsewhere.
+	orig *originate
+	// read is the Read() taking the next key the channel receives.
+	read *keyRead
+	// redirectTo is where a dual Redirect sends the channel when its
+	// bridge dissolves, instead of hanging it up.
+	redirectTo *place
 	// dialed is set on channels created by Dial or Queue: their calls are
 	// recorded in the dialer's CDRs, not their own.
 	dialed bool
@@ -96,8 +105,6 @@ type channel struct {
 	// engine opens a new record if the channel goes on in the dialplan
 	// (ami-15: after Queue times out, Hangup() gets its own record).
 	cdrPending bool
-	// dialing is the answered Dial the channel is the caller of.
-	dialing *dialCall
 	// shownAt: an async goto (blind transfer) published the channel's new
 	// place with a Newexten already; the dialplan's first step there
 	// brings no second one (ami-19).
@@ -114,12 +121,6 @@ type channel struct {
 	subDepth             int
 	// moh: music on hold plays to the channel (a queue without r).
 	moh bool
-	// dtmf takes a key the channel receives (PlayDTMF with Receive) while
-	// an application reads keys.
-	dtmf func(digit byte)
-	// progress tells the dialer of this channel that it rings, answered or
-	// is busy.
-	progress func(progress)
 	// cidDirty: a connected-line update crossed this Local pair; Asterisk
 	// then publishes a late NewCallerid on ;1 after its Hangup.
 	cidDirty bool
@@ -143,15 +144,6 @@ type channel struct {
 
 // chanVar is one channel variable.
 type chanVar struct{ name, value string }
-
-// cdrRecord is one CDR as cdr_manager prints it.
-type cdrRecord struct {
-	dst, dstContext     string
-	dstChannel, lastApp string
-	lastData            string
-	start, answer       time.Time
-	disposition         string
-}
 
 func orUnknown(v string) string {
 	if v == "" {
@@ -204,7 +196,6 @@ func (s *Server) newChannel(name string, state int, context, exten string, reque
 	if requestor != nil {
 		ch.linkedid, ch.linkedSeq = requestor.linkedid, requestor.linkedSeq
 	}
-	ch.hangup = func(cause int, requested bool) { s.plainHangup(ch, cause, requested) }
 	s.pbx.channels = append(s.pbx.channels, ch)
 	return ch
 }
@@ -253,21 +244,6 @@ func (ch *channel) gotoExten(context, exten string) {
 	ch.context, ch.exten, ch.prio = context, exten, 1
 }
 
-// setVar is pbx_builtin_setvar_helper: the variable replaces any of the
-// same name (leading "_"/"__" ignored for the comparison), goes first in
-// the list, and VarSet is published.
-func (s *Server) setVar(ch *channel, name, value string) {
-	tail := varTail(name)
-	for i, v := range ch.vars {
-		if varTail(v.name) == tail {
-			ch.vars = append(ch.vars[:i], ch.vars[i+1:]...)
-			break
-		}
-	}
-	ch.vars = append([]chanVar{{name, value}}, ch.vars...)
-	s.chanEvent(classDialplan, "VarSet", ch, hdrs("Variable", name, "Value", value)...)
-}
-
 // mohStart is music on hold starting on ch (class default).
 func (s *Server) mohStart(ch *channel) {
 	ch.moh = true
@@ -280,58 +256,6 @@ func (s *Server) mohStop(ch *channel) {
 		ch.moh = false
 		s.chanEvent(classCall, "MusicOnHoldStop", ch)
 	}
-}
-
-// unsetVar is pbx_builtin_setvar_helper without a value: the first
-// variable of that name goes, with a VarSet of an empty value only if it
-// had a value (ami-18: a Gosub's empty LOCAL(did) goes silently).
-func (s *Server) unsetVar(ch *channel, name string) {
-	tail := varTail(name)
-	for i, v := range ch.vars {
-		if varTail(v.name) == tail {
-			ch.vars = append(ch.vars[:i], ch.vars[i+1:]...)
-			if v.value != "" {
-				s.chanEvent(classDialplan, "VarSet", ch, hdrs("Variable", name, "Value", "")...)
-			}
-			return
-		}
-	}
-}
-
-// varTail is a variable name without its inheritance prefix ("_" or "__").
-func varTail(name string) string {
-	if strings.HasPrefix(name, "__") {
-		return name[2:]
-	}
-	return strings.TrimPrefix(name, "_")
-}
-
-// inheritVars is ast_channel_inherit_variables, run when parent dials
-// child: "_NAME" is copied as "NAME", "__NAME" as "__NAME" (VarSet each).
-func (s *Server) inheritVars(parent, child *channel) {
-	for _, v := range parent.vars {
-		switch {
-		case strings.HasPrefix(v.name, "__"):
-			s.setVarTail(child, v.name, v.value)
-		case strings.HasPrefix(v.name, "_"):
-			s.setVarTail(child, v.name[1:], v.value)
-		}
-	}
-}
-
-// copyLocalVars is the variable copy of ast_unreal_call_setup: every
-// variable of ;1 is appended to ;2, in ;1's order (VarSet each).
-func (s *Server) copyLocalVars(one, two *channel) {
-	for _, v := range one.vars {
-		s.setVarTail(two, v.name, v.value)
-	}
-}
-
-// setVarTail appends a variable at the end of the list, as the inherit and
-// Local copies do (AST_LIST_INSERT_TAIL), and publishes VarSet.
-func (s *Server) setVarTail(ch *channel, name, value string) {
-	ch.vars = append(ch.vars, chanVar{name, value})
-	s.chanEvent(classDialplan, "VarSet", ch, hdrs("Variable", name, "Value", value)...)
 }
 
 // uniqueidInUse is the conflict check of an assigned uniqueid
@@ -357,12 +281,6 @@ func (s *Server) uniqueidInUse(id string, also ...string) bool {
 	return false
 }
 
-func (s *Server) setVars(ch *channel, kv ...string) {
-	for i := 0; i+1 < len(kv); i += 2 {
-		s.setVar(ch, kv[i], kv[i+1])
-	}
-}
-
 // setState publishes Newstate and the device state that follows from it.
 func (s *Server) setState(ch *channel, st int) {
 	ch.state = st
@@ -383,127 +301,6 @@ func (s *Server) setCallerID(ch *channel, num, name string) {
 func (s *Server) setConnected(ch *channel, num, name string) {
 	ch.connNum, ch.connName = num, name
 	s.chanEvent(classCall, "NewConnectedLine", ch)
-}
-
-// requestHangup asks a channel to hang up from outside (the phone or the
-// far end: HangupRequest); its current activity decides what that
-// publishes.
-func (s *Server) requestHangup(ch *channel, cause int) { s.hangupChannel(ch, cause, true) }
-
-// amiHangup is the AMI Hangup action: a soft hangup inside Asterisk, so it
-// publishes no HangupRequest (ami-08: the queue caller hung up by AMI shows
-// only SoftHangupRequest).
-func (s *Server) amiHangup(ch *channel, cause int) { s.hangupChannel(ch, cause, false) }
-
-func (s *Server) hangupChannel(ch *channel, cause int, requested bool) {
-	if ch == nil || ch.gone {
-		return
-	}
-	if requested && ch.hangingUp && ch.bridge != nil {
-		// hangupAll ends this bridged channel in its own turn; the far
-		// end's hangup only shows now.
-		s.hangupRequested(ch, cause)
-		ch.requestShown = true
-		return
-	}
-	ch.epoch++
-	ch.hangup(cause, requested)
-}
-
-// hangupRequested publishes HangupRequest: the channel's far end hung up
-// (a phone's BYE, a Local half's other half), unless hangupAll published
-// it already when it deferred the channel's end.
-func (s *Server) hangupRequested(ch *channel, cause int) {
-	if !ch.requestShown {
-		s.chanEvent(classCall, "HangupRequest", ch, hdrs("Cause", itoa(cause))...)
-	}
-}
-
-// hangupAll is an AMI Hangup of several channels: Asterisk soft-hangs
-// each up, then each channel's own thread ends it. Those outside a bridge
-// end at once; those in a bridge as their bridge lets them go, after the
-// others. So a bridged Local half whose other half was hung up too sees
-// that hangup (HangupRequest, and app_queue's AgentComplete with the agent
-// still there) before it leaves the bridge (ami-18: the queue caller and
-// the member, both Local ;1/;2 pairs).
-func (s *Server) hangupAll(hits []*channel, cause int) {
-	for _, ch := range hits {
-		ch.hangingUp = true
-	}
-	for _, ch := range hits {
-		if ch.bridge == nil {
-			ch.hangingUp = false
-			s.amiHangup(ch, cause)
-		}
-	}
-	for _, ch := range hits {
-		ch.hangingUp = false
-		s.hangupChannel(ch, cause, ch.requestShown)
-	}
-}
-
-// plainHangup is the hangup of a channel doing nothing special.
-func (s *Server) plainHangup(ch *channel, cause int, requested bool) {
-	if requested {
-		s.hangupRequested(ch, cause)
-	}
-	if ch.bridge != nil {
-		s.leaveBridge(ch)
-	}
-	s.destroy(ch, cause)
-}
-
-// destroy publishes Hangup and the CDRs of a channel and forgets it. A
-// Local half takes its other half down with it.
-func (s *Server) destroy(ch *channel, cause int) {
-	if ch.gone {
-		return
-	}
-	ch.gone = true
-	ch.epoch++
-	s.mohStop(ch) // ast_hangup releases the channel's generator
-	s.cdrsFor(ch)
-	s.chanEvent(classCall, "Hangup", ch, hdrs("Cause", strconv.Itoa(cause), "Cause-txt", causeText(cause))...)
-	if ch.half == 1 && ch.cidDirty {
-		s.chanEvent(classCall, "NewCallerid", ch, hdrs("CID-CallingPres", "0 (Presentation Allowed, Not Screened)")...)
-	}
-	s.forget(ch)
-	s.releaseHoldPeers(ch)
-	s.spyStop(ch)
-	s.spiesGone(ch)
-	if ch.dev != nil {
-		s.deviceChanged(ch.dev)
-	}
-	if ch.localDev != "" {
-		s.localDeviceChanged(ch.localDev, devNotInUse)
-	}
-	if ch.other != nil && !ch.other.gone {
-		// chan_local hands a ;2's DIALSTATUS to ;1 as CHANLOCALSTATUS
-		// (ami-19: the transferred caller's Dial to 802 was cancelled).
-		if st, ok := ch.varValue("DIALSTATUS"); ok && ch.half == 2 {
-			s.setVar(ch.other, "CHANLOCALSTATUS", st)
-		}
-		s.requestHangup(ch.other, cause)
-	}
-}
-
-// varValue is the value of variable name on ch, if it is set.
-func (ch *channel) varValue(name string) (string, bool) {
-	for _, v := range ch.vars {
-		if varTail(v.name) == name {
-			return v.value, true
-		}
-	}
-	return "", false
-}
-
-func (s *Server) forget(ch *channel) {
-	for i, c := range s.pbx.channels {
-		if c == ch {
-			s.pbx.channels = append(s.pbx.channels[:i], s.pbx.channels[i+1:]...)
-			return
-		}
-	}
 }
 
 // later runs fn after d if ch is still alive and doing the same thing.
@@ -530,57 +327,6 @@ func (s *Server) findChannel(name string) *channel {
 	}
 	return nil
 }
-
-// cdrsFor publishes the CDRs of a channel that hangs up (cdr_manager):
-// one per call it placed, or one for the channel alone.
-func (s *Server) cdrsFor(ch *channel) {
-	if ch.dialed {
-		return
-	}
-	if len(ch.cdrs) == 0 {
-		dst, context := ch.exten, ch.context
-		if ch.cdrExten != "" {
-			dst, context = ch.cdrExten, ch.cdrContext
-		}
-		ch.cdrs = []*cdrRecord{{dst: dst, dstContext: context}}
-	}
-	end := time.Now()
-	for _, r := range ch.cdrs {
-		start := ch.created
-		if !r.start.IsZero() {
-			start = r.start
-		}
-		answer := r.answer
-		if answer.IsZero() && r.disposition == "" && r.dstChannel == "" {
-			answer = ch.answered
-		}
-		disp := r.disposition
-		if disp == "" {
-			disp = "NO ANSWER"
-			if !answer.IsZero() {
-				disp = "ANSWERED"
-			}
-		}
-		lastApp, lastData := ch.app, ch.appData
-		if r.lastApp != "" {
-			lastApp, lastData = r.lastApp, r.lastData
-		}
-		var answerStr string
-		billable := 0
-		if !answer.IsZero() {
-			answerStr = cdrTime(answer)
-			billable = int(end.Sub(answer) / time.Second)
-		}
-		s.emit(classCDR, "Cdr", hdrs("AccountCode", "", "Source", ch.cidNum, "Destination", r.dst,
-			"DestinationContext", r.dstContext, "CallerID", fmt.Sprintf("%q <%s>", ch.cidName, ch.cidNum),
-			"Channel", ch.name, "DestinationChannel", r.dstChannel, "LastApplication", lastApp, "LastData", lastData,
-			"StartTime", cdrTime(start), "AnswerTime", answerStr, "EndTime", cdrTime(end),
-			"Duration", strconv.Itoa(int(end.Sub(start)/time.Second)), "BillableSeconds", strconv.Itoa(billable),
-			"Disposition", disp, "AMAFlags", "DOCUMENTATION", "UniqueID", ch.uniqueid, "UserField", "")...)
-	}
-}
-
-func cdrTime(t time.Time) string { return t.Format("2006-01-02 15:04:05") }
 
 func equalFoldASCII(a, b string) bool {
 	if len(a) != len(b) {

@@ -40,9 +40,8 @@ func (s *Server) dialApp(caller *channel, dest string, timeout time.Duration, ne
 	caller.cdrs = append(caller.cdrs, d.rec)
 	d.callee = s.dialCallee(d, t)
 	d.rec.dstChannel = d.callee.name
-	d.callee.progress = func(p progress) { s.dialProgress(d, p) }
-	d.callee.hangup = func(cause int, requested bool) { s.dialCalleeHangup(d, cause, requested) }
-	caller.hangup = func(cause int, requested bool) { s.dialCancel(d, cause, requested) }
+	d.callee.role, d.callee.dial = roleDialCallee, d
+	caller.role, caller.dial = roleDialCaller, d
 	s.later(caller, timeout, func() {
 		if !d.done {
 			d.rec.disposition = "NO ANSWER"
@@ -142,7 +141,7 @@ func (s *Server) dialFailed(d *dialCall, status string, cause int) {
 		callee.epoch++
 		s.destroy(callee, cause)
 	}
-	caller.hangup = func(c int, requested bool) { s.plainHangup(caller, c, requested) }
+	caller.role = rolePlain
 	d.next()
 }
 
@@ -206,15 +205,7 @@ func (s *Server) dialAnswered(d *dialCall) {
 		s.newexten(callee, 1, "AppDial", "(Outgoing Line)")
 	}
 	s.bridgeCall(callee, caller)
-	callee.hangup = s.bridgedHangup(callee)
-	callee.kicked = func() {
-		callee.epoch++
-		s.rtpQoSVars(callee)
-		s.destroy(callee, 16)
-	}
-	caller.hangup = func(cause int, requested bool) { s.dialCallerHangup(d, cause, requested) }
-	caller.kicked = func() { s.dialReturned(d, 0) }
-	caller.dialing = d
+	callee.role, caller.role = roleDialCalleeBridged, roleDialCallerBridged
 }
 
 // dialCallerHangup: the caller hangs up during the call. Leaving the bridge
@@ -225,7 +216,6 @@ func (s *Server) dialCallerHangup(d *dialCall, cause int, requested bool) {
 	if requested && !s.sipBye(caller, cause) {
 		s.hangupRequested(caller, cause)
 	}
-	caller.kicked = nil
 	s.leaveBridge(caller)
 	s.dialReturned(d, cmpCause(cause))
 }
@@ -236,13 +226,12 @@ func (s *Server) dialCallerHangup(d *dialCall, cause int, requested bool) {
 // ami-12: SIP/801, no Newexten Hangup).
 func (s *Server) dialReturned(d *dialCall, hungUp int) {
 	caller := d.caller
-	caller.dialing = nil
 	caller.epoch++
 	now := time.Now()
 	s.setDurationVars(caller, "ANSWEREDTIME", now.Sub(d.answer))
 	s.setDurationVars(caller, "DIALEDTIME", now.Sub(d.start))
 	s.setVar(caller, "DIALSTATUS", "ANSWER")
-	caller.hangup = func(c int, requested bool) { s.plainHangup(caller, c, requested) }
+	caller.role = rolePlain
 	if hungUp != 0 {
 		s.endDialplan(caller, hungUp)
 		return
@@ -250,15 +239,13 @@ func (s *Server) dialReturned(d *dialCall, hungUp int) {
 	d.next()
 }
 
-// bridgedHangup is how a bridged party of a dialled call hangs up: the
+// bridgedHangup is how the bridged callee of a Dial hangs up: the
 // request (when asked for), leaving the bridge, RTP stats, then Hangup.
-func (s *Server) bridgedHangup(ch *channel) func(cause int, requested bool) {
-	return func(cause int, requested bool) {
-		if requested {
-			s.hangupRequested(ch, cause)
-		}
-		s.leaveBridge(ch)
-		s.rtpQoSVars(ch)
-		s.destroy(ch, cmpCause(cause))
+func (s *Server) bridgedHangup(ch *channel, cause int, requested bool) {
+	if requested {
+		s.hangupRequested(ch, cause)
 	}
+	s.leaveBridge(ch)
+	s.rtpQoSVars(ch)
+	s.destroy(ch, cmpCause(cause))
 }

@@ -127,15 +127,14 @@ func inClass(class string, e byte) bool {
 
 // --- fake-phone: Local channels that answer --------------------------------
 
-// fakePhone makes ch's hangup run the fake-phone h extension.
-func (s *Server) fakePhone(ch *channel) {
-	ch.hangup = func(cause int, requested bool) {
-		if requested {
-			s.hangupRequested(ch, cause)
-		}
-		s.chanEvent(classCall, "SoftHangupRequest", ch, hdrs("Cause", "16")...)
-		s.fakePhoneH(ch, cmpCause(cause))
+// fakePhoneHangup is a fake phone (roleFakePhone) hung up: its dialplan
+// stops and runs the h extension.
+func (s *Server) fakePhoneHangup(ch *channel, cause int, requested bool) {
+	if requested {
+		s.hangupRequested(ch, cause)
 	}
+	s.chanEvent(classCall, "SoftHangupRequest", ch, hdrs("Cause", "16")...)
+	s.fakePhoneH(ch, cmpCause(cause))
 }
 
 // fakePhoneH runs "exten => h" of fake-phone, then the channel is gone.
@@ -144,13 +143,6 @@ func (s *Server) fakePhoneH(ch *channel, cause int) {
 	s.newexten(ch, 1, "NoOp", "fake phone "+ch.name+" hung up")
 	s.newexten(ch, 2, "Hangup", "")
 	s.destroy(ch, cause)
-}
-
-func cmpCause(c int) int {
-	if c == 0 {
-		return 16
-	}
-	return c
 }
 
 // holdThenHangUp is "Wait(600), Hangup()" of a fake phone.
@@ -164,7 +156,7 @@ func (s *Server) holdThenHangUp(ch *channel, prio int) {
 }
 
 func (s *Server) planFakeAnswer(ch *channel) {
-	s.fakePhone(ch)
+	ch.role = roleFakePhone
 	s.fakeAnswer(ch, 1)
 }
 
@@ -177,14 +169,14 @@ func (s *Server) fakeAnswer(ch *channel, prio int) {
 }
 
 func (s *Server) planFakeNoAnswer(ch *channel) {
-	s.fakePhone(ch)
+	ch.role = roleFakePhone
 	s.newexten(ch, 1, "Ringing", "")
 	s.localRinging(ch)
 	s.holdThenHangUp(ch, 2)
 }
 
 func (s *Server) planFakeSlow(ch *channel) {
-	s.fakePhone(ch)
+	ch.role = roleFakePhone
 	s.newexten(ch, 1, "Ringing", "")
 	s.localRinging(ch)
 	s.newexten(ch, 2, "Wait", "5")
@@ -194,19 +186,19 @@ func (s *Server) planFakeSlow(ch *channel) {
 }
 
 func (s *Server) planFakeBusy(ch *channel) {
-	s.fakePhone(ch)
+	ch.role = roleFakePhone
 	s.newexten(ch, 1, "Busy", "10")
 	s.setState(ch, stateBusy)
-	if one := ch.other; one != nil && one.progress != nil {
-		one.progress(progBusy)
+	if one := ch.other; one != nil {
+		s.onProgress(one, progBusy)
 	}
 	s.later(ch, s.opts.Timing.BusyHold, func() { ch.epoch++; s.fakePhoneH(ch, 17) })
 }
 
 // localRinging is ;2 indicating ringing to ;1's dialer.
 func (s *Server) localRinging(two *channel) {
-	if one := two.other; one != nil && one.progress != nil {
-		one.progress(progRinging)
+	if one := two.other; one != nil {
+		s.onProgress(one, progRinging)
 	}
 }
 
@@ -247,7 +239,7 @@ func (s *Server) planInbound(ch *channel) {
 		s.endDialplan(ch, 21)
 		return
 	}
-	s.runsDialplan(ch, nil)
+	ch.role = roleDialplan
 	ivr := func(prio int, step string) {
 		s.userEvent(ch, prio, "IVRStep", "Step", step, "CallerIDNum", num, "Queue", q, "Uniq", ch.uniqueid)
 	}
@@ -286,20 +278,19 @@ func (s *Server) answer(ch *channel, prio int, next func()) {
 	s.later(ch, s.opts.Timing.AnswerWait, next)
 }
 
-// runsDialplan makes a hangup end ch's dialplan where it waits (pbx.c:
-// __ast_pbx_run): the application returns, after last (its own reaction,
-// if any), and SoftHangupRequest Cause 16 and Hangup follow (ami-21: the
-// inbound ;2 hung up in Answer; ami-24: in the survey's Read).
-func (s *Server) runsDialplan(ch *channel, last func()) {
-	ch.hangup = func(cause int, requested bool) {
-		if requested {
-			s.hangupRequested(ch, cause)
-		}
-		if last != nil {
-			last()
-		}
-		s.endDialplan(ch, cmpCause(cause))
+// appHangup is a hangup ending ch's dialplan where an application waits
+// (roleDialplan, roleReading; pbx.c: __ast_pbx_run): the application
+// returns (a Read with READSTATUS HANGUP), then SoftHangupRequest Cause 16
+// and Hangup follow (ami-21: the inbound ;2 hung up in Answer; ami-24: in
+// the survey's Read).
+func (s *Server) appHangup(ch *channel, cause int, requested bool) {
+	if requested {
+		s.hangupRequested(ch, cause)
 	}
+	if ch.role == roleReading {
+		s.readEnd(ch, "", "HANGUP")
+	}
+	s.endDialplan(ch, cmpCause(cause))
 }
 
 // dialplanHangup is "same => n,Hangup()": the dialplan ends.

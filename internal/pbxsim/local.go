@@ -99,8 +99,8 @@ func (s *Server) localBridgeEvent(one, two *channel, optimize bool) {
 func (s *Server) localAnswer(two *channel) {
 	s.setState(two, stateUp)
 	s.localDeviceChanged(two.localDev, devInUse)
-	if one := two.other; one != nil && !one.gone && one.progress != nil {
-		one.progress(progAnswer)
+	if one := two.other; one != nil && !one.gone {
+		s.onProgress(one, progAnswer)
 	}
 }
 

@@ -27,6 +27,9 @@ type originate struct {
 	vars             []chanVar   // Variable headers, in the order they are set
 	timeout          time.Duration
 	async, responded bool
+	// answered: the channel answered, or the timeout ended the attempt
+	// (no second DialEnd from the hangup that follows).
+	answered bool
 }
 
 func (s *Server) actionOriginate(sess *session, req ami.Message) {
@@ -166,7 +169,7 @@ func (s *Server) startOriginate(o *originate) (*channel, error) {
 	s.dialEvent("DialBegin", nil, ch, "DialString", t.dev.name)
 	s.originateLeg(o, ch)
 	s.ringPhone(ch)
-	ch.progress(progRinging)
+	s.onProgress(ch, progRinging)
 	return ch, nil
 }
 
@@ -208,62 +211,73 @@ func (s *Server) originateLocal(o *originate, t dialTarget, ids assignedIDs) *ch
 	return one
 }
 
-// originateLeg wires the originated channel's progress and hangup.
+// originateLeg makes ch the originated channel of o: it tells o its
+// progress (originateProgress), its hangup is originateHangup, and o gives
+// up after its timeout.
 func (s *Server) originateLeg(o *originate, ch *channel) {
-	answered := false
-	ch.progress = func(p progress) {
-		switch p {
-		case progRinging:
-			ch.state = stateRinging
-			s.dialEvent("DialState", nil, ch, "DialStatus", "RINGING")
-		case progBusy:
-			ch.epoch++
-			s.dialEvent("DialEnd", nil, ch, "DialStatus", "BUSY")
-			s.originateDone(o, nil, 5)
-			s.destroy(ch, 17)
-		case progAnswer:
-			if answered {
-				return
-			}
-			answered = true
-			ch.epoch++
-			if ch.half == 1 {
-				s.upLocalOne(ch)
-			}
-			s.dialEvent("DialEnd", nil, ch, "DialStatus", "ANSWER")
-			s.originateDone(o, ch, 4)
-			s.originateRun(o, ch)
-		}
-	}
-	ch.hangup = func(cause int, requested bool) {
-		if requested {
-			s.hangupRequested(ch, cause)
-		}
-		if !answered {
-			status, reason := "NOANSWER", 0
-			if cause == 17 {
-				status, reason = "BUSY", 5
-			} else if ch.half == 0 {
-				status, reason = "CANCEL", 1
-			}
-			s.dialEvent("DialEnd", nil, ch, "DialStatus", status)
-			s.originateDone(o, nil, reason)
-		}
-		if ch.bridge != nil {
-			s.leaveBridge(ch)
-		}
-		s.appDone(ch, cause)
-	}
+	ch.orig, ch.role = o, roleOriginated
 	s.later(ch, o.timeout, func() {
-		if answered {
+		if o.answered {
 			return
 		}
-		answered = true // no second DialEnd from the hangup below
+		o.answered = true
 		s.dialEvent("DialEnd", nil, ch, "DialStatus", "NOANSWER")
 		s.originateDone(o, nil, 3)
 		ch.epoch++
 		s.destroy(ch, 19)
 	})
+}
+
+// originateProgress is the originated channel ringing, busy or answering.
+// Once it answered, it runs the application or the dialplan asked for.
+func (s *Server) originateProgress(ch *channel, p progress) {
+	o := ch.orig
+	switch p {
+	case progRinging:
+		ch.state = stateRinging
+		s.dialEvent("DialState", nil, ch, "DialStatus", "RINGING")
+	case progBusy:
+		ch.epoch++
+		s.dialEvent("DialEnd", nil, ch, "DialStatus", "BUSY")
+		s.originateDone(o, nil, 5)
+		s.destroy(ch, 17)
+	case progAnswer:
+		if o.answered {
+			return
+		}
+		o.answered = true
+		ch.epoch++
+		if ch.half == 1 {
+			s.upLocalOne(ch)
+		}
+		s.dialEvent("DialEnd", nil, ch, "DialStatus", "ANSWER")
+		s.originateDone(o, ch, 4)
+		s.originateRun(o, ch)
+	}
+}
+
+// originateHangup is the originated channel hanging up: a spy stops
+// spying first (ChanSpyStop); unanswered, the originate fails with the
+// reason of the cause.
+func (s *Server) originateHangup(ch *channel, cause int, requested bool) {
+	s.spyStop(ch)
+	if requested {
+		s.hangupRequested(ch, cause)
+	}
+	if o := ch.orig; !o.answered {
+		status, reason := "NOANSWER", 0
+		if cause == 17 {
+			status, reason = "BUSY", 5
+		} else if ch.half == 0 {
+			status, reason = "CANCEL", 1
+		}
+		s.dialEvent("DialEnd", nil, ch, "DialStatus", status)
+		s.originateDone(o, nil, reason)
+	}
+	if ch.bridge != nil {
+		s.leaveBridge(ch)
+	}
+	s.appDone(ch, cause)
 }
 
 // originateDone publishes OriginateResponse (async) or answers the

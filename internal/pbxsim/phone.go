@@ -50,9 +50,7 @@ func (s *Server) answerPhone(ch *channel) {
 		return
 	}
 	s.setState(ch, stateUp)
-	if ch.progress != nil {
-		ch.progress(progAnswer)
-	}
+	s.onProgress(ch, progAnswer)
 }
 
 // rtpStats are the RTP statistics chan_sip sets when a call's media

@@ -65,7 +65,7 @@ func (s *Server) enterQueue(ch *channel, q *queue, options string, next func()) 
 	if !strings.Contains(options, "r") {
 		s.mohStart(ch) // ami-18
 	}
-	ch.hangup = func(cause int, requested bool) { s.queueAbandon(qc, cause, requested) }
+	ch.role, ch.call = roleQueueCaller, qc
 	s.queueTry(qc)
 }
 
@@ -154,7 +154,7 @@ func (s *Server) queueRing(qc *queueCaller, m *member) *queueLeg {
 		s.setConnected(two, caller.cidNum, caller.cidName)
 		s.localBridgeEvent(one, two, false)
 		s.agentEvent("AgentCalled", qc, leg)
-		s.queueLegHandlers(qc, leg)
+		s.queueLegRole(qc, leg)
 		s.runDialplan(two)
 		if !one.gone {
 			s.dialEvent("DialBegin", caller, one, "DialString", m.iface)
@@ -166,7 +166,7 @@ func (s *Server) queueRing(qc *queueCaller, m *member) *queueLeg {
 		s.setVar(ch, "DIALEDPEERNUMBER", m.iface)
 		s.agentEvent("AgentCalled", qc, leg)
 		s.dialEvent("DialBegin", caller, ch, "DialString", m.iface)
-		s.queueLegHandlers(qc, leg)
+		s.queueLegRole(qc, leg)
 		s.ringPhone(ch)
 		s.newexten(ch, 1, "AppQueue", "(Outgoing Line)")
 		s.setConnected(ch, caller.cidNum, caller.cidName)
@@ -179,30 +179,37 @@ func (s *Server) queueRing(qc *queueCaller, m *member) *queueLeg {
 	return leg
 }
 
-// queueLegHandlers wires a ringing member channel to its queue caller.
-func (s *Server) queueLegHandlers(qc *queueCaller, leg *queueLeg) {
-	leg.ch.progress = func(p progress) {
-		switch {
-		case qc.connected != nil:
-		case p == progBusy:
-			s.queueLegFailed(qc, leg, "BUSY", 17)
-		case p == progAnswer:
-			leg.answered = true
-			if !qc.ringLoop {
-				s.queueConnect(qc, leg)
-			}
+// queueLegRole makes leg's channel a member leg of qc (roleQueueLeg).
+func (s *Server) queueLegRole(qc *queueCaller, leg *queueLeg) {
+	leg.ch.role, leg.ch.call, leg.ch.leg = roleQueueLeg, qc, leg
+}
+
+// queueLegProgress is what a member's channel tells the queue: busy, or
+// answered (the call goes to it once the ring loop is over). Once the
+// caller is connected, nothing counts.
+func (s *Server) queueLegProgress(qc *queueCaller, leg *queueLeg, p progress) {
+	switch {
+	case qc.connected != nil:
+	case p == progBusy:
+		s.queueLegFailed(qc, leg, "BUSY", 17)
+	case p == progAnswer:
+		leg.answered = true
+		if !qc.ringLoop {
+			s.queueConnect(qc, leg)
 		}
 	}
-	leg.ch.hangup = func(cause int, requested bool) {
-		if requested {
-			s.hangupRequested(leg.ch, cause)
-		}
-		status := "NOANSWER"
-		if cause == 17 || cause == 21 {
-			status = "BUSY"
-		}
-		s.queueLegFailed(qc, leg, status, cause)
+}
+
+// queueLegHangup: a ringing member's channel hangs up or refuses.
+func (s *Server) queueLegHangup(qc *queueCaller, leg *queueLeg, cause int, requested bool) {
+	if requested {
+		s.hangupRequested(leg.ch, cause)
 	}
+	status := "NOANSWER"
+	if cause == 17 || cause == 21 {
+		status = "BUSY"
+	}
+	s.queueLegFailed(qc, leg, status, cause)
 }
 
 // queueLegFailed ends one ringing member: it refused or hung up.
@@ -296,22 +303,6 @@ func (s *Server) noAnswerCDR(qc *queueCaller, leg *queueLeg) {
 	c.cdrPending = true
 }
 
-// leaveQueue takes the caller off the waiting list: QueueCallerLeave,
-// then QUEUEPOSITION, its place when it left (leave_queue).
-func (s *Server) leaveQueue(qc *queueCaller) {
-	q := qc.q
-	pos := qc.position()
-	q.callers = slices.DeleteFunc(q.callers, func(c *queueCaller) bool { return c == qc })
-	s.queueCallsChanged(q)
-	s.chanEvent(classAgent, "QueueCallerLeave", qc.ch, hdrs("Queue", q.name, "Position", itoa(pos), "Count", itoa(len(q.callers)))...)
-	s.setVar(qc.ch, "QUEUEPOSITION", itoa(pos))
-}
-
-// position is the caller's place in its queue now, 1 for the first.
-func (qc *queueCaller) position() int {
-	return slices.Index(qc.q.callers, qc) + 1
-}
-
 // agentEvent publishes AgentCalled / AgentRingNoAnswer / AgentConnect /
 // AgentComplete: caller snapshot, Dest snapshot, queue and member.
 // agentEvent publishes a queue event about the caller and one member's
@@ -327,223 +318,4 @@ func (s *Server) agentEvent(name string, qc *queueCaller, leg *queueLeg, extra .
 	}
 	s.emit(classAgent, name, join(qc.ch.snapshot(""), dest,
 		hdrs("Queue", qc.q.name, "Interface", leg.m.iface, "MemberName", leg.m.name), hdrs(extra...))...)
-}
-
-// queueAbandon: the caller hangs up, or is hung up by AMI, while it waits.
-// wait_for_answer cancels the members, Queue times the wait, records the
-// abandon, sets the QUEUE* variables once more and leaves the queue; it
-// returns -1, so the dialplan ends (ami-16: 804 ringing; ami-17: nobody
-// to ring).
-func (s *Server) queueAbandon(qc *queueCaller, cause int, requested bool) {
-	ch := qc.ch
-	if requested {
-		s.hangupRequested(ch, cause)
-	}
-	s.cancelLegs(qc, nil, true)
-	s.queueStopVars(qc)
-	s.recordAbandoned(qc)
-	s.setQueueVars(ch, qc.q)
-	s.leaveQueue(qc)
-	ch.qc = nil
-	s.endDialplan(ch, cmpCause(cause))
-}
-
-// queueTimeout: the caller's wait is over. app_queue counts it as
-// abandoned, times the wait, sets the QUEUE* variables once more, leaves
-// the queue with QUEUESTATUS TIMEOUT, and the dialplan goes on (ami-15).
-func (s *Server) queueTimeout(qc *queueCaller) {
-	ch := qc.ch
-	s.cancelLegs(qc, nil, false)
-	s.recordAbandoned(qc)
-	s.queueStopVars(qc)
-	s.mohStop(ch)
-	s.setQueueVars(ch, qc.q)
-	s.leaveQueue(qc)
-	ch.qc = nil
-	s.setVar(ch, "QUEUESTATUS", "TIMEOUT")
-	ch.hangup = func(c int, requested bool) { s.plainHangup(ch, c, requested) }
-	qc.done()
-}
-
-// recordAbandoned is app_queue's record_abandoned: ABANDONED, the QUEUE*
-// variables (counted before this call), QueueCallerAbandon.
-func (s *Server) recordAbandoned(qc *queueCaller) {
-	s.setVar(qc.ch, "ABANDONED", "TRUE")
-	s.setQueueVars(qc.ch, qc.q)
-	s.chanEvent(classAgent, "QueueCallerAbandon", qc.ch, hdrs("Queue", qc.q.name, "Position", itoa(qc.position()),
-		"OriginalPosition", itoa(qc.pos), "HoldTime", itoa(qc.hold()))...)
-	qc.q.abandoned++
-}
-
-// queueStopVars are the times Queue sets as it returns (queue_exec's stop:
-// label), each only if it is still empty: QUEUEWAIT in whole seconds,
-// DIALEDTIME since the channel began, ANSWEREDTIME 0, each with its _MS.
-// A caller that leaves unanswered gets all three (ami-15, 16, 17); one
-// transferred from a member has its QUEUEWAIT from the connect (ami-19).
-func (s *Server) queueStopVars(qc *queueCaller) {
-	ch := qc.ch
-	for _, v := range []struct {
-		name string
-		d    time.Duration
-	}{
-		{"QUEUEWAIT", time.Duration(qc.hold()) * time.Second},
-		{"DIALEDTIME", time.Since(ch.created)},
-		{"ANSWEREDTIME", 0},
-	} {
-		if val, _ := ch.varValue(v.name); val == "" {
-			s.setDurationVars(ch, v.name, v.d)
-		}
-	}
-}
-
-// queueConnect bridges the caller with the member that answered.
-func (s *Server) queueConnect(qc *queueCaller, win *queueLeg) {
-	caller, q, m := qc.ch, qc.q, win.m
-	qc.connected, qc.connAt = win, time.Now()
-	caller.epoch++
-	win.ch.epoch++
-	hold := qc.hold()
-	if win.ch.half == 1 {
-		s.upLocalOne(win.ch)
-		s.newexten(win.ch, 1, "AppQueue", "(Outgoing Line)")
-		s.setConnected(win.ch, caller.cidNum, caller.cidName)
-	}
-	s.dialEvent("DialEnd", caller, win.ch, "DialStatus", "ANSWER")
-	s.cancelLegs(qc, win, false)
-	m.ringing = false
-	if win.ch.dev != nil {
-		s.setConnected(caller, win.ch.cidNum, win.ch.cidName)
-		if caller.half == 2 {
-			caller.other.cidDirty = true
-		}
-	}
-	s.mohStop(caller)
-	s.setMemberVars(caller, m, hold)
-	s.setQueueVars(caller, q)
-	s.setMemberVars(win.ch, m, hold)
-	s.setQueueVars(win.ch, q)
-	s.setVar(caller, "MIXMONITOR_FILENAME", "/var/spool/asterisk/monitor/"+caller.uniqueid+".wav")
-	s.chanEvent(classCall, "MixMonitorStart", caller)
-	s.leaveQueue(qc)
-	ms := int(time.Since(qc.joined) / time.Millisecond)
-	s.setVars(caller, "QUEUEWAIT", itoa(hold), "QUEUEWAIT_MS", itoa(ms))
-	m.inCall = true
-	caller.cdrs = append(caller.cdrs, &cdrRecord{dst: caller.exten, dstContext: caller.context, dstChannel: win.ch.name,
-		lastApp: "Queue", lastData: caller.appData, start: qc.joined, answer: qc.connAt, disposition: "ANSWERED"})
-	s.agentEvent("AgentConnect", qc, win, "HoldTime", itoa(hold), "RingTime", itoa(int(time.Since(win.started)/time.Second)))
-	s.bridgeCall(win.ch, caller)
-	s.queueBridgedHandlers(qc, win)
-}
-
-func (s *Server) queueBridgedHandlers(qc *queueCaller, win *queueLeg) {
-	caller := qc.ch
-	caller.hangup = func(cause int, requested bool) {
-		if requested {
-			s.hangupRequested(caller, cause)
-		}
-		qc.softHungup = !requested
-		win.m.inCall = false
-		s.leaveBridge(caller)
-		s.queueComplete(qc, "caller")
-		s.queueContinue(qc)
-		s.chanEvent(classCall, "SoftHangupRequest", caller, hdrs("Cause", "16")...)
-		s.destroy(caller, 16)
-	}
-	caller.kicked = func() {
-		if qc.goOn {
-			// The agent hung up: with c, Queue returns 0 and the
-			// dialplan goes on in a new CDR (ami-22).
-			s.queueComplete(qc, "agent")
-			s.queueContinue(qc)
-			caller.hangup = func(c int, requested bool) { s.plainHangup(caller, c, requested) }
-			caller.cdrPending = true
-			qc.done()
-			return
-		}
-		// The agent hung up: the bridge hangs the caller up (Queue has no
-		// c option here), so Queue returns -1 and the dialplan stops
-		// (ami-13, lines 4450-4551: SoftHangupRequest Cause 16, Hangup, no
-		// Newexten for the Hangup() after Queue).
-		s.queueComplete(qc, "agent")
-		s.chanEvent(classCall, "SoftHangupRequest", caller, hdrs("Cause", "16")...)
-		s.destroy(caller, 16)
-	}
-	win.ch.kicked = func() {
-		win.ch.epoch++
-		s.rtpQoSVars(win.ch)
-		s.destroy(win.ch, 16)
-	}
-	win.ch.hangup = func(cause int, requested bool) {
-		if requested && s.sipBye(win.ch, cause) {
-			win.m.inCall = false
-			s.leaveBridge(win.ch)
-			s.destroy(win.ch, cmpCause(cause))
-			return
-		}
-		if requested && win.ch.dev != nil {
-			s.hangupRequested(win.ch, cause)
-		}
-		win.m.inCall = false
-		s.leaveBridge(win.ch)
-		s.rtpQoSVars(win.ch)
-		s.destroy(win.ch, cmpCause(cause))
-	}
-}
-
-// queueComplete ends a connected queue call: statistics, variables and
-// AgentComplete with the side that ended it.
-func (s *Server) queueComplete(qc *queueCaller, reason string) {
-	q, win, caller := qc.q, qc.connected, qc.ch
-	if win == nil || caller.qc == nil {
-		return
-	}
-	s.queueCounted(qc)
-	// app_queue sets the QUEUE* variables on both sides of the times
-	// (ami-03: QUEUENAME … QUEUESRVLEVELPERF twice around ANSWEREDTIME).
-	s.setQueueVars(caller, q)
-	s.setDurationVars(caller, "ANSWEREDTIME", time.Since(qc.connAt))
-	s.setDurationVars(caller, "DIALEDTIME", time.Since(qc.joined))
-	s.setQueueVars(caller, q)
-	s.agentComplete(qc, reason)
-}
-
-// queueContinue is queue_exec's stop label for a call an agent took,
-// with the c option: QUEUESTATUS CONTINUE, whoever hung up (ami-18: the
-// caller hung up by AMI; ami-22: the agent hung up).
-func (s *Server) queueContinue(qc *queueCaller) {
-	if qc.goOn {
-		s.setVar(qc.ch, "QUEUESTATUS", "CONTINUE")
-	}
-}
-
-// queueTransferred: the member blind-transferred the caller. app_queue's
-// transfer handler publishes AgentComplete Reason transfer at once; the
-// caller leaves the bridge, and Queue returns with its times and the
-// QUEUE* variables (ami-19). It returns what follows the bridge.
-func (s *Server) queueTransferred(qc *queueCaller) (afterBridge func()) {
-	s.queueCounted(qc)
-	s.agentComplete(qc, "transfer")
-	return func() {
-		s.queueStopVars(qc)
-		s.setQueueVars(qc.ch, qc.q)
-	}
-}
-
-// queueCounted ends a connected queue call in the queue's and the member's
-// statistics.
-func (s *Server) queueCounted(qc *queueCaller) {
-	q, m := qc.q, qc.connected.m
-	qc.ch.qc = nil
-	hold, talk := qc.holdTalk()
-	m.inCall = false
-	m.callsTaken++
-	m.lastCall = time.Now().Unix()
-	q.completed++
-	q.holdTotal += hold
-	q.talkTotal += talk
-}
-
-func (s *Server) agentComplete(qc *queueCaller, reason string) {
-	hold, talk := qc.holdTalk()
-	s.agentEvent("AgentComplete", qc, qc.connected, "HoldTime", itoa(hold), "TalkTime", itoa(talk), "Reason", reason)
 }

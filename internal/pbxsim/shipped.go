@@ -103,7 +103,7 @@ func (s *Server) planShippedInbound(ch *channel) {
 	if s.shippedBlacklist(ch, 2) {
 		return
 	}
-	s.runsDialplan(ch, nil)
+	ch.role = roleDialplan
 	s.answer(ch, 3, func() {
 		s.shippedIVREnter(ch, 4)
 		s.newexten(ch, 5, "Wait", "1")
@@ -224,28 +224,35 @@ func (s *Server) shippedSurvey(ch *channel, prio int, then func()) {
 // readKey is app_read reading one key into LOCAL(name) within SurveyWait:
 // READSTATUS ERROR as it starts, then the key (empty for '#', the
 // terminator, or none in time) and READSTATUS OK or TIMEOUT; then next.
-// Keys come from PlayDTMF with Receive (see actionPlayDTMF). A hangup
+// Keys come from PlayDTMF with Receive (onDTMF). A hangup
 // ends the read with READSTATUS HANGUP, and the dialplan there (ami-24).
 func (s *Server) readKey(ch *channel, f *gosubFrame, name string, next func()) {
 	s.setVar(ch, "READSTATUS", "ERROR")
-	end := func(key, status string) {
-		ch.dtmf = nil
-		ch.epoch++
-		s.setLocal(ch, f, name, key)
-		s.setVar(ch, "READSTATUS", status)
-	}
-	done := func(key, status string) {
-		end(key, status)
-		s.runsDialplan(ch, nil)
-		next()
-	}
-	s.runsDialplan(ch, func() { end("", "HANGUP") })
-	ch.dtmf = func(digit byte) {
-		key := string(digit)
-		if digit == '#' {
-			key = ""
-		}
-		done(key, "OK")
-	}
-	s.later(ch, s.opts.Timing.SurveyWait, func() { done("", "TIMEOUT") })
+	ch.role, ch.read = roleReading, &keyRead{frame: f, name: name, next: next}
+	s.later(ch, s.opts.Timing.SurveyWait, func() { s.readDone(ch, "", "TIMEOUT") })
+}
+
+// keyRead is a Read() in progress: the Gosub frame and LOCAL variable the
+// key goes to, and the dialplan after Read.
+type keyRead struct {
+	frame *gosubFrame
+	name  string
+	next  func()
+}
+
+// readEnd ends ch's read with key and READSTATUS status.
+func (s *Server) readEnd(ch *channel, key, status string) {
+	r := ch.read
+	ch.read = nil
+	ch.epoch++
+	s.setLocal(ch, r.frame, r.name, key)
+	s.setVar(ch, "READSTATUS", status)
+}
+
+// readDone ends ch's read and goes on in the dialplan.
+func (s *Server) readDone(ch *channel, key, status string) {
+	next := ch.read.next
+	s.readEnd(ch, key, status)
+	ch.role = roleDialplan
+	next()
 }
