@@ -12,7 +12,6 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -53,11 +52,21 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		}
 	}()
 
-	// The pause timer commands the model, and the model feeds it events:
-	// it gets the model once that exists (until then Asterisk is "not
-	// connected", and the timer retries).
-	late := &lateModel{}
-	timer, err := pausetimer.Open(db, late, pausetimer.Options{
+	ids, err := callid.Open(db, time.Now)
+	if err != nil {
+		return err
+	}
+
+	client := ami.Connect(ctx, amiConfig(cfg, log))
+	// The model is built first and started last: the pause timer commands
+	// it, and both consumers subscribe before it emits anything.
+	model := pbx.New(client, pbx.Options{
+		OriginateContext: cfg.AMI.OriginateContext,
+		ChannelTech:      cfg.AMI.ChannelTech,
+		CallIDs:          ids,
+		Logger:           log,
+	})
+	timer, err := pausetimer.Open(db, model, pausetimer.Options{
 		Enabled:  cfg.Enable.PauseTime,
 		After:    pausetimer.After(cfg.PauseTime.After),
 		Length:   time.Duration(cfg.PauseTime.Seconds) * time.Second,
@@ -67,30 +76,17 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		OnWrapUp: push.HandleWrapUp,
 	})
 	if err != nil {
+		client.Close()
 		return fmt.Errorf("open after-call pause timers: %w", err)
 	}
-	defer timer.Close() // after the model, before the pusher
-
-	ids, err := callid.Open(db, time.Now)
-	if err != nil {
-		return err
-	}
-
-	client := ami.Connect(ctx, amiConfig(cfg, log))
+	// Stopped after the model and AMI: the timer's last PauseMember calls
+	// then fail at once (redone after the next Open), and before the pusher.
+	defer timer.Close()
 	defer client.Close()
-
-	model := pbx.New(client, pbx.Options{
-		OriginateContext: cfg.AMI.OriginateContext,
-		ChannelTech:      cfg.AMI.ChannelTech,
-		CallIDs:          ids,
-		Logger:           log,
-		OnEvent: func(e pbx.Event) {
-			push.Handle(e)
-			timer.Handle(e)
-		},
-	})
+	model.Subscribe(push.Handle)
+	model.Subscribe(timer.Handle)
+	model.Start(ctx)
 	defer model.Close()
-	late.set(model)
 
 	bl, err := blacklist.Open(db, cfg.Blacklist.Family, pbx.AstDB{P: model}, blacklist.Options{Logger: log})
 	if err != nil {
@@ -124,34 +120,6 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		Links:        links,
 	})
 	return listenAndServe(ctx, cfg.HTTPAddr(), handler, log)
-}
-
-// lateModel is the PBX for the pause timer, which is opened before the
-// model exists.
-type lateModel struct{ p atomic.Pointer[pbx.PBX] }
-
-func (l *lateModel) set(p *pbx.PBX) { l.p.Store(p) }
-
-func (l *lateModel) PauseMember(ctx context.Context, queue, exten string, paused bool, reason string) error {
-	p := l.p.Load()
-	if p == nil {
-		return pbx.ErrNotConnected
-	}
-	return p.PauseMember(ctx, queue, exten, paused, reason)
-}
-
-func (l *lateModel) Queues() []pbx.Queue {
-	if p := l.p.Load(); p != nil {
-		return p.Queues()
-	}
-	return nil
-}
-
-func (l *lateModel) Hints() []pbx.Hint {
-	if p := l.p.Load(); p != nil {
-		return p.Hints()
-	}
-	return nil
 }
 
 // pushOptions configures the pusher; links sign the recording links that

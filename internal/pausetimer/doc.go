@@ -18,11 +18,13 @@
 // # Running
 //
 // Open loads the persisted state and starts the Timer's one goroutine,
-// which Close stops. Handle is fed from pbx.Options.OnEvent and never
-// blocks: it queues the events that matter and returns. Everything else —
-// the decisions and the PauseMember calls (each bounded by ActionTimeout) —
-// happens on the goroutine, in the order the events came. Clock timers
-// only queue a note for it. Extend and End make a round trip to it; Active
+// which Close stops. The Timer is given the PBX model, which it commands
+// and reads; its Handle is subscribed to the model's events
+// (pbx.PBX.Subscribe) before the model starts. The model knows nothing of
+// the Timer. Handle never blocks: it queues the events that matter and
+// returns. Everything else — the decisions and the PauseMember calls (each
+// bounded by ActionTimeout) — happens on the goroutine, in the order the
+// events came. Clock timers only queue a note for it. Extend and End make a round trip to it; Active
 // reads a snapshot it publishes. Close processes what Handle had already
 // queued (PauseMember calls then fail at once and are redone after the next
 // Open), so close the Timer before whatever OnRecord writes to.
@@ -59,10 +61,16 @@
 // unpaused. Our own actions echo back as one MemberPaused per queue; they
 // are told apart thus: a pause with our reason or none is never taken as
 // someone else's; an unpause with our reason (Asterisk 18+ echoes it) is
-// ours; and every event queued before our last pause was sent is stale,
-// since our pause came after it. After our unpause the wrap-up is gone, so
-// its echoes find nothing to end. "restart": the wrap-up was overdue when
-// Open loaded it. "gone": the member left every queue (PauseMember answers
+// ours. After our unpause the wrap-up is gone, so its echoes find nothing
+// to end. Last, a change is stale when the model has the member paused
+// with our reason in that queue now, though the event says otherwise: a
+// pause of ours came after it. The model shows our PauseMember as soon as
+// it returns, so this covers an event that waited in the Timer's queue
+// while the call that started the wrap-up was handled, and the late echo
+// (no reason, before Asterisk 18) of an unpause of ours that comes in
+// after the next wrap-up's pause. A change made after our pause is in the
+// model too, and counts. "restart": the wrap-up was overdue when Open
+// loaded it. "gone": the member left every queue (PauseMember answers
 // pbx.ErrNotMember), so there is nothing to pause.
 //
 // Records. A QueueCallEnded is joined with its wrap-up by Uniqueid (that of
@@ -79,14 +87,15 @@
 // unpause, and its pause lasts until then.
 //
 // Restarts. A daemon restart loses nothing: an overdue wrap-up is unpaused
-// at Open (its pause counts the downtime: the member stayed paused), the
-// others resume with the time they had left, deferred ones wait for the
-// next HintChanged or Synced. Pauses are not re-sent at Open, when the PBX
-// may not be connected yet: every (re)connect ends with a pbx.Synced, on
-// which running wrap-ups are paused again (Asterisk may have restarted and
-// forgotten), unless the member is now paused for another reason (taken
-// over while we could not see it); due ones are unpaused, deferred ones
-// re-checked.
+// from Open on (its pause counts the downtime: the member stayed paused;
+// until the model's first sync PauseMember fails with pbx.ErrNotConnected
+// and is retried like any failure), the others resume with the time they
+// had left, deferred ones wait for the next HintChanged or Synced. Pauses
+// are not re-sent at Open, when the PBX may not be connected yet: every
+// (re)connect ends with a pbx.Synced, on which running wrap-ups are paused
+// again (Asterisk may have restarted and forgotten), unless the member is
+// now paused for another reason (taken over while we could not see it);
+// due ones are unpaused, deferred ones re-checked.
 //
 // Options.Enabled only governs new wrap-ups: with it off, those already
 // running still end.

@@ -35,8 +35,7 @@ type wrapUp struct {
 	Calls     []callRef `json:"calls"`
 
 	// Not stored.
-	mark     uint64 // items posted before our last pause: their MemberPaused are stale
-	attempts int    // PauseMember failures in a row, for the backoff
+	attempts int // PauseMember failures in a row, for the backoff
 }
 
 // callRef is a call the wrap-up follows: At is when its agent finished it.

@@ -28,6 +28,8 @@ type Pauser interface {
 	// is a member of when queue is "".
 	PauseMember(ctx context.Context, queue, exten string, paused bool, reason string) error
 	// Queues returns the queues and their members as the model knows them.
+	// A PauseMember that succeeded shows at once, before Asterisk's echo
+	// (memberPaused relies on it).
 	Queues() []pbx.Queue
 	// Hints returns the extensions' hint states.
 	Hints() []pbx.Hint
@@ -156,7 +158,6 @@ type Timer struct {
 
 	mu     sync.Mutex // guards the fields below
 	inbox  []item
-	seq    uint64 // items posted so far
 	closed bool
 	active []WrapUp // published by the goroutine for Active
 
@@ -171,7 +172,6 @@ type Timer struct {
 // item is one piece of work for the goroutine: an event, a fired timer or
 // a call made through the API.
 type item struct {
-	seq  uint64
 	ev   pbx.Event
 	fire *firing
 	do   func()
@@ -212,9 +212,9 @@ func Open(db *bbolt.DB, p Pauser, opts Options) (*Timer, error) {
 	return t, nil
 }
 
-// Handle takes a PBX event (pbx.Options.OnEvent). It never blocks: the
-// events that matter are queued for the Timer's goroutine, the rest are
-// ignored.
+// Handle takes a PBX event: subscribe it to the model (pbx.PBX.Subscribe).
+// It never blocks: the events that matter are queued for the Timer's
+// goroutine, the rest are ignored.
 func (t *Timer) Handle(e pbx.Event) {
 	switch ev := e.(type) {
 	case pbx.AgentCompleted, pbx.MemberPaused, pbx.QueueCallEnded, pbx.HintChanged, pbx.Synced:
@@ -293,8 +293,6 @@ func (t *Timer) post(it item) bool {
 		t.mu.Unlock()
 		return false
 	}
-	t.seq++
-	it.seq = t.seq
 	t.inbox = append(t.inbox, it)
 	t.mu.Unlock()
 	select {
@@ -302,13 +300,6 @@ func (t *Timer) post(it item) bool {
 	default:
 	}
 	return true
-}
-
-// posted returns the sequence number of the last item posted.
-func (t *Timer) posted() uint64 {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.seq
 }
 
 func (t *Timer) run() {
@@ -340,18 +331,18 @@ func (t *Timer) process(it item) {
 	case it.fire != nil:
 		t.fired(*it.fire)
 	default:
-		t.event(it.ev, it.seq)
+		t.event(it.ev)
 	}
 }
 
-func (t *Timer) event(e pbx.Event, seq uint64) {
+func (t *Timer) event(e pbx.Event) {
 	switch e := e.(type) {
 	case pbx.AgentCompleted:
 		t.agentCompleted(e)
 	case pbx.ExtensionCallEnded:
 		t.extensionCallEnded(e)
 	case pbx.MemberPaused:
-		t.memberPaused(e, seq)
+		t.memberPaused(e)
 	case pbx.QueueCallEnded:
 		t.queueCallEnded(e.Call)
 	case pbx.HintChanged:

@@ -191,3 +191,23 @@ func TestStaleUnpause(t *testing.T) {
 	h.at(30)
 	h.wantKinds("start", "end:timer")
 }
+
+// TestLateUnpauseEcho: before Asterisk 18 the echo of our unpause has no
+// reason. When it reaches us only after the next wrap-up's pause, the
+// model already shows that pause, and the echo ends nothing. An unpause
+// that really comes after our pause still ends the wrap-up.
+func TestLateUnpauseEcho(t *testing.T) {
+	h := newHarness(t, Options{Enabled: true})
+	h.send(completed("801", "c1"))
+	h.at(30)
+	h.send(completed("801", "c2"))
+	h.send(pbx.MemberPaused{Queue: "630", Interface: "SIP/801", Exten: "801"}) // the unpause at +30s, echoed late
+	h.wantKinds("start", "end:timer", "start")
+	h.at(40)
+	h.send(h.pbx.agent("630", "801", false, "")...)
+	h.wantKinds("start", "end:timer", "start", "end:agent")
+	h.wantCalls(pause("801"), unpause("801"), pause("801"), pauseCall{Queue: "631", Exten: "801"})
+	if got := h.pbx.paused("801"); len(got) != 0 {
+		t.Errorf("801 still paused in %v", got)
+	}
+}

@@ -153,7 +153,6 @@ func (t *Timer) recheck(w *wrapUp) {
 // pause (re)pauses w's member in all its queues. false: it cannot be
 // paused at all (it left every queue); other failures set a retry.
 func (t *Timer) pause(w *wrapUp) bool {
-	w.mark = t.posted()
 	err := t.action("", w.Exten, true)
 	switch {
 	case err == nil:
@@ -236,25 +235,44 @@ func (t *Timer) deferOver(exten string) {
 }
 
 // memberPaused ends a running wrap-up that someone else unpaused, or
-// paused with a reason of their own. Events posted before our last pause
-// are stale, and our own pauses are ignored.
-func (t *Timer) memberPaused(e pbx.MemberPaused, seq uint64) {
+// paused with a reason of their own. Our own pauses and unpauses come back
+// as echoes and end nothing; nor does a change that a pause of ours has
+// overtaken since.
+func (t *Timer) memberPaused(e pbx.MemberPaused) {
 	exten := cmp.Or(e.Exten, pbx.InterfaceExten(e.Interface))
 	w := t.wraps[exten]
-	if w == nil || w.Phase != running || seq <= w.mark {
+	if w == nil || w.Phase != running {
 		return
 	}
 	switch {
+	case e.Paused && (e.Reason == "" || e.Reason == t.opts.Reason): // never someone else's
 	case !e.Paused && e.Reason == t.opts.Reason: // our own unpause, echoed by Asterisk 18+
+	case t.overtaken(w, e):
+		t.log.Debug("stale pause change ignored: a pause of ours came after it", "exten", exten, "queue", e.Queue, "paused", e.Paused)
 	case !e.Paused:
 		t.log.Info("after-call pause ended early: member unpaused", "exten", exten, "queue", e.Queue)
 		t.finish(w, "agent", true)
 		t.tidy(w)
-	case e.Reason != "" && e.Reason != t.opts.Reason:
+	default:
 		t.log.Info("after-call pause taken over: member paused for another reason",
 			"exten", exten, "queue", e.Queue, "reason", e.Reason)
 		t.finish(w, "agent", true)
 	}
+}
+
+// overtaken reports whether the model has w's member paused with our
+// reason, now, in e's queue, though e says otherwise: a pause of ours came
+// after e. The model shows a PauseMember of ours as soon as it returns, so
+// e was queued before that pause was sent (it waited behind the call that
+// started the wrap-up), or it is the late echo of an earlier unpause of
+// ours. Either way the pause of ours stands.
+func (t *Timer) overtaken(w *wrapUp, e pbx.MemberPaused) bool {
+	for _, m := range memberships(t.p.Queues(), w.Exten, w.Interface) {
+		if m.Queue == e.Queue && m.Paused && m.PausedReason == t.opts.Reason {
+			return true
+		}
+	}
+	return false
 }
 
 // tidy unpauses the queues where w's member is still paused by us after

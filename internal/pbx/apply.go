@@ -1,113 +1,224 @@
 package pbx
 
 import (
+	"cmp"
 	"strings"
 	"time"
 
 	"github.com/coocenter/coocenterd/internal/ami"
 )
 
+// An applier folds one AMI event into the model and returns the domain
+// events it makes; p.mu is held.
+type applier func(p *PBX, m ami.Message, at time.Time) []Event
+
+// appliers holds the one applier of each AMI event the model follows, by
+// lower-case name. Any other event that carries a channel's snapshot
+// refreshes it; the rest are ignored.
+var appliers = map[string]applier{
+	"newchannel":      (*PBX).newChannel,
+	"hangup":          (*PBX).hangup,
+	"rename":          (*PBX).rename,
+	"dialbegin":       (*PBX).dialBegan,
+	"dialend":         (*PBX).dialEnded,
+	"cdr":             (*PBX).cdrSeen,
+	"userevent":       (*PBX).userEventSeen,
+	"bridgeenter":     (*PBX).bridgeEnter,
+	"bridgeleave":     (*PBX).bridgeLeave,
+	"newexten":        (*PBX).newExten,
+	"chanspystart":    (*PBX).chanSpyStart,
+	"chanspystop":     (*PBX).chanSpyStop,
+	"extensionstatus": (*PBX).extensionStatus,
+	"peerstatus":      (*PBX).peerChanged,
+	"contactstatus":   (*PBX).contactChanged,
+
+	// A queue call, followed from its caller's channel (queuecalls.go).
+	"queuecallerjoin":    snapshots((*PBX).queueCallerJoin),
+	"queuecallerleave":   snapshots((*PBX).queueCallerLeave),
+	"queuecallerabandon": snapshots((*PBX).queueCallerAbandon),
+	"agentcalled":        snapshots((*PBX).agentCalled),
+	"agentringnoanswer":  snapshots((*PBX).agentRingNoAnswer),
+	"agentconnect":       snapshots((*PBX).agentConnect),
+	"agentcomplete":      snapshots((*PBX).agentComplete),
+	"hold":               snapshots((*PBX).hold),
+	"unhold":             snapshots((*PBX).unhold),
+	"blindtransfer":      snapshots((*PBX).blindTransfer),
+	"varset":             snapshots((*PBX).varSet),
+
+	// Queue members.
+	"queuememberadded":     (*PBX).memberChanged,
+	"queuememberstatus":    (*PBX).memberChanged,
+	"queuememberpenalty":   (*PBX).memberChanged,
+	"queuememberringinuse": (*PBX).memberChanged,
+	"queuememberpause":     (*PBX).memberPaused,
+	"queuememberremoved":   (*PBX).memberRemoved,
+}
+
 // apply folds one AMI event into the model. Events are applied in the order
 // Asterisk sent them; channel state is keyed by Uniqueid (names change).
 func (p *PBX) apply(m ami.Message) {
-	at := eventAt(m, p.opts.Clock.Now())
-	var out []Event
-	p.mu.Lock()
-	name := strings.ToLower(m.Event())
-	switch name {
-	case "newchannel":
-		c := &Channel{Created: at}
-		snapshotChannel(c, m, "")
-		if c.Uniqueid != "" {
-			p.st.channels[c.Uniqueid] = c
+	f, ok := appliers[strings.ToLower(m.Event())]
+	if !ok {
+		if !hasSnapshot(m) {
+			return // nothing of the model's: not worth the lock
 		}
-	case "hangup":
-		if c, ok := p.st.channels[m.Get("Uniqueid")]; ok {
-			snapshotChannel(c, m, "")
-			_, blacklisted := p.st.userEvents[c.Uniqueid][blacklistedEvent]
-			phoneCall, phoneCallEnded := p.st.extensionCallEnded(c, at)
-			p.st.forget(c)
-			out = append(out, ChannelHangup{At: at, Channel: *c, Cause: atoi(m.Get("Cause")), CauseText: m.Get("Cause-txt"), Blacklisted: blacklisted})
-			if e, ok := p.endQueueCall(c, at, m.Get("Cause-txt")); ok {
-				out = append(out, e)
-			}
-			if phoneCallEnded {
-				out = append(out, phoneCall)
-			}
-		}
-	case "dialbegin":
-		out = append(out, p.dialBegin(m, at))
-	case "dialend":
-		if e, ok := p.dialEnd(m, at); ok {
-			out = append(out, e)
-		}
-	case "cdr":
-		out = append(out, p.cdr(m, at))
-	case "userevent":
-		e := p.userEvent(m, at)
-		p.noteUserEvent(e)
-		out = append(out, e)
-	case "queuecallerjoin", "queuecallerleave", "queuecallerabandon", "agentcalled", "agentringnoanswer",
-		"agentconnect", "agentcomplete", "hold", "unhold", "blindtransfer", "varset":
-		p.known(m, "")
-		p.known(m, "Dest")
-		out = append(out, p.applyQueue(name, m, at)...)
-	case "rename":
-		if c, ok := p.st.channels[m.Get("Uniqueid")]; ok {
-			c.Name = m.Get("Newname")
-		}
-	case "bridgeenter":
-		if c := p.known(m, ""); c != nil {
-			c.BridgeID = m.Get("BridgeUniqueid")
-		}
-	case "bridgeleave":
-		if c := p.known(m, ""); c != nil {
-			c.BridgeID = ""
-			p.leftBridge(c.Uniqueid, at)
-		}
-	case "newexten":
-		if c := p.known(m, ""); c != nil {
-			c.Application = m.Get("Application")
-			p.noteDialplan(c.Uniqueid, m.Get("Context"), at)
-		}
-	case "chanspystart":
-		if c := p.known(m, "Spyer"); c != nil {
-			c.Application = "ChanSpy"
-		}
-	case "chanspystop":
-		if c := p.known(m, "Spyer"); c != nil {
-			c.Application = ""
-		}
-	case "extensionstatus":
-		if m.ActionID() == "" { // list items of ExtensionStateList carry one
-			h := hintFrom(m)
-			old, ok := p.st.hints[h.Exten+"@"+h.Context]
-			p.st.hints[h.Exten+"@"+h.Context] = &h
-			if !ok || old.Status != h.Status {
-				out = append(out, HintChanged{At: at, Hint: h})
-			}
-		}
-	case "peerstatus":
-		p.applyPeerStatus(m)
-	case "contactstatus":
-		p.applyContactStatus(m)
-	case "queuememberadded", "queuememberstatus", "queuememberpause", "queuememberpenalty", "queuememberringinuse":
-		mem := memberFrom(m)
-		q := p.queue(mem.Queue)
-		q.setMember(mem)
-		out = append(out, p.applyQueue(name, m, at)...)
-	case "queuememberremoved":
-		p.queue(m.Get("Queue")).removeMember(first(m, "Interface", "Location"))
-	default:
-		// Every other channel event carries the channel's current snapshot
-		// (and the destination's, prefixed Dest): keep them fresh.
-		p.known(m, "")
-		p.known(m, "Dest")
+		f = (*PBX).refreshSnapshots
 	}
+	at := eventAt(m, p.opts.Clock.Now())
+	p.mu.Lock()
+	out := f(p, m, at)
 	p.mu.Unlock()
 	for _, e := range out {
 		p.emit(e)
 	}
+}
+
+// hasSnapshot reports whether m carries a channel's snapshot, its own or
+// its destination's (headers prefixed Dest).
+func hasSnapshot(m ami.Message) bool {
+	_, own := m.Lookup("Uniqueid")
+	_, dest := m.Lookup("DestUniqueid")
+	return own || dest
+}
+
+// refreshSnapshots keeps the channels of an event's snapshots fresh:
+// every channel event carries the channel's current state.
+func (p *PBX) refreshSnapshots(m ami.Message, _ time.Time) []Event {
+	p.known(m, "")
+	p.known(m, "Dest")
+	return nil
+}
+
+// snapshots makes an applier refresh the event's snapshots first.
+func snapshots(f applier) applier {
+	return func(p *PBX, m ami.Message, at time.Time) []Event {
+		p.refreshSnapshots(m, at)
+		return f(p, m, at)
+	}
+}
+
+func (p *PBX) newChannel(m ami.Message, at time.Time) []Event {
+	c := &Channel{Created: at}
+	snapshotChannel(c, m, "")
+	if c.Uniqueid != "" {
+		p.st.channels[c.Uniqueid] = c
+	}
+	return nil
+}
+
+func (p *PBX) hangup(m ami.Message, at time.Time) []Event {
+	c, ok := p.st.channels[m.Get("Uniqueid")]
+	if !ok {
+		return nil
+	}
+	snapshotChannel(c, m, "")
+	_, blacklisted := p.st.userEvents[c.Uniqueid][blacklistedEvent]
+	phoneCall, phoneCallEnded := p.st.extensionCallEnded(c, at)
+	p.st.forget(c)
+	out := []Event{ChannelHangup{At: at, Channel: *c, Cause: atoi(m.Get("Cause")), CauseText: m.Get("Cause-txt"), Blacklisted: blacklisted}}
+	if e, ok := p.endQueueCall(c, at, m.Get("Cause-txt")); ok {
+		out = append(out, e)
+	}
+	if phoneCallEnded {
+		out = append(out, phoneCall)
+	}
+	return out
+}
+
+func (p *PBX) rename(m ami.Message, _ time.Time) []Event {
+	if c, ok := p.st.channels[m.Get("Uniqueid")]; ok {
+		c.Name = m.Get("Newname")
+	}
+	return nil
+}
+
+func (p *PBX) dialBegan(m ami.Message, at time.Time) []Event {
+	return []Event{p.dialBegin(m, at)}
+}
+
+func (p *PBX) dialEnded(m ami.Message, at time.Time) []Event {
+	if e, ok := p.dialEnd(m, at); ok {
+		return []Event{e}
+	}
+	return nil
+}
+
+func (p *PBX) cdrSeen(m ami.Message, at time.Time) []Event {
+	return []Event{p.cdr(m, at)}
+}
+
+func (p *PBX) userEventSeen(m ami.Message, at time.Time) []Event {
+	e := p.userEvent(m, at)
+	p.noteUserEvent(e)
+	return []Event{e}
+}
+
+func (p *PBX) bridgeEnter(m ami.Message, _ time.Time) []Event {
+	if c := p.known(m, ""); c != nil {
+		c.BridgeID = m.Get("BridgeUniqueid")
+	}
+	return nil
+}
+
+func (p *PBX) bridgeLeave(m ami.Message, at time.Time) []Event {
+	if c := p.known(m, ""); c != nil {
+		c.BridgeID = ""
+		p.leftBridge(c.Uniqueid, at)
+	}
+	return nil
+}
+
+func (p *PBX) newExten(m ami.Message, at time.Time) []Event {
+	if c := p.known(m, ""); c != nil {
+		c.Application = m.Get("Application")
+		p.noteDialplan(c.Uniqueid, m.Get("Context"), at)
+	}
+	return nil
+}
+
+func (p *PBX) chanSpyStart(m ami.Message, _ time.Time) []Event {
+	if c := p.known(m, "Spyer"); c != nil {
+		c.Application = "ChanSpy"
+	}
+	return nil
+}
+
+func (p *PBX) chanSpyStop(m ami.Message, _ time.Time) []Event {
+	if c := p.known(m, "Spyer"); c != nil {
+		c.Application = ""
+	}
+	return nil
+}
+
+func (p *PBX) extensionStatus(m ami.Message, at time.Time) []Event {
+	if m.ActionID() != "" { // list items of ExtensionStateList carry one
+		return nil
+	}
+	h := hintFrom(m)
+	old, ok := p.st.hints[h.Exten+"@"+h.Context]
+	p.st.hints[h.Exten+"@"+h.Context] = &h
+	if ok && old.Status == h.Status {
+		return nil
+	}
+	return []Event{HintChanged{At: at, Hint: h}}
+}
+
+func (p *PBX) memberChanged(m ami.Message, _ time.Time) []Event {
+	mem := memberFrom(m)
+	p.queue(mem.Queue).setMember(mem)
+	return nil
+}
+
+func (p *PBX) memberPaused(m ami.Message, at time.Time) []Event {
+	p.memberChanged(m, at)
+	iface := first(m, "Interface", "Location")
+	return []Event{MemberPaused{At: at, Queue: m.Get("Queue"), Interface: iface, Exten: InterfaceExten(iface),
+		Paused: truthy(m.Get("Paused")), Reason: cmp.Or(m.Get("PausedReason"), m.Get("Reason"))}}
+}
+
+func (p *PBX) memberRemoved(m ami.Message, _ time.Time) []Event {
+	p.queue(m.Get("Queue")).removeMember(first(m, "Interface", "Location"))
+	return nil
 }
 
 // known refreshes and returns the channel the event's snapshot names, if the
@@ -137,13 +248,13 @@ func hintFrom(m ami.Message) Hint {
 	}
 }
 
-// applyPeerStatus handles chan_sip and PJSIP endpoint status changes. The
+// peerChanged handles chan_sip and PJSIP endpoint status changes. The
 // round-trip time of a new registration is only known after qualify, so a
 // debounced re-read of the phones follows.
-func (p *PBX) applyPeerStatus(m ami.Message) {
+func (p *PBX) peerChanged(m ami.Message, _ time.Time) []Event {
 	tech, name, ok := strings.Cut(m.Get("Peer"), "/")
 	if !ok {
-		return
+		return nil
 	}
 	key := strings.ToUpper(tech) + "/" + name
 	pe, ok := p.st.peers[key]
@@ -166,12 +277,13 @@ func (p *PBX) applyPeerStatus(m ami.Message) {
 		pe.Status = "UNREACHABLE"
 	}
 	p.wantPhoneRefresh()
+	return nil
 }
 
-func (p *PBX) applyContactStatus(m ami.Message) {
+func (p *PBX) contactChanged(m ami.Message, _ time.Time) []Event {
 	name := m.Get("EndpointName")
 	if name == "" {
-		return
+		return nil
 	}
 	pe, ok := p.st.peers["PJSIP/"+name]
 	if !ok {
@@ -186,6 +298,7 @@ func (p *PBX) applyContactStatus(m ami.Message) {
 		pe.Status = peerStatus(m.Get("ContactStatus"), usec(m.Get("RoundtripUsec")))
 	}
 	p.wantPhoneRefresh()
+	return nil
 }
 
 func usec(s string) time.Duration { return time.Duration(atoi(s)) * time.Microsecond }

@@ -15,12 +15,12 @@ import (
 func replay(t *testing.T, name string, p *PBX) []Event {
 	t.Helper()
 	var got []Event
-	p.opts.OnEvent = func(e Event) { got = append(got, e) }
+	p.subs = []func(Event){func(e Event) { got = append(got, e) }}
 	replayInto(t, name, p)
 	return got
 }
 
-// replayInto is replay with the model's own OnEvent.
+// replayInto is replay with the model's own receivers.
 func replayInto(t *testing.T, name string, p *PBX) {
 	t.Helper()
 	entries, err := transcript.ReadFile("../ami/testdata/" + name)

@@ -147,6 +147,12 @@ func (p *PBX) PauseMember(ctx context.Context, queue, exten string, paused bool,
 	if !ValidReason(reason) {
 		return fmt.Errorf("%w: pause reason", ErrInvalid)
 	}
+	if !p.loaded() {
+		// Before the first sync the model knows no member: "not a
+		// member" would be final, while this is worth a retry (the pause
+		// timer resumes its wrap-ups before Asterisk is connected).
+		return fmt.Errorf("queue pause %s: %w", exten, ErrNotConnected)
+	}
 	members, err := p.membership(queue, exten)
 	if err != nil {
 		return err
@@ -257,6 +263,13 @@ func (p *PBX) stateInterface(exten, dev string) string {
 		}
 	}
 	return dev
+}
+
+// loaded reports whether the model was ever synced with Asterisk.
+func (p *PBX) loaded() bool {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.synced
 }
 
 // updateMember applies a command's effect at once, so that a read right

@@ -2,8 +2,8 @@ package pbx
 
 import "time"
 
-// Event is a domain event of the PBX, delivered to Options.OnEvent in the
-// order Asterisk reported what happened. At is the event's Timestamp header
+// Event is a domain event of the PBX, delivered to every Subscribe receiver
+// in the order Asterisk reported what happened. At is the event's Timestamp header
 // when Asterisk sends one (manager.conf timestampevents = yes), else the
 // time the model received it.
 type Event interface{ eventTime() time.Time }

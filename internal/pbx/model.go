@@ -24,9 +24,6 @@ type Options struct {
 	// CallIDs makes the ids of the calls the commands originate (default:
 	// a callid.Generator in memory, unique within the process).
 	CallIDs interface{ Next() (string, error) }
-	// OnEvent receives the model's domain events, in order, on the model's
-	// goroutine; it must not block for long.
-	OnEvent func(Event)
 }
 
 // PBX is the live model plus the commands. Queries are safe from any
@@ -36,9 +33,15 @@ type PBX struct {
 	opts Options
 	log  *slog.Logger
 
+	// subs receive the domain events; fixed once Start is called, so
+	// emit reads them without a lock.
+	subs    []func(Event)
+	started bool
+
 	mu        sync.RWMutex
 	st        *state
 	connected bool
+	synced    bool // the model was loaded from Asterisk at least once
 
 	// unknown holds the actions this connection's Asterisk does not know
 	// (SIPpeers without chan_sip, Asterisk 21+): not sent again until a
@@ -48,12 +51,14 @@ type PBX struct {
 
 	refresh   chan struct{} // a debounced partial resync (phones) is wanted
 	resyncReq chan struct{} // a full resync is wanted (retry after a failure)
-	done      chan struct{}
+	done      chan struct{} // closed when run returns; nil until Start
 	cancel    context.CancelFunc
 }
 
-// New starts the model: it subscribes to the client's events and keeps
-// itself current until Close.
+// New builds the model of the PBX behind client. It is empty, and starts
+// no goroutine: its consumers Subscribe first, then Start makes it follow
+// Asterisk. Commands and queries work from here on; until the first sync
+// the model knows nothing and Asterisk counts as not connected.
 func New(client *ami.Client, opts Options) *PBX {
 	if opts.OriginateContext == "" {
 		opts.OriginateContext = "internal"
@@ -73,18 +78,42 @@ func New(client *ami.Client, opts Options) *PBX {
 	if opts.CallIDs == nil {
 		opts.CallIDs = callid.New(opts.Clock.Now)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	p := &PBX{
+	return &PBX{
 		ami: client, opts: opts, log: opts.Logger.With("component", "pbx"),
-		st: newState(), unknown: map[string]bool{}, refresh: make(chan struct{}, 1), resyncReq: make(chan struct{}, 1), done: make(chan struct{}), cancel: cancel,
+		st: newState(), unknown: map[string]bool{}, refresh: make(chan struct{}, 1), resyncReq: make(chan struct{}, 1),
 	}
-	sub := client.Subscribe(0)
-	go p.run(ctx, sub)
-	return p
 }
 
-// Close stops the model and waits for it.
+// Subscribe adds f to the receivers of the model's domain events. Each
+// receiver gets every event, in order, on the model's goroutine, after the
+// model has applied it; f must not block for long. Subscribe before Start:
+// a receiver added later would miss events, so it panics.
+func (p *PBX) Subscribe(f func(Event)) {
+	if p.started {
+		panic("pbx: Subscribe after Start")
+	}
+	p.subs = append(p.subs, f)
+}
+
+// Start makes the model follow the client's events on a goroutine of its
+// own, which ends when ctx ends or Close is called. Call it once.
+func (p *PBX) Start(ctx context.Context) {
+	if p.started {
+		panic("pbx: Start called twice")
+	}
+	p.started = true
+	ctx, p.cancel = context.WithCancel(ctx)
+	p.done = make(chan struct{})
+	sub := p.ami.Subscribe(0) // the first event is Connected if the client already is
+	go p.run(ctx, sub)
+}
+
+// Close stops the model and waits for its goroutine. Without Start it
+// has nothing to stop.
 func (p *PBX) Close() {
+	if p.done == nil {
+		return
+	}
 	p.cancel()
 	<-p.done
 }
@@ -250,8 +279,8 @@ func (p *PBX) handle(ctx context.Context, e ami.Event) {
 }
 
 func (p *PBX) emit(e Event) {
-	if p.opts.OnEvent != nil {
-		p.opts.OnEvent(e)
+	for _, f := range p.subs {
+		f(e)
 	}
 }
 

@@ -30,7 +30,7 @@ func TestExtensionCallEnded(t *testing.T) {
 			p := bareModel()
 			dialledBy := map[string]string{} // phone leg → the channel that dialled it
 			var got []string
-			p.opts.OnEvent = func(e Event) {
+			p.subs = []func(Event){func(e Event) {
 				switch e := e.(type) {
 				case DialBegin:
 					dialledBy[e.Dest.Uniqueid] = e.Caller.Uniqueid
@@ -54,7 +54,7 @@ func TestExtensionCallEnded(t *testing.T) {
 					}
 					got = append(got, fmt.Sprintf("%s %s %s call=%s", e.Exten, how, e.Queue, call))
 				}
-			}
+			}}
 			replayInto(t, tc.transcript, p)
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("got  %q\nwant %q", got, tc.want)
@@ -69,11 +69,11 @@ func TestExtensionCallEnded(t *testing.T) {
 func TestExtensionCallEndedLocalMember(t *testing.T) {
 	p := bareModel()
 	var got []ExtensionCallEnded
-	p.opts.OnEvent = func(e Event) {
+	p.subs = []func(Event){func(e Event) {
 		if e, ok := e.(ExtensionCallEnded); ok {
 			got = append(got, e)
 		}
-	}
+	}}
 	const call = "1796223761.10"
 	ch := func(prefix, name, uid string) []string {
 		return []string{prefix + "Channel", name, prefix + "Uniqueid", uid, prefix + "Linkedid", call}

@@ -98,99 +98,122 @@ func (p *PBX) leftBridge(uniqueid string, at time.Time) {
 	}
 }
 
-// applyQueue follows the queue events of a call; it returns the domain
-// events they make. p.mu is held.
-func (p *PBX) applyQueue(name string, m ami.Message, at time.Time) []Event {
-	switch name {
-	case "queuecallerjoin":
-		t := p.track(p.party(m, ""))
-		t.call.Queue, t.joined = m.Get("Queue"), at
-		t.nobody = !p.st.anyoneLoggedIn(t.call.Queue)
-	case "queuecallerleave":
-		if t, ok := p.st.queueCalls[m.Get("Uniqueid")]; ok {
-			t.left = at
+// The queue events of a call (appliers): each follows the call's
+// queueTrack and may end in a domain event. p.mu is held.
+
+func (p *PBX) queueCallerJoin(m ami.Message, at time.Time) []Event {
+	t := p.track(p.party(m, ""))
+	t.call.Queue, t.joined = m.Get("Queue"), at
+	t.nobody = !p.st.anyoneLoggedIn(t.call.Queue)
+	return nil
+}
+
+func (p *PBX) queueCallerLeave(m ami.Message, at time.Time) []Event {
+	if t, ok := p.st.queueCalls[m.Get("Uniqueid")]; ok {
+		t.left = at
+	}
+	return nil
+}
+
+func (p *PBX) queueCallerAbandon(m ami.Message, _ time.Time) []Event {
+	if t, ok := p.st.queueCalls[m.Get("Uniqueid")]; ok {
+		t.abandoned, t.abandonFor = true, seconds(m.Get("HoldTime"))
+	}
+	return nil
+}
+
+func (p *PBX) agentCalled(m ami.Message, _ time.Time) []Event {
+	if t, ok := p.st.queueCalls[m.Get("Uniqueid")]; ok {
+		t.rang = true
+	}
+	return nil
+}
+
+func (p *PBX) agentRingNoAnswer(m ami.Message, _ time.Time) []Event {
+	if t, ok := p.st.queueCalls[m.Get("Uniqueid")]; ok {
+		t.ringMs += atoi(m.Get("RingTime"))
+	}
+	return nil
+}
+
+func (p *PBX) agentConnect(m ami.Message, at time.Time) []Event {
+	if t, ok := p.st.queueCalls[m.Get("Uniqueid")]; ok {
+		t.connected, t.answered = true, at
+		t.call.QueueTime, t.call.RingTime = seconds(m.Get("HoldTime")), seconds(m.Get("RingTime"))
+		t.call.AgentInterface, t.call.AgentName = m.Get("Interface"), m.Get("MemberName")
+		t.call.Agent = InterfaceExten(t.call.AgentInterface)
+		if t.agentChan = m.Get("DestUniqueid"); t.agentChan != "" {
+			p.st.agentOf[t.agentChan] = t.call.Uniqueid
 		}
-	case "queuecallerabandon":
-		if t, ok := p.st.queueCalls[m.Get("Uniqueid")]; ok {
-			t.abandoned, t.abandonFor = true, seconds(m.Get("HoldTime"))
+	}
+	return nil
+}
+
+func (p *PBX) agentComplete(m ami.Message, at time.Time) []Event {
+	iface := m.Get("Interface")
+	done := AgentCompleted{At: at, Queue: m.Get("Queue"), Interface: iface, Member: m.Get("MemberName"),
+		Exten: InterfaceExten(iface), Uniqueid: m.Get("Uniqueid"), Reason: m.Get("Reason")}
+	// After its caller and agent channels are gone, a real Asterisk
+	// sends AgentComplete without either snapshot (ami-09): the call
+	// is the member's that ended waiting for it or, when the caller's
+	// Hangup has not arrived yet (seen on Asterisk 22), the member's
+	// call still going on in that queue.
+	key := memberKey{done.Queue, iface}
+	if due, ok := p.st.completeDue[key]; ok && (done.Uniqueid == "" || done.Uniqueid == due) {
+		done.Uniqueid = due
+		delete(p.st.completeDue, key)
+	} else if done.Uniqueid == "" {
+		done.Uniqueid = p.st.talkingWith(key)
+	}
+	if t, ok := p.st.queueCalls[done.Uniqueid]; ok {
+		t.completed, t.reason = at, done.Reason
+		t.call.TalkTime = seconds(m.Get("TalkTime"))
+		done.Linkedid = t.call.Linkedid
+	} else {
+		done.Linkedid = cmp.Or(m.Get("Linkedid"), p.st.ended.linkedid[done.Uniqueid])
+	}
+	return []Event{done}
+}
+
+func (p *PBX) hold(m ami.Message, at time.Time) []Event {
+	if t := p.trackOf(m.Get("Uniqueid")); t != nil {
+		if _, on := t.holds[m.Get("Uniqueid")]; !on {
+			t.holds[m.Get("Uniqueid")] = at
 		}
-	case "agentcalled":
-		if t, ok := p.st.queueCalls[m.Get("Uniqueid")]; ok {
-			t.rang = true
+	}
+	return nil
+}
+
+func (p *PBX) unhold(m ami.Message, at time.Time) []Event {
+	if t := p.trackOf(m.Get("Uniqueid")); t != nil {
+		t.unhold(m.Get("Uniqueid"), at)
+	}
+	return nil
+}
+
+func (p *PBX) blindTransfer(m ami.Message, _ time.Time) []Event {
+	if t := p.trackOf(m.Get("TransfererUniqueid")); t != nil {
+		t.call.ForwardNumber = m.Get("Extension")
+	}
+	return nil
+}
+
+func (p *PBX) varSet(m ami.Message, _ time.Time) []Event {
+	switch v := m.Get("Variable"); {
+	case strings.EqualFold(v, "QUEUESTATUS"):
+		if t, ok := p.st.queueCalls[m.Get("Uniqueid")]; ok && m.Get("Value") != "" {
+			t.queueEnded = true
 		}
-	case "agentringnoanswer":
-		if t, ok := p.st.queueCalls[m.Get("Uniqueid")]; ok {
-			t.ringMs += atoi(m.Get("RingTime"))
+	case strings.EqualFold(v, "MIXMONITOR_FILENAME"):
+		// The channel's first recording is its CDR's (a transfer's is
+		// another's).
+		if id := m.Get("Uniqueid"); p.st.recordings[id] == "" && p.st.channels[id] != nil {
+			p.st.recordings[id] = m.Get("Value")
 		}
-	case "agentconnect":
-		if t, ok := p.st.queueCalls[m.Get("Uniqueid")]; ok {
-			t.connected, t.answered = true, at
-			t.call.QueueTime, t.call.RingTime = seconds(m.Get("HoldTime")), seconds(m.Get("RingTime"))
-			t.call.AgentInterface, t.call.AgentName = m.Get("Interface"), m.Get("MemberName")
-			t.call.Agent = InterfaceExten(t.call.AgentInterface)
-			if t.agentChan = m.Get("DestUniqueid"); t.agentChan != "" {
-				p.st.agentOf[t.agentChan] = t.call.Uniqueid
-			}
+		// The queue call's own recording; a transfer's is another's.
+		if t := p.trackOf(m.Get("Uniqueid")); t != nil && t.call.RecordFile == "" {
+			t.call.RecordFile = m.Get("Value")
 		}
-	case "agentcomplete":
-		iface := m.Get("Interface")
-		done := AgentCompleted{At: at, Queue: m.Get("Queue"), Interface: iface, Member: m.Get("MemberName"),
-			Exten: InterfaceExten(iface), Uniqueid: m.Get("Uniqueid"), Reason: m.Get("Reason")}
-		// After its caller and agent channels are gone, a real Asterisk
-		// sends AgentComplete without either snapshot (ami-09): the call
-		// is the member's that ended waiting for it or, when the caller's
-		// Hangup has not arrived yet (seen on Asterisk 22), the member's
-		// call still going on in that queue.
-		key := memberKey{done.Queue, iface}
-		if due, ok := p.st.completeDue[key]; ok && (done.Uniqueid == "" || done.Uniqueid == due) {
-			done.Uniqueid = due
-			delete(p.st.completeDue, key)
-		} else if done.Uniqueid == "" {
-			done.Uniqueid = p.st.talkingWith(key)
-		}
-		if t, ok := p.st.queueCalls[done.Uniqueid]; ok {
-			t.completed, t.reason = at, done.Reason
-			t.call.TalkTime = seconds(m.Get("TalkTime"))
-			done.Linkedid = t.call.Linkedid
-		} else {
-			done.Linkedid = cmp.Or(m.Get("Linkedid"), p.st.ended.linkedid[done.Uniqueid])
-		}
-		return []Event{done}
-	case "hold":
-		if t := p.trackOf(m.Get("Uniqueid")); t != nil {
-			if _, on := t.holds[m.Get("Uniqueid")]; !on {
-				t.holds[m.Get("Uniqueid")] = at
-			}
-		}
-	case "unhold":
-		if t := p.trackOf(m.Get("Uniqueid")); t != nil {
-			t.unhold(m.Get("Uniqueid"), at)
-		}
-	case "blindtransfer":
-		if t := p.trackOf(m.Get("TransfererUniqueid")); t != nil {
-			t.call.ForwardNumber = m.Get("Extension")
-		}
-	case "varset":
-		switch v := m.Get("Variable"); {
-		case strings.EqualFold(v, "QUEUESTATUS"):
-			if t, ok := p.st.queueCalls[m.Get("Uniqueid")]; ok && m.Get("Value") != "" {
-				t.queueEnded = true
-			}
-		case strings.EqualFold(v, "MIXMONITOR_FILENAME"):
-			// The channel's first recording is its CDR's (a transfer's is
-			// another's).
-			if id := m.Get("Uniqueid"); p.st.recordings[id] == "" && p.st.channels[id] != nil {
-				p.st.recordings[id] = m.Get("Value")
-			}
-			// The queue call's own recording; a transfer's is another's.
-			if t := p.trackOf(m.Get("Uniqueid")); t != nil && t.call.RecordFile == "" {
-				t.call.RecordFile = m.Get("Value")
-			}
-		}
-	case "queuememberpause":
-		iface := first(m, "Interface", "Location")
-		return []Event{MemberPaused{At: at, Queue: m.Get("Queue"), Interface: iface, Exten: InterfaceExten(iface),
-			Paused: truthy(m.Get("Paused")), Reason: cmp.Or(m.Get("PausedReason"), m.Get("Reason"))}}
 	}
 	return nil
 }

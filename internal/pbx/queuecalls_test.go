@@ -165,11 +165,11 @@ func TestQueueCallAgentCompleteLate(t *testing.T) {
 	}
 	p := bareModel()
 	var ended []QueueCall
-	p.opts.OnEvent = func(e Event) {
+	p.subs = []func(Event){func(e Event) {
 		if e, ok := e.(QueueCallEnded); ok {
 			ended = append(ended, e.Call)
 		}
-	}
+	}}
 	now := clock.NewManual(time.Unix(1795285175, 0)) // the transcript has no Timestamp headers
 	p.opts.Clock = now
 	for _, m := range append(events, late...) {
@@ -249,14 +249,14 @@ func TestAgentCompleteWithoutChannelsEarly(t *testing.T) {
 	p := bareModel()
 	var ended []QueueCall
 	var completed []AgentCompleted
-	p.opts.OnEvent = func(e Event) {
+	p.subs = []func(Event){func(e Event) {
 		switch e := e.(type) {
 		case QueueCallEnded:
 			ended = append(ended, e.Call)
 		case AgentCompleted:
 			completed = append(completed, e)
 		}
-	}
+	}}
 	for _, m := range events {
 		p.apply(m)
 	}

@@ -64,7 +64,7 @@ func (p *PBX) resync(parent context.Context) {
 			out = append(out, HintChanged{At: now, Hint: *h, Reconstructed: true})
 		}
 	}
-	p.st, p.connected = next, true
+	p.st, p.connected, p.synced = next, true, true
 	p.mu.Unlock()
 	p.log.Info("model synced", "channels", len(next.channels), "phones", len(next.peers),
 		"hints", len(next.hints), "queues", len(next.queues), "took", time.Since(started).Round(time.Millisecond))

@@ -38,6 +38,7 @@ func TestNoChanSIP(t *testing.T) {
 	}()
 	t.Cleanup(func() { sub.Unsubscribe(); <-counted })
 	model := pbx.New(client, pbx.Options{Logger: slog.New(slog.DiscardHandler), ResyncInterval: 20 * time.Millisecond})
+	model.Start(context.Background())
 	t.Cleanup(model.Close)
 
 	waitUntil := func(what string, cond func() bool) {

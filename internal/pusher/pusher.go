@@ -217,8 +217,9 @@ func seen(rs []*receiver, u string) bool {
 	return false
 }
 
-// Handle translates a pbx event and appends it; it is pbx.Options.OnEvent.
-// It returns at once unless QueueSize events are waiting for the disk.
+// Handle translates a pbx event and appends it; subscribe it to the model
+// (pbx.PBX.Subscribe). It returns at once unless QueueSize events are
+// waiting for the disk.
 func (p *Pusher) Handle(e pbx.Event) {
 	if ev, ok := p.opts.Translator.Translate(e); ok {
 		p.push(ev)

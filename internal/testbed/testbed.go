@@ -88,12 +88,14 @@ func Start(t testing.TB, opts Options) *Bed {
 	b.ami = cfg
 	b.Client = ami.Connect(context.Background(), cfg)
 	t.Cleanup(func() { b.Client.Close() })
-	b.Model = pbx.New(b.Client, pbx.Options{Logger: slog.New(slog.DiscardHandler), OnEvent: func(e pbx.Event) {
+	b.Model = pbx.New(b.Client, pbx.Options{Logger: slog.New(slog.DiscardHandler)})
+	b.Model.Subscribe(func(e pbx.Event) {
 		select {
 		case b.Events <- e:
 		default:
 		}
-	}})
+	})
+	b.Model.Start(context.Background())
 	t.Cleanup(b.Model.Close)
 	b.Eventually("model synced", b.Model.Connected)
 	if b.stage != nil {
