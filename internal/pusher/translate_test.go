@@ -158,6 +158,9 @@ func goldenFile(t *testing.T, name string, v any) (path string, got, want []byte
 	}
 	path = filepath.Join("testdata", "golden", name+".json")
 	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
