@@ -1,8 +1,6 @@
 package pusher_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"maps"
 	"regexp"
 	"slices"
@@ -16,8 +14,8 @@ import (
 	"github.com/coocenter/coocenterd/internal/testbed"
 )
 
-// The cc_cdr golden files hold the record of one queue call per pbxsim
-// scenario (pauseTime 0: the after-call pause is the pause timer's).
+// Each scenario's cc_cdr is compared with the one its recording's replay
+// pushes (pauseTime 0: the after-call pause is the pause timer's).
 
 func TestGoldenQueueCallAnswered(t *testing.T) {
 	b := testbed.Start(t, testbed.Options{})
@@ -30,7 +28,7 @@ func TestGoldenQueueCallAnswered(t *testing.T) {
 	if err := sim.Hangup(caller, 16); err != nil {
 		t.Fatal(err)
 	}
-	goldenQueueCall(t, b, "cc_cdr-answered")
+	goldenQueueCall(t, b)
 }
 
 func TestGoldenQueueCallAbandonedQuickly(t *testing.T) {
@@ -44,7 +42,7 @@ func TestGoldenQueueCallAbandonedQuickly(t *testing.T) {
 	if err := sim.Hangup(caller, 16); err != nil {
 		t.Fatal(err)
 	}
-	goldenQueueCall(t, b, "cc_cdr-abandoned")
+	goldenQueueCall(t, b)
 }
 
 func TestGoldenQueueCallNobodyLoggedIn(t *testing.T) {
@@ -58,7 +56,7 @@ func TestGoldenQueueCallNobodyLoggedIn(t *testing.T) {
 	if err := sim.Hangup(caller, 16); err != nil {
 		t.Fatal(err)
 	}
-	goldenQueueCall(t, b, "cc_cdr-nobody-logged-in")
+	goldenQueueCall(t, b)
 }
 
 func TestGoldenQueueCallNoAnswer(t *testing.T) {
@@ -69,7 +67,7 @@ func TestGoldenQueueCallNoAnswer(t *testing.T) {
 	// 804 rings, times out, is rung again ... until the queue gives the
 	// caller up (QueueMaxWait; 20 s on the test PBX) and the dialplan
 	// hangs up.
-	goldenQueueCall(t, b, "cc_cdr-no-answer")
+	goldenQueueCall(t, b)
 }
 
 func TestGoldenQueueCallTransferred(t *testing.T) {
@@ -83,7 +81,7 @@ func TestGoldenQueueCallTransferred(t *testing.T) {
 	if err := sim.Hangup(caller, 16); err != nil {
 		t.Fatal(err)
 	}
-	goldenQueueCall(t, b, "cc_cdr-transferred")
+	goldenQueueCall(t, b)
 }
 
 func TestGoldenQueueCallHold(t *testing.T) {
@@ -100,7 +98,7 @@ func TestGoldenQueueCallHold(t *testing.T) {
 	if err := sim.Hangup(agent, 16); err != nil { // the agent hangs up
 		t.Fatal(err)
 	}
-	goldenQueueCall(t, b, "cc_cdr-hold")
+	goldenQueueCall(t, b)
 }
 
 // TestGoldenQueueCallSurvey: the survey through the shipped dialplan: 804
@@ -112,7 +110,7 @@ func TestGoldenQueueCallSurvey(t *testing.T) {
 	if err := b.PressKeys(caller, "5"); err != nil {
 		t.Fatal(err)
 	}
-	got := goldenQueueCall(t, b, "cc_cdr-survey-shipped")
+	got := goldenQueueCall(t, b)
 	if f := got["feedbackTime"]; f != "1" && f != "2" {
 		t.Errorf("feedbackTime %s after a survey of about a second", f)
 	}
@@ -122,7 +120,7 @@ func TestGoldenQueueCallSurvey(t *testing.T) {
 // Read gives up after 5 s and the dialplan hangs up: no score.
 func TestGoldenQueueCallSurveyNoKey(t *testing.T) {
 	b, _ := inSurvey(t)
-	got := goldenQueueCall(t, b, "cc_cdr-survey-no-key")
+	got := goldenQueueCall(t, b)
 	if got["score"] != "0" || got["cdrState"] != "feedback" {
 		t.Errorf("score %q, cdrState %q after a survey without a key", got["score"], got["cdrState"])
 	}
@@ -135,7 +133,7 @@ func TestGoldenQueueCallSurveyHungUp(t *testing.T) {
 	if err := b.Stage().Hangup(caller, 16); err != nil {
 		t.Fatal(err)
 	}
-	got := goldenQueueCall(t, b, "cc_cdr-survey-hung-up")
+	got := goldenQueueCall(t, b)
 	if got["score"] != "0" || got["cdrState"] != "feedback" {
 		t.Errorf("score %q, cdrState %q after the caller hung up in the survey", got["score"], got["cdrState"])
 	}
@@ -202,8 +200,9 @@ func waitCaller(b *testbed.Bed, caller, what string, cond func(pbx.Channel) bool
 }
 
 // goldenQueueCall waits for the scenario's QueueCallEnded and compares its
-// cc_cdr with the golden file; it returns the cc_cdr as pushed.
-func goldenQueueCall(t *testing.T, b *testbed.Bed, name string) push {
+// cc_cdr with the one of the test's recording, but for what a live run
+// makes differ (realQueueCall); it returns the cc_cdr as pushed.
+func goldenQueueCall(t *testing.T, b *testbed.Bed) push {
 	t.Helper()
 	tr := pusher.Translator{MAC: testMAC, Location: time.UTC}
 	var got []push
@@ -223,28 +222,28 @@ func goldenQueueCall(t *testing.T, b *testbed.Bed, name string) push {
 		}
 	}
 	pushed := maps.Clone(got[0])
-	normalise(got)
-	if testbed.Real() {
-		realQueueCall(got[0])
+	path, recorded := recordedGolden(t, b)
+	var want []push
+	for _, m := range recorded {
+		if m["event"] == "cc_cdr" {
+			want = append(want, m)
+		}
 	}
-	path, out, want := goldenFile(t, name, got[0])
-	if testbed.Real() {
-		var w push
-		if err := json.Unmarshal(want, &w); err != nil {
-			t.Fatal(err)
-		}
-		realQueueCall(w)
-		if !maps.Equal(got[0], w) {
-			t.Errorf("real Asterisk's cc_cdr differs from %s beyond timing:\ngot  %v\nwant %v", path, got[0], w)
-		}
-	} else if !bytes.Equal(out, want) {
-		t.Errorf("cc_cdr differs from %s (run with -update after checking):\n%s", path, bytes.TrimSpace(out))
+	if len(want) != 1 {
+		t.Fatalf("%s holds %d cc_cdr, want 1", path, len(want))
+	}
+	normalise(got)
+	normalise(want)
+	realQueueCall(got[0])
+	realQueueCall(want[0])
+	if !maps.Equal(got[0], want[0]) {
+		t.Errorf("the cc_cdr differs from %s beyond timing:\ngot  %v\nwant %v", path, got[0], want[0])
 	}
 	return pushed
 }
 
-// realQueueCall blanks what a real Asterisk makes differ from pbxsim's fast
-// timing: whole seconds of the IVR's Wait(1), of a phone's ringing and of a survey,
+// realQueueCall blanks what differs from run to run: whole seconds of the
+// IVR's Wait(1), of a phone's ringing and of a survey (pbxsim's are short),
 // the install's monitor folder, and which of queue 630's Local members,
 // who answer at once, won.
 func realQueueCall(m push) {
