@@ -11,7 +11,7 @@ import (
 // record, if any, goes out). announce: report the end through OnWrapUp,
 // when the member was paused at all.
 func (t *Timer) finish(w *wrapUp, how string, announce bool) {
-	end := t.clock.Now()
+	end := t.now()
 	for _, k := range []timerKind{untilTimer, retryTimer, deferTimer} {
 		t.stopTimer(timerKey{k, w.Exten})
 	}
@@ -40,14 +40,14 @@ func (t *Timer) finish(w *wrapUp, how string, announce bool) {
 // noPause records that the queue call uid has no after-call pause.
 func (t *Timer) noPause(uid string) {
 	if uid != "" {
-		t.keepEnded(map[string]endedPause{uid: {Expires: t.clock.Now().Add(t.opts.KeepEnded)}}, nil)
+		t.keepEnded(map[string]endedPause{uid: {Expires: t.now().Add(t.opts.KeepEnded)}}, nil)
 	}
 }
 
 // keepEnded stores known pause lengths (and whatever also does in the same
 // transaction), dropping the expired ones.
 func (t *Timer) keepEnded(known map[string]endedPause, also func(b buckets) error) {
-	now := t.clock.Now()
+	now := t.now()
 	for uid, e := range known {
 		t.ended[uid] = e
 	}
@@ -67,7 +67,7 @@ func (t *Timer) keepEnded(known map[string]endedPause, also func(b buckets) erro
 // uid, if known and not expired.
 func (t *Timer) knownPause(uid string) (time.Duration, bool) {
 	e, ok := t.ended[uid]
-	if !ok || uid == "" || !t.clock.Now().Before(e.Expires) {
+	if !ok || uid == "" || !t.now().Before(e.Expires) {
 		return 0, false
 	}
 	return e.Pause, true
@@ -94,7 +94,7 @@ func (t *Timer) queueCallEnded(c pbx.QueueCall) {
 		t.deliver(c, pause)
 		return
 	}
-	now := t.clock.Now()
+	now := t.now()
 	h := &heldRecord{Call: c, Since: now}
 	switch {
 	case t.wrapOf(uid) != nil:

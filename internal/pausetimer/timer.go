@@ -167,6 +167,7 @@ type Timer struct {
 	ended  map[string]endedPause   // by queue call Uniqueid
 	timers map[timerKey]armedTimer // set clock timers
 	gen    uint64                  // last timer generation
+	at     time.Time               // when the item being processed happened
 }
 
 // item is one piece of work for the goroutine: an event, a fired timer or
@@ -325,14 +326,30 @@ func (t *Timer) run() {
 }
 
 func (t *Timer) process(it item) {
+	t.at = t.clock.Now()
 	switch {
 	case it.do != nil:
 		it.do()
 	case it.fire != nil:
+		t.at = it.fire.at
 		t.fired(*it.fire)
 	default:
+		if at := pbx.EventTime(it.ev); !at.IsZero() {
+			t.at = at
+		}
 		t.event(it.ev)
 	}
+}
+
+// now is when the item being processed happened: an event's own time, a
+// timer's firing, else the clock's time. The work an item does is timed
+// by it, not by when the goroutine came to it, so that a replay of
+// recorded events times every wrap-up as the recording does.
+func (t *Timer) now() time.Time {
+	if t.at.IsZero() {
+		return t.clock.Now()
+	}
+	return t.at
 }
 
 func (t *Timer) event(e pbx.Event) {

@@ -27,6 +27,7 @@ type armedTimer struct {
 type firing struct {
 	key timerKey
 	gen uint64
+	at  time.Time // when it was due
 }
 
 // setTimer arms key to fire at at (at once if past).
@@ -34,8 +35,13 @@ func (t *Timer) setTimer(key timerKey, at time.Time) {
 	t.stopTimer(key)
 	t.gen++
 	gen := t.gen
+	// The firing happens at at, or now if that is past: its work is timed
+	// so, whenever the goroutine comes to it.
+	if now := t.now(); at.Before(now) {
+		at = now
+	}
 	stop := t.clock.AfterFunc(max(at.Sub(t.clock.Now()), 0), func() {
-		t.post(item{fire: &firing{key: key, gen: gen}})
+		t.post(item{fire: &firing{key: key, gen: gen, at: at}})
 	})
 	t.timers[key] = armedTimer{gen: gen, stop: stop}
 }

@@ -22,7 +22,7 @@ func (t *Timer) agentCompleted(e pbx.AgentCompleted) {
 		return // told twice
 	}
 	exten := cmp.Or(e.Exten, pbx.InterfaceExten(e.Interface))
-	t.callEnded(exten, e.Interface, callRef{Uniqueid: uid, Linkedid: e.Linkedid, At: t.clock.Now()})
+	t.callEnded(exten, e.Interface, callRef{Uniqueid: uid, Linkedid: e.Linkedid, At: t.now()})
 	t.resolve(uid)
 }
 
@@ -46,7 +46,7 @@ func (t *Timer) extensionCallEnded(e pbx.ExtensionCallEnded) {
 	if !t.opts.Enabled || !t.startsPause(e) {
 		return
 	}
-	t.callEnded(e.Exten, e.Interface, callRef{Uniqueid: e.CallUniqueid, Linkedid: e.Channel.Linkedid, At: t.clock.Now(), Direct: true})
+	t.callEnded(e.Exten, e.Interface, callRef{Uniqueid: e.CallUniqueid, Linkedid: e.Channel.Linkedid, At: t.now(), Direct: true})
 }
 
 // callEnded starts, defers or restarts exten's wrap-up for call.
@@ -97,7 +97,7 @@ func (t *Timer) create(exten, iface string, call callRef) {
 
 // start pauses w's member and sets its timer.
 func (t *Timer) start(w *wrapUp) {
-	now := t.clock.Now()
+	now := t.now()
 	w.Phase, w.Start, w.Until, w.attempts = running, now, now.Add(t.opts.Length), 0
 	t.stopTimer(timerKey{deferTimer, w.Exten})
 	t.saveWrap(w)
@@ -197,7 +197,7 @@ func (t *Timer) unpause(w *wrapUp) error {
 func (t *Timer) failed(w *wrapUp, what string, err error) {
 	w.attempts++
 	d := t.backoff(w)
-	t.setTimer(timerKey{retryTimer, w.Exten}, t.clock.Now().Add(d))
+	t.setTimer(timerKey{retryTimer, w.Exten}, t.now().Add(d))
 	if t.ctx.Err() != nil {
 		return // closing: redone after the next Open
 	}
@@ -299,7 +299,7 @@ func (t *Timer) hintChanged(h pbx.Hint) {
 // synced re-applies everything after a (re)connect: Asterisk may have
 // restarted and forgotten its pauses, or answered nothing for a while.
 func (t *Timer) synced() {
-	now := t.clock.Now()
+	now := t.now()
 	for _, w := range t.sorted() {
 		if t.wraps[w.Exten] != w {
 			continue
@@ -330,7 +330,7 @@ func (t *Timer) synced() {
 // resume picks up what Open loaded: overdue wrap-ups end now, others get
 // their timers back; held records wait again.
 func (t *Timer) resume() {
-	now := t.clock.Now()
+	now := t.now()
 	t.update("expired pause lengths", func(b buckets) error { return t.purgeEnded(b, now) })
 	for _, w := range t.sorted() {
 		switch w.Phase {

@@ -23,8 +23,12 @@ func h(k, v string) ami.Header { return ami.Header{Key: k, Value: v} }
 
 // newCallID makes the id of a call we originate (package callid). It
 // becomes the Uniqueid (and so the Linkedid) of the call's first leg, so
-// every later push event of the call repeats it.
+// every later push event of the call repeats it. None is made while
+// Asterisk is away: the call could not be placed.
 func (p *PBX) newCallID(what string) (string, error) {
+	if !p.ami.Connected() {
+		return "", fmt.Errorf("%s: %w", what, ErrNotConnected)
+	}
 	id, err := p.opts.CallIDs.Next()
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", what, err)

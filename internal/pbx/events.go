@@ -8,6 +8,9 @@ import "time"
 // time the model received it.
 type Event interface{ eventTime() time.Time }
 
+// EventTime is when e happened (its At).
+func EventTime(e Event) time.Time { return e.eventTime() }
+
 // ChannelHangup: a channel ended. Reconstructed is set when the model did
 // not see the Hangup (Asterisk was disconnected or restarted) and learnt of
 // it by comparing a resync with what it held; Cause is then 0. Blacklisted

@@ -36,81 +36,85 @@ var (
 )
 
 func TestGoldenInternalCall(t *testing.T) {
-	b := testbed.Start(t, testbed.Options{Registered: []string{"801", "802"}})
-	sim := b.Stage()
-	caller, err := sim.Dial("801", "802")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.Eventually("802 ringing", func() bool { return len(b.PhoneChannels("802")) == 1 })
-	if err := sim.Answer(b.PhoneChannels("802")[0].Name); err != nil {
-		t.Fatal(err)
-	}
-	b.Eventually("answered", func() bool { return b.PhoneChannels("802")[0].State == 6 })
-	if err := sim.Hangup(caller, 16); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, b)
+	testbed.Each(t, testbed.Options{Registered: []string{"801", "802"}}, func(t *testing.T, b *testbed.Bed) {
+		sim := b.Stage()
+		caller, err := sim.Dial("801", "802")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Eventually("802 ringing", func() bool { return len(b.PhoneChannels("802")) == 1 })
+		if err := sim.Answer(b.PhoneChannels("802")[0].Name); err != nil {
+			t.Fatal(err)
+		}
+		b.Eventually("answered", func() bool { return b.PhoneChannels("802")[0].State == 6 })
+		if err := sim.Hangup(caller, 16); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, b)
+	})
 }
 
 func TestGoldenInboundQueueCall(t *testing.T) {
-	b := testbed.Start(t, testbed.Options{})
-	sim := b.Stage()
-	caller, err := sim.InboundCall("0501234567", "630") // members are Local fake phones: they answer
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitBridged(b, caller)
-	if err := sim.Hangup(caller, 16); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, b)
+	testbed.Each(t, testbed.Options{}, func(t *testing.T, b *testbed.Bed) {
+		sim := b.Stage()
+		caller, err := sim.InboundCall("0501234567", "630") // members are Local fake phones: they answer
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitBridged(b, caller)
+		if err := sim.Hangup(caller, 16); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, b)
+	})
 }
 
 // TestGoldenShippedInboundCall: a call through the dialplan README tells
 // users to write (real Asterisk only): the ivr push carries the IVR's id,
 // name and key from the shipped [coocenter-ivr] Gosub.
 func TestGoldenShippedInboundCall(t *testing.T) {
-	b := testbed.Start(t, testbed.Options{})
-	caller, err := b.ShippedInboundCall("0501234567", "630")
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitBridged(b, caller)
-	if err := b.Stage().Hangup(caller, 16); err != nil {
-		t.Fatal(err)
-	}
-	var ivr []push
-	for _, m := range golden(t, b) {
-		if m["event"] == "ivr" {
-			ivr = append(ivr, m)
+	testbed.Each(t, testbed.Options{}, func(t *testing.T, b *testbed.Bed) {
+		caller, err := b.ShippedInboundCall("0501234567", "630")
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if len(ivr) != 1 || ivr[0]["ivrId"] != "610" || ivr[0]["ivrName"] != "welcome" || ivr[0]["ivrDtmf"] != "1" || ivr[0]["queueCode"] != "630" ||
-		ivr[0]["caller"] != "0501234567" {
-		t.Errorf("ivr pushes: %v", ivr)
-	}
+		waitBridged(b, caller)
+		if err := b.Stage().Hangup(caller, 16); err != nil {
+			t.Fatal(err)
+		}
+		var ivr []push
+		for _, m := range golden(t, b) {
+			if m["event"] == "ivr" {
+				ivr = append(ivr, m)
+			}
+		}
+		if len(ivr) != 1 || ivr[0]["ivrId"] != "610" || ivr[0]["ivrName"] != "welcome" || ivr[0]["ivrDtmf"] != "1" || ivr[0]["queueCode"] != "630" ||
+			ivr[0]["caller"] != "0501234567" {
+			t.Errorf("ivr pushes: %v", ivr)
+		}
+	})
 }
 
 func TestGoldenClickToCall(t *testing.T) {
-	b := testbed.Start(t, testbed.Options{Registered: []string{"801", "802"}})
-	sim := b.Stage()
-	if _, err := b.Model.ClickToCall(testbed.Ctx(t), "801", "802"); err != nil {
-		t.Fatal(err)
-	}
-	b.Eventually("801 ringing", func() bool { return len(b.PhoneChannels("801")) == 1 })
-	if err := sim.Answer(b.PhoneChannels("801")[0].Name); err != nil {
-		t.Fatal(err)
-	}
-	b.Eventually("802 ringing", func() bool { return len(b.PhoneChannels("802")) == 1 })
-	if err := sim.Answer(b.PhoneChannels("802")[0].Name); err != nil {
-		t.Fatal(err)
-	}
-	b.Eventually("802 answered", func() bool { return b.PhoneChannels("802")[0].State == 6 })
-	if err := sim.Hangup(b.PhoneChannels("802")[0].Name, 16); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, b)
+	testbed.Each(t, testbed.Options{Registered: []string{"801", "802"}}, func(t *testing.T, b *testbed.Bed) {
+		sim := b.Stage()
+		if _, err := b.Model.ClickToCall(testbed.Ctx(t), "801", "802"); err != nil {
+			t.Fatal(err)
+		}
+		b.Eventually("801 ringing", func() bool { return len(b.PhoneChannels("801")) == 1 })
+		if err := sim.Answer(b.PhoneChannels("801")[0].Name); err != nil {
+			t.Fatal(err)
+		}
+		b.Eventually("802 ringing", func() bool { return len(b.PhoneChannels("802")) == 1 })
+		if err := sim.Answer(b.PhoneChannels("802")[0].Name); err != nil {
+			t.Fatal(err)
+		}
+		b.Eventually("802 answered", func() bool { return b.PhoneChannels("802")[0].State == 6 })
+		if err := sim.Hangup(b.PhoneChannels("802")[0].Name, 16); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, b)
+	})
 }
 
 // golden collects the pushes of the model's events until every channel is
@@ -119,6 +123,9 @@ func TestGoldenClickToCall(t *testing.T) {
 // returns them.
 func golden(t *testing.T, b *testbed.Bed) []push {
 	t.Helper()
+	if b.IsReplay() {
+		return exactGolden(t, b)
+	}
 	tr := pusher.Translator{MAC: testMAC, Location: time.UTC, LegacyDialBegin: true}
 	var got []push
 	quietSince := time.Now()
@@ -148,16 +155,43 @@ func golden(t *testing.T, b *testbed.Bed) []push {
 	return got
 }
 
-// recordedGolden returns the golden pushes of the test's recording on the
-// bed's Asterisk: Asterisk 22 when its phones are PJSIP, else Asterisk 20,
-// which pbxsim stands for.
-func recordedGolden(t *testing.T, b *testbed.Bed) (string, []push) {
+// exactGolden collects every push of a replay, a cc_cdr where the queue
+// call ends (pauseTime 0: the pause is the pause timer's), and compares
+// them exactly with the golden file, which -update writes. It returns them.
+func exactGolden(t *testing.T, b *testbed.Bed) []push {
 	t.Helper()
+	tr := pusher.Translator{MAC: testMAC, Location: time.UTC, LegacyDialBegin: true, Now: b.Clock().Now}
+	var got []push
+	b.UntilEnd(func(e pbx.Event) {
+		if q, ok := e.(pbx.QueueCallEnded); ok {
+			got = append(got, decode(t, tr.QueueCall(q.Call, 0)))
+		} else if ev, ok := tr.Translate(e); ok {
+			got = append(got, decode(t, ev))
+		}
+	})
+	path, out, want := goldenFile(t, goldenName(b), got)
+	if !bytes.Equal(out, want) {
+		t.Errorf("pushes differ from %s (run with -update after checking):\n%s", path, out)
+	}
+	return got
+}
+
+// goldenName is the golden file of the test on b's Asterisk: Asterisk 22
+// when its phones are PJSIP, else Asterisk 20, which pbxsim stands for.
+func goldenName(b *testbed.Bed) string {
 	label := "asterisk20"
 	if strings.HasPrefix(b.Device("801"), "PJSIP/") {
 		label = "asterisk22"
 	}
-	path := filepath.Join("testdata", "golden", label, t.Name()+".json")
+	test, _, _ := strings.Cut(b.T.Name(), "/") // TestGoldenX/live, TestGoldenX/asterisk22: the recording of TestGoldenX
+	return label + "/" + test
+}
+
+// recordedGolden returns the golden pushes of the test on the bed's
+// Asterisk (goldenName).
+func recordedGolden(t *testing.T, b *testbed.Bed) (string, []push) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", goldenName(b)+".json")
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("%v (record the test: test/asterisk/record)", err)

@@ -22,6 +22,8 @@ type link struct {
 	conns    map[net.Conn]bool
 	sessions int
 	closed   bool
+	note     func(msg []byte) // writes a STAGE block into the session being recorded
+	pending  [][]byte         // STAGE blocks of steps taken between sessions
 	wg       sync.WaitGroup
 }
 
@@ -66,7 +68,7 @@ func (l *link) pipe(client net.Conn) {
 	}
 	defer l.untrack(client, server)
 	if l.record != "" {
-		recordSession(client, server, l.record, n)
+		l.recordSession(client, server, l.record, n)
 		return
 	}
 	done := make(chan struct{}, 2)

@@ -98,7 +98,7 @@ func (b *Bed) startPhone(ext string, answerAfter time.Duration) {
 func (b *Bed) waitRegistered(ext string) {
 	b.T.Helper()
 	device := b.Device(ext)
-	b.Eventually("phone "+device+" registered and qualified", func() bool {
+	b.waitFor("phone "+device+" registered and qualified", func() bool {
 		for _, p := range b.Model.Peers() {
 			if string(p.Tech)+"/"+p.Name == device {
 				return p.Addr != "" && p.Addr != "-none-" && strings.HasPrefix(p.Status, "OK (")
@@ -146,6 +146,7 @@ func (b *Bed) activeCall(channel string) (*sipphone.Call, error) {
 // Dial has the phone from call to, as its user would; it returns from's
 // channel on the PBX.
 func (r realStage) Dial(from, to string) (string, error) {
+	r.b.step("Dial")
 	p, err := r.b.phone(from)
 	if err != nil {
 		return "", err
@@ -156,7 +157,7 @@ func (r realStage) Dial(from, to string) (string, error) {
 		return "", err
 	}
 	var name string
-	r.b.Eventually("the channel of "+from+"'s call", func() bool {
+	r.b.waitFor("the channel of "+from+"'s call", func() bool {
 		cs := r.b.PhoneChannels(from)
 		if len(cs) > 0 {
 			name = cs[len(cs)-1].Name
@@ -168,6 +169,7 @@ func (r realStage) Dial(from, to string) (string, error) {
 
 // Answer has the phone behind channel answer its ringing call.
 func (r realStage) Answer(channel string) error {
+	r.b.step("Answer")
 	p, err := r.b.phoneOf(channel)
 	if err != nil {
 		return err
@@ -184,6 +186,7 @@ func (r realStage) Answer(channel string) error {
 // Hold is the hold key of the phone behind channel (a re-INVITE with
 // sendonly: Asterisk plays its own music class, whatever musicClass says).
 func (r realStage) Hold(channel, musicClass string) error {
+	r.b.step("Hold")
 	c, err := r.b.activeCall(channel)
 	if err != nil {
 		return err
@@ -193,6 +196,7 @@ func (r realStage) Hold(channel, musicClass string) error {
 
 // Unhold takes the call of the phone behind channel off hold.
 func (r realStage) Unhold(channel string) error {
+	r.b.step("Unhold")
 	c, err := r.b.activeCall(channel)
 	if err != nil {
 		return err
@@ -202,6 +206,7 @@ func (r realStage) Unhold(channel string) error {
 
 // BlindTransfer is the transfer key of the phone behind channel (REFER).
 func (r realStage) BlindTransfer(channel, exten string) error {
+	r.b.step("BlindTransfer")
 	c, err := r.b.activeCall(channel)
 	if err != nil {
 		return err
@@ -211,6 +216,7 @@ func (r realStage) BlindTransfer(channel, exten string) error {
 
 // SetAutoAnswer changes when phone peer answers calls (0: when told).
 func (r realStage) SetAutoAnswer(peer string, d time.Duration) error {
+	r.b.step("SetAutoAnswer")
 	p, err := r.b.phone(peer)
 	if err != nil {
 		return err

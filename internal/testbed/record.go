@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"github.com/coocenter/coocenterd/internal/ami"
 	"io"
 	"net"
 	"os"
@@ -21,7 +22,7 @@ const RecordEnv = "COOCENTER_TEST_RECORD"
 // recordSession pipes one client connection to Asterisk and back, writing
 // the nth session of the test (base.txt, then base-2.txt after a
 // reconnect, ...) and the raw bytes Asterisk sent (.s2c.raw.txt).
-func recordSession(client, server net.Conn, base string, n int) {
+func (l *link) recordSession(client, server net.Conn, base string, n int) {
 	name := base
 	if n > 1 {
 		name = fmt.Sprintf("%s-%d", base, n)
@@ -40,6 +41,8 @@ func recordSession(client, server net.Conn, base string, n int) {
 		fmt.Fprintf(text, "### %s %s\n", dir, time.Now().UTC().Format("2006-01-02T15:04:05.000000Z07:00"))
 		text.Write(msg)
 	}
+	l.setNote(func(msg []byte) { block("STAGE", msg) })
+	defer l.setNote(nil)
 	done := make(chan struct{}, 2)
 	go func() { // client to Asterisk
 		copyMessages(server, client, "C->S", false, block)
@@ -88,4 +91,42 @@ func copyMessages(dst io.Writer, src io.Reader, dir string, greeting bool, block
 			return
 		}
 	}
+}
+
+// setNote sets where mark writes: the session being recorded, nil when
+// there is none. Steps taken between sessions go to the start of the next.
+func (l *link) setNote(f func([]byte)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.note = f
+	if f != nil {
+		for _, msg := range l.pending {
+			f(msg)
+		}
+		l.pending = nil
+	}
+}
+
+// mark writes what the test does to the PBX into the session being
+// recorded, as a STAGE block ("Stage: Answer", "Arg: SIP/804-00000007"):
+// a replay of the session waits there until the test does it again.
+func (l *link) mark(step string, args ...string) {
+	if l.record == "" {
+		return
+	}
+	hs := []ami.Header{{Key: "Stage", Value: step}}
+	for _, a := range args {
+		hs = append(hs, ami.Header{Key: "Arg", Value: a})
+	}
+	msg, err := ami.AppendMessage(nil, hs)
+	if err != nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.note == nil {
+		l.pending = append(l.pending, msg)
+		return
+	}
+	l.note(msg)
 }

@@ -47,8 +47,11 @@ type Stage interface {
 
 // Stage returns how the test makes things happen on the bed's PBX.
 func (b *Bed) Stage() Stage {
-	if b.Sim != nil {
+	switch {
+	case b.Sim != nil:
 		return b.Sim
+	case b.replay != nil:
+		return replayStage{b}
 	}
 	return realStage{b}
 }
@@ -73,6 +76,7 @@ func (r realStage) do(name string, headers ...ami.Header) (ami.Result, error) {
 }
 
 func (r realStage) InboundCall(number, queue string) (string, error) {
+	r.b.step("InboundCall")
 	exten, err := inboundExten("in", number, queue)
 	if err != nil {
 		return "", err
@@ -93,6 +97,7 @@ func inboundExten(route, number, queue string) (string, error) {
 }
 
 func (r realStage) Hangup(channel string, cause int) error {
+	r.b.step("Hangup")
 	if c, err := r.b.activeCall(channel); err == nil {
 		return c.Hangup()
 	}
@@ -112,21 +117,31 @@ func (r realStage) DBGet(family, key string) (string, bool) {
 }
 
 func (r realStage) DBPut(family, key, value string) {
+	r.b.step("DBPut")
 	if _, err := r.do("DBPut", ami.Header{Key: "Family", Value: family}, ami.Header{Key: "Key", Value: key}, ami.Header{Key: "Val", Value: value}); err != nil {
 		r.b.T.Fatalf("DBPut %s/%s: %v", family, key, err)
 	}
 }
 
 func (r realStage) DBDel(family, key string) bool {
+	r.b.step("DBDel")
 	_, err := r.do("DBDel", ami.Header{Key: "Family", Value: family}, ami.Header{Key: "Key", Value: key})
 	return err == nil
 }
 
 // Restart is `core restart now`: Asterisk hangs up every call and starts
 // again in the same process; AMI drops and comes back.
-func (r realStage) Restart(time.Duration) {
-	if _, err := r.do("Command", ami.Header{Key: "Command", Value: "core restart now"}); err != nil && !errors.Is(err, ami.ErrDisconnected) {
-		r.b.T.Logf("core restart now: %v", err)
+func (r realStage) Restart(time.Duration) { r.b.restart() }
+
+// restart sends `core restart now` over the model's own connection, which
+// Asterisk then drops before it hangs up the calls: the model learns of
+// their end only from its resync. A replay answers it as recorded.
+func (b *Bed) restart() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := b.Client.Do(ctx, ami.Action{Name: "Command", Headers: []ami.Header{{Key: "Command", Value: "core restart now"}}})
+	if err != nil && !errors.Is(err, ami.ErrDisconnected) {
+		b.T.Logf("core restart now: %v", err)
 	}
 }
 
@@ -134,6 +149,10 @@ func (r realStage) Restart(time.Duration) {
 // its phone (PlayDTMF with Receive, real Asterisk only): a caller's ;2 half
 // of a Local channel takes them in Read or WaitExten.
 func (b *Bed) PressKeys(channel, digits string) error {
+	b.step("PressKeys")
+	if b.replay != nil {
+		return nil // recorded
+	}
 	for _, d := range digits {
 		_, err := realStage{b}.do("PlayDTMF", ami.Header{Key: "Channel", Value: channel},
 			ami.Header{Key: "Digit", Value: string(d)}, ami.Header{Key: "Receive", Value: "true"})
@@ -146,9 +165,10 @@ func (b *Bed) PressKeys(channel, digits string) error {
 
 // MonitorDir is the folder a real Asterisk on this machine records calls
 // into (<spool directory>/monitor, from `core show settings`); ok is false
-// on pbxsim, which records nothing, and for an Asterisk elsewhere.
+// on pbxsim, which records nothing, on a replay and for an Asterisk
+// elsewhere.
 func (b *Bed) MonitorDir() (dir string, ok bool) {
-	if b.Sim != nil {
+	if b.link == nil {
 		return "", false
 	}
 	res, err := realStage{b}.do("Command", ami.Header{Key: "Command", Value: "core show settings"})
@@ -177,7 +197,7 @@ func (b *Bed) hangupAll() {
 	if err != nil {
 		b.T.Logf("hang up every channel: %v", err)
 	}
-	b.Eventually("no channels left on the PBX", func() bool { return len(b.Model.Channels()) == 0 })
+	b.waitFor("no channels left on the PBX", func() bool { return len(b.Model.Channels()) == 0 })
 }
 
 // ShippedInboundCall is InboundCall through the dialplan README tells users
@@ -185,6 +205,7 @@ func (b *Bed) hangupAll() {
 // blacklist Gosub with its prefix patterns, CoocenterIVR, Queue with c and
 // the survey.
 func (b *Bed) ShippedInboundCall(number, queue string) (string, error) {
+	b.step("ShippedInboundCall")
 	b.T.Helper()
 	exten, err := inboundExten("cin", number, queue)
 	if err != nil {
@@ -199,6 +220,9 @@ func (b *Bed) ShippedInboundCall(number, queue string) (string, error) {
 func (b *Bed) originateInbound(exten string) (string, error) {
 	number := exten[strings.LastIndexByte(exten, '-')+1:]
 	prefix := "Local/" + exten + "@from-trunk-"
+	if b.replay != nil {
+		return b.recordedChannel(func(name string) bool { return strings.HasPrefix(name, prefix) && strings.HasSuffix(name, ";2") })
+	}
 	sub := b.stageClient().Subscribe(0)
 	defer sub.Unsubscribe()
 	_, err := realStage{b}.do("Originate", ami.Header{Key: "Channel", Value: "Local/" + exten + "@from-trunk"},

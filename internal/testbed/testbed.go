@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/coocenter/coocenterd/internal/ami"
+	"github.com/coocenter/coocenterd/internal/ami/amitest"
 	"github.com/coocenter/coocenterd/internal/pbx"
 	"github.com/coocenter/coocenterd/internal/pbxsim"
 	"github.com/coocenter/coocenterd/internal/testbed/sipphone"
@@ -30,11 +31,14 @@ type Bed struct {
 	T      testing.TB
 	Client *ami.Client
 	Model  *pbx.PBX
-	Sim    *pbxsim.Server // nil against a real Asterisk
+	Sim    *pbxsim.Server // nil against a real Asterisk or a replay
 	Events chan pbx.Event // the model's domain events
 
 	ami    ami.Config                 // how Client logs in
 	stage  *ami.Client                // a real Asterisk's own connection for Stage: not the model's, not recorded
+	replay *amitest.Replay            // the recording played to the model, if the bed is a replay
+	played []ami.Message              // its recorded events, for replayStage
+	named  map[string]bool            // channels replayStage has returned
 	link   *link                      // the way to a real Asterisk
 	phones map[string]*sipphone.Phone // registered phones on a real Asterisk
 	techs  map[string]pbx.Tech        // each phone's technology (Device)
@@ -67,7 +71,8 @@ func Start(t testing.TB, opts Options) *Bed {
 		cfg.Username, cfg.Secret = parts[1], parts[2]
 		record := ""
 		if dir := os.Getenv(RecordEnv); dir != "" {
-			record = filepath.Join(dir, regexp.MustCompile(`[^A-Za-z0-9_.-]+`).ReplaceAllString(t.Name(), "_"))
+			name := strings.TrimSuffix(t.Name(), "/"+Live)
+			record = filepath.Join(dir, regexp.MustCompile(`[^A-Za-z0-9_.-]+`).ReplaceAllString(name, "_"))
 			cfg.AuthType = "plain" // a plain Login, so that pbxsim can replay it
 		}
 		b.link = startLink(t, parts[0], record)
@@ -85,21 +90,9 @@ func Start(t testing.TB, opts Options) *Bed {
 		b.Sim = sim
 		cfg.Addr, cfg.Username, cfg.Secret = sim.Addr(), "coocenter", "coocenter-secret"
 	}
-	b.ami = cfg
-	b.Client = ami.Connect(context.Background(), cfg)
-	t.Cleanup(func() { b.Client.Close() })
-	b.Model = pbx.New(b.Client, pbx.Options{Logger: slog.New(slog.DiscardHandler)})
-	b.Model.Subscribe(func(e pbx.Event) {
-		select {
-		case b.Events <- e:
-		default:
-		}
-	})
-	b.Model.Start(context.Background())
-	t.Cleanup(b.Model.Close)
-	b.Eventually("model synced", b.Model.Connected)
+	b.connect(cfg, pbx.Options{})
 	if b.stage != nil {
-		b.Eventually("stage connected", b.stage.Connected)
+		b.waitFor("stage connected", b.stage.Connected)
 	}
 	b.learnPhones()
 	if b.Sim == nil {
@@ -117,7 +110,27 @@ func Start(t testing.TB, opts Options) *Bed {
 			b.waitRegistered(ext)
 		}
 	}
+	b.step("Start") // the bed is ready: a replay holds here until its own bed is
 	return b
+}
+
+// connect logs a client in with cfg and starts a model on it with opts,
+// and waits until the model has synced.
+func (b *Bed) connect(cfg ami.Config, opts pbx.Options) {
+	b.ami = cfg
+	b.Client = ami.Connect(context.Background(), cfg)
+	b.T.Cleanup(func() { b.Client.Close() })
+	opts.Logger = slog.New(slog.DiscardHandler)
+	b.Model = pbx.New(b.Client, opts)
+	b.Model.Subscribe(func(e pbx.Event) {
+		select {
+		case b.Events <- e:
+		default:
+		}
+	})
+	b.Model.Start(context.Background())
+	b.T.Cleanup(b.Model.Close)
+	b.waitFor("model synced", b.Model.Connected)
 }
 
 // AMI returns where and as whom another client, such as a whole daemon
@@ -129,21 +142,34 @@ func (b *Bed) AMI() (addr, username, secret string) {
 
 // AsteriskAway makes the PBX unreachable for d: pbxsim restarts (it forgets
 // calls and registrations); a real Asterisk is cut off behind the bed's
-// link and keeps its calls, so that other tests are not disturbed.
+// link and keeps its calls, so that other tests are not disturbed; a
+// replay has it recorded.
 func (b *Bed) AsteriskAway(d time.Duration) {
-	if b.Sim != nil {
+	b.step(amitest.Cut)
+	switch {
+	case b.Sim != nil:
 		b.Sim.Restart(d)
-		return
+	case b.link != nil:
+		b.link.cut(d)
 	}
-	b.link.cut(d)
 }
 
-// Eventually waits until cond holds: at most 5 s on pbxsim, 15 s on a real
-// Asterisk (a restart of it takes seconds).
+// Eventually waits until cond holds: at most 5 s on pbxsim or a replay,
+// 15 s on a real Asterisk (a restart of it takes seconds). It is a step of
+// the test: a recording notes where cond came to hold, and a replay plays
+// up to there and waits, so that the test sees the state it saw live
+// however fast the replay plays.
 func (b *Bed) Eventually(what string, cond func() bool) {
 	b.T.Helper()
+	b.waitFor(what, cond)
+	b.step("Eventually", what)
+}
+
+// waitFor is Eventually for the bed's own waits, which are no steps.
+func (b *Bed) waitFor(what string, cond func() bool) {
+	b.T.Helper()
 	wait := 5 * time.Second
-	if b.Sim == nil {
+	if b.link != nil {
 		wait = 15 * time.Second
 	}
 	deadline := time.Now().Add(wait)
@@ -177,6 +203,9 @@ func Ctx(t testing.TB) context.Context {
 func (b *Bed) String() string {
 	if b.Sim != nil {
 		return "pbxsim " + b.Sim.Addr()
+	}
+	if b.replay != nil {
+		return "replay " + b.replay.Addr()
 	}
 	return fmt.Sprintf("asterisk %s", os.Getenv(EnvVar))
 }

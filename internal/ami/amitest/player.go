@@ -29,6 +29,8 @@ type recAction struct {
 	idx      int    // its index in the session's messages
 	clientID string // the ActionID of the client's matching action
 	matched  bool
+	query    bool // it only reads (queries)
+	skipped  bool // a query the client did not ask again: its reply is not played
 }
 
 func newPlayer(r *Replay, nc net.Conn, s session) *player {
@@ -40,6 +42,9 @@ func newPlayer(r *Replay, nc net.Conn, s session) *player {
 			}
 			p.recActions = append(p.recActions, recAction{msg: m.msg, idx: i})
 		}
+	}
+	for k := range p.recActions {
+		p.recActions[k].query = queries[strings.ToLower(p.recActions[k].msg.Get("Action"))]
 	}
 	go p.read()
 	return p
@@ -70,6 +75,15 @@ func (p *player) play(last bool) {
 	p.write([]byte(p.s.greeting + "\r\n"))
 	for p.pos = 0; p.pos < len(p.s.msgs) && !p.broken; p.pos++ {
 		m := p.s.msgs[p.pos]
+		if m.stage {
+			if !p.awaitStep(m) {
+				return
+			}
+			if m.msg.Get("Stage") == Cut {
+				return
+			}
+			continue
+		}
 		if m.fromClient || p.sent[p.pos] {
 			continue
 		}
@@ -78,6 +92,9 @@ func (p *player) play(last bool) {
 		if k, ok := p.byID[id]; ok {
 			if !p.await(k) {
 				return
+			}
+			if p.recActions[k].skipped {
+				continue
 			}
 			id = p.recActions[k].clientID
 		}
@@ -121,20 +138,63 @@ func (p *player) await(k int) bool {
 	p.r.advanceTo(p.s.msgs[rec.idx].at)
 	p.r.setWaiting(fmt.Sprintf("%s (recorded at %s in %s)", oneLine(rec.msg), p.s.msgs[rec.idx].at.Format("15:04:05.000000"), p.s.path))
 	defer p.r.setWaiting("")
-	for !rec.matched {
-		select {
-		case a, ok := <-p.actions:
-			if !ok {
-				return false
-			}
-			p.answer(a, k)
-		case <-time.After(idle):
-			// The client may have set a timer after the recording's time
-			// passed it (it reads behind the player): its earliest timer
-			// runs, at the time it was set for.
-			if at, ok := p.r.clock.Next(); ok {
-				p.r.advanceTo(at)
-			}
+	for !rec.matched && !rec.skipped {
+		if !p.serveWaiting(k, nil) {
+			return false
+		}
+	}
+	return true
+}
+
+// awaitStep waits until the test takes the recorded step m, answering the
+// client meanwhile; false when the client went away first.
+func (p *player) awaitStep(m recorded) bool {
+	p.r.advanceTo(m.at)
+	want := m.msg.Get("Stage")
+	p.r.setWaiting(fmt.Sprintf("the test's step %s (recorded at %s in %s)", oneLine(m.msg), m.at.Format("15:04:05.000000"), p.s.path))
+	defer p.r.setWaiting("")
+	for {
+		var step string
+		if !p.serveWaiting(-1, &step) {
+			return false
+		}
+		switch {
+		case step == "":
+		case step != want:
+			p.r.t.Errorf("amitest: the test's step %s where %s recorded it took %s", step, p.s.path, want)
+			return true
+		default:
+			return true
+		}
+	}
+}
+
+// serveWaiting handles one thing while the player waits: an action of the
+// client (answered as answer does while waiting for recorded action
+// blocked), a step of the test (into *step, when step is not nil), or a
+// silence of the client, in which its earliest timer runs: it may have
+// set it after the recording's time passed it (it reads behind the
+// player), so it runs at the time it was set for. false: the client went
+// away.
+func (p *player) serveWaiting(blocked int, step *string) bool {
+	var steps chan string
+	if step != nil {
+		steps = p.r.steps
+	}
+	select {
+	case a, ok := <-p.actions:
+		if !ok {
+			return false
+		}
+		p.answer(a, blocked)
+	case *step = <-steps:
+	case <-time.After(idle):
+		if at, ok := p.r.clock.Next(); ok {
+			p.r.advanceTo(at)
+		} else if blocked >= 0 && p.recActions[blocked].query {
+			// A query the client, idle with no timer set, does not ask
+			// this time (it asked it more often when recorded).
+			p.recActions[blocked].skipped = true
 		}
 	}
 	return true
@@ -154,6 +214,7 @@ func (p *player) answer(a ami.Message, blocked int) {
 		pong, _ := ami.NewMessage(ami.Header{Key: "Response", Value: "Success"}, ami.Header{Key: "ActionID", Value: a.ActionID()},
 			ami.Header{Key: "Ping", Value: "Pong"}, ami.Header{Key: "Timestamp", Value: stamp(p.r.clock.Now())})
 		p.write(wire(pong, a.ActionID(), p.r.clock.Now()))
+	case k < 0 && p.answerQuery(a):
 	case k < 0:
 		p.r.addUnmatched(oneLine(a))
 		refused, _ := ami.NewMessage(ami.Header{Key: "Response", Value: "Error"}, ami.Header{Key: "ActionID", Value: a.ActionID()},
@@ -161,10 +222,49 @@ func (p *player) answer(a ami.Message, blocked int) {
 		p.write(wire(refused, a.ActionID(), p.r.clock.Now()))
 	default:
 		p.recActions[k].matched, p.recActions[k].clientID = true, a.ActionID()
+		if !sameAction(a, p.recActions[k].msg) {
+			p.r.addLoose(oneLine(a))
+		}
 		if blocked >= 0 && k != blocked {
 			p.playReplyNow(k)
 		}
 	}
+}
+
+// queries are the actions that only read, by lower-case name.
+var queries = map[string]bool{
+	"coreshowchannels": true, "coresettings": true, "corestatus": true, "status": true,
+	"sippeers": true, "sipshowpeer": true, "pjsipshowendpoints": true, "pjsipshowendpoint": true, "pjsipshowcontacts": true,
+	"queuestatus": true, "queuesummary": true, "extensionstatelist": true, "extensionstate": true, "dbget": true,
+}
+
+// answerQuery answers a query the client asks once more than recorded
+// with the recording's nearest answer to it: the last played, else the
+// next. false: a is no query the recording holds.
+func (p *player) answerQuery(a ami.Message) bool {
+	best := -1
+	for k, rec := range p.recActions {
+		if !rec.query || !sameAction(a, rec.msg) {
+			continue
+		}
+		if best < 0 || rec.idx < p.pos {
+			best = k
+		}
+	}
+	if best < 0 {
+		return false
+	}
+	id := p.recActions[best].msg.ActionID()
+	for _, m := range p.s.msgs[p.recActions[best].idx:] {
+		if m.fromClient || m.stage || m.msg.ActionID() != id {
+			continue
+		}
+		p.write(wire(m.msg, a.ActionID(), p.r.clock.Now()))
+		if strings.EqualFold(m.msg.Get("EventList"), "complete") {
+			break
+		}
+	}
+	return true
 }
 
 // match returns the unmatched recorded action a asks for, or -1.
@@ -219,6 +319,12 @@ func (r *Replay) setWaiting(s string) {
 	r.mu.Unlock()
 }
 
+func (r *Replay) addLoose(s string) {
+	r.mu.Lock()
+	r.loose = append(r.loose, s)
+	r.mu.Unlock()
+}
+
 func (r *Replay) addUnmatched(s string) {
 	r.mu.Lock()
 	r.unmatched = append(r.unmatched, s)
@@ -237,11 +343,20 @@ func oneLine(m ami.Message) string {
 	return strings.Join(parts, ", ")
 }
 
-// advanceTo moves the recording's time on to t (never back) and runs the
-// timers due by then.
+// advanceTo moves the recording's time on to t (never back), running the
+// timers due by then each at its time, as a real clock would.
 func (r *Replay) advanceTo(t time.Time) {
+	for {
+		next, ok := r.clock.Next()
+		if !ok || next.After(t) {
+			break
+		}
+		if next.After(r.clock.Now()) {
+			r.clock.Set(next)
+		}
+		r.clock.FireDue()
+	}
 	if t.After(r.clock.Now()) {
 		r.clock.Set(t)
 	}
-	r.clock.FireDue()
 }

@@ -14,9 +14,14 @@
 // one of that name. The reply then carries the client's ActionID. Should
 // the client wait for a reply recorded later than one it has not asked for
 // yet (a resync asking in another order), that reply, list and all, is
-// played at once. Ping is answered whether recorded or not; any other
-// action without a recorded match gets an error response and is reported
-// by Unmatched; the recording's own pings are left out.
+// played at once. Queries (actions that only read: CoreShowChannels,
+// QueueStatus, PJSIPShowContacts, ...) change nothing,
+// and how often a client asks one again may follow its timers: one it
+// asks more often than recorded is answered as the recording last
+// answered it, one it does not ask while idle is left out. Ping is
+// answered whether recorded or not; any other action without a recorded
+// match gets an error response and is reported by Unmatched; the
+// recording's own pings are left out.
 //
 // The replay's Clock follows the recording: it moves to each message's
 // recorded time as the message is played, and to an action's recorded
@@ -25,6 +30,12 @@
 // when the recording says it did). A client reads behind the player, so
 // a timer it sets may fall due at a time already played: while the
 // player waits and the client is silent, the earliest timer runs.
+//
+// A recording made by the test bed also holds the test's own steps
+// (STAGE blocks: what the test did to the PBX on a connection of its own).
+// The player stops at each until the test takes that step again (Stage),
+// so that the test sees the model as it was when it acted, however fast
+// the recording plays.
 //
 // After the last recorded message the player writes one more event,
 // UserEvent End: a client that passes it on (the model turns every
@@ -51,6 +62,10 @@ import (
 // message.
 const End = "AMITestEnd"
 
+// Cut is the test's step that cut the client off from Asterisk: the
+// player closes the connection there, whatever the session still holds.
+const Cut = "Cut"
+
 // Day is the date given to transcripts that recorded only the time of day
 // (the older ones, "### S->C 18:19:35").
 var Day = time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
@@ -64,9 +79,11 @@ type Replay struct {
 
 	mu        sync.Mutex
 	unmatched []string // actions the recording had no answer for
+	loose     []string // actions matched by name only
 	waiting   string   // the recorded action the player waits for, if any
 	done      chan struct{}
 	stopped   chan struct{}
+	steps     chan string // the test's steps (Stage), in order
 	conn      net.Conn
 	closing   bool
 }
@@ -81,6 +98,7 @@ type session struct {
 // recorded is one message of a session.
 type recorded struct {
 	fromClient bool
+	stage      bool // a step of the test (transcript.Stage): the player waits for Stage
 	at         time.Time
 	msg        ami.Message
 }
@@ -91,7 +109,7 @@ type recorded struct {
 // stops when the test ends.
 func Serve(t testing.TB, paths ...string) *Replay {
 	t.Helper()
-	r := &Replay{t: t, done: make(chan struct{}), stopped: make(chan struct{})}
+	r := &Replay{t: t, done: make(chan struct{}), stopped: make(chan struct{}), steps: make(chan string, 256)}
 	for _, p := range paths {
 		s, err := readSession(p)
 		if err != nil {
@@ -136,12 +154,33 @@ func (r *Replay) Wait(d time.Duration) {
 	}
 }
 
+// Stage tells the player that the test took the step it took when
+// recorded (a STAGE block: "Stage: Answer"): the player plays on to the
+// test's next recorded step. A recording made without steps plays through
+// without waiting; steps it does not hold are ignored.
+func (r *Replay) Stage(step string) {
+	select {
+	case r.steps <- step:
+	default:
+		r.t.Errorf("amitest: more than %d steps of the test waiting", cap(r.steps))
+	}
+}
+
 // Unmatched returns the actions the client sent that the recording could
 // not answer, as "Action: X (headers)".
 func (r *Replay) Unmatched() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]string(nil), r.unmatched...)
+}
+
+// Loose returns the actions the client sent that matched a recorded one
+// by name only: their headers differ from the recording's (an Originate's
+// ids made anew, or a change in what the client asks).
+func (r *Replay) Loose() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.loose...)
 }
 
 func (r *Replay) close() {
@@ -213,7 +252,7 @@ func readSession(path string) (session, error) {
 		if e.Dir == transcript.ServerToClient && pings[e.Msg.ActionID()] && !e.Msg.IsEvent() {
 			continue
 		}
-		s.msgs = append(s.msgs, recorded{fromClient: e.Dir == transcript.ClientToServer, at: at, msg: e.Msg})
+		s.msgs = append(s.msgs, recorded{fromClient: e.Dir == transcript.ClientToServer, stage: e.Dir == transcript.Stage, at: at, msg: e.Msg})
 	}
 	if s.greeting == "" {
 		return session{}, fmt.Errorf("%s: no greeting", path)

@@ -20,10 +20,14 @@ import (
 // Direction says who wrote a message.
 type Direction string
 
-// The two directions of a transcript.
+// The directions of a transcript.
 const (
 	ClientToServer Direction = "C->S"
 	ServerToClient Direction = "S->C"
+	// Stage: what the test did to the PBX meanwhile, on a connection of
+	// its own ("Stage: Answer" and its arguments); a replay waits for the
+	// test to do it again.
+	Stage Direction = "STAGE"
 )
 
 // Entry is one message of a transcript.
@@ -83,7 +87,7 @@ func Read(r io.Reader) ([]Entry, error) {
 				return nil, err
 			}
 			dir, at, _ := strings.Cut(rest, " ")
-			if dir != string(ClientToServer) && dir != string(ServerToClient) {
+			if dir != string(ClientToServer) && dir != string(ServerToClient) && dir != string(Stage) {
 				return nil, fmt.Errorf("unknown direction in %q", line)
 			}
 			cur = &Entry{Dir: Direction(dir), Time: at}
