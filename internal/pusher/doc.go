@@ -4,6 +4,11 @@
 // them to every receiver with retries, per-call ordering and Standard
 // Webhooks signatures.
 //
+// Every push is written in one place, the push table (pushes.go): one
+// builder per event name, in the order api.md lists the events, so the code
+// reads side by side with the contract. Translate, QueueCall and WrapUp
+// only pick the name.
+//
 // Flow: Handle (on the model's goroutine) translates an event and queues it
 // for the committer, which writes queued events to disk in one transaction
 // per batch (group commit) and only then hands them to each receiver's

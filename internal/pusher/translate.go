@@ -11,13 +11,14 @@ import (
 // Event is one push: a JSON object for every receiver.
 type Event struct {
 	ID   string    // webhook-id: stable across retries and restarts; set by the outbox
-	Name string    // dialbegin, dialend, hangup, extensionstatus, cdr, ivr, cc_cdr
+	Name string    // a name of the push table (pushes.go); dialbegin for dialbegein when not legacy
 	Keys []string  // ordering keys: events sharing one are delivered in order
 	At   time.Time // when it happened
 	Body []byte    // the JSON object
 }
 
-// Translator turns pbx domain events into pushes (api.md §4).
+// Translator turns pbx domain events into pushes (api.md §4): Translate,
+// QueueCall and WrapUp, each a dispatcher into the push table (pushes.go).
 type Translator struct {
 	MAC             string         // the box's MAC, on every event
 	Location        *time.Location // for the "YYYY-MM-DD HH:MM:SS" times we write; nil = local
@@ -31,138 +32,13 @@ type Translator struct {
 	RecordingURL func(recordfile string) string
 }
 
+// The rest of this file is what the builders of pushes.go share.
+
 func (t *Translator) now() time.Time {
 	if t.Now == nil {
 		return time.Now()
 	}
 	return t.Now()
-}
-
-// Translate returns the push for e, or false when e is not pushed.
-//
-// The keys of each event follow api.md §4 in its order; what we add comes
-// after them: timestamp and mac on every event; channel, cause, causetxt,
-// linkedid on hangup; linkedid on cdr. The cdr's recordfile is the
-// call's recording (pbx.CDR.RecordFile: the RecordFile mapping of
-// cdr_manager.conf, else its MixMonitor file), or its download link when
-// RecordingURL makes one (same key, same place: only the value changes).
-func (t *Translator) Translate(e pbx.Event) (Event, bool) {
-	switch e := e.(type) {
-	case pbx.DialBegin:
-		name := "dialbegin"
-		if t.LegacyDialBegin {
-			name = "dialbegein"
-		}
-		caller := dialCaller(e.Caller, e.Dest)
-		o := newObject().
-			add("event", name).
-			add("timestamp", timestamp(e.At)).
-			add("channel", caller.Name).
-			add("calleridnum", caller.CallerIDNum).
-			add("destchannel", e.Dest.Name).
-			add("destcalleridnum", e.Dest.CallerIDNum).
-			add("destuniqueid", e.Dest.Uniqueid).
-			add("dialstring", dialString(e.DialString, e.Dest.Name)).
-			add("uniqueid", callerUniqueid(e.Caller, e.Dest)).
-			add("mac", t.MAC)
-		return Event{Name: name, Keys: callKeys(e.Caller, e.Dest), At: e.At, Body: o.bytes()}, true
-	case pbx.DialEnd:
-		caller := dialCaller(e.Caller, e.Dest)
-		o := newObject().
-			add("event", "dialend").
-			add("timestamp", timestamp(e.At)).
-			add("channel", caller.Name).
-			add("calleridnum", caller.CallerIDNum).
-			add("destchannel", e.Dest.Name).
-			add("destcalleridnum", e.Dest.CallerIDNum).
-			add("uniqueid", callerUniqueid(e.Caller, e.Dest)).
-			add("dialstatus", e.DialStatus).
-			add("destuniqueid", e.Dest.Uniqueid).
-			add("mac", t.MAC)
-		return Event{Name: "dialend", Keys: callKeys(e.Caller, e.Dest), At: e.At, Body: o.bytes()}, true
-	case pbx.ChannelHangup:
-		c := e.Channel
-		causeText := e.CauseText
-		if e.Blacklisted { // refused by the shipped blacklist check (cause 21)
-			causeText = "blacklisted"
-		}
-		o := newObject().
-			add("event", "hangup").
-			add("calleridnum", c.CallerIDNum).
-			add("calleridname", c.CallerIDName).
-			add("connectedlinenum", c.ConnectedLineNum).
-			add("connectedlinename", c.ConnectedLineName).
-			add("uniqueid", c.Uniqueid).
-			add("channel", c.Name).
-			add("cause", strconv.Itoa(e.Cause)).
-			add("causetxt", causeText).
-			add("linkedid", c.Linkedid).
-			add("timestamp", timestamp(e.At)).
-			add("mac", t.MAC)
-		if e.Reconstructed { // missed while Asterisk was away; learnt at resync
-			o.add("reconstructed", "yes")
-		}
-		return Event{Name: "hangup", Keys: callKeys(c), At: e.At, Body: o.bytes()}, true
-	case pbx.HintChanged:
-		h := e.Hint
-		o := newObject().
-			add("event", "extensionstatus").
-			add("exten", h.Exten).
-			add("status", strconv.Itoa(h.Status)).
-			add("statustext", h.StatusText).
-			add("context", h.Context).
-			add("timestamp", timestamp(e.At)).
-			add("mac", t.MAC)
-		return Event{Name: "extensionstatus", Keys: []string{"exten:" + h.Exten}, At: e.At, Body: o.bytes()}, true
-	case pbx.CDR:
-		o := newObject().
-			add("event", "cdr").
-			add("callerid", e.CallerID).
-			add("source", e.Source).
-			add("destination", e.Destination).
-			add("starttime", e.StartTime).
-			add("answertime", e.AnswerTime).
-			add("endtime", e.EndTime).
-			add("disposition", e.Disposition).
-			add("duration", strconv.Itoa(e.Duration)).
-			add("billableseconds", strconv.Itoa(e.BillableSeconds)).
-			add("calltype", callType(e)).
-			add("recordfile", t.recording(e.RecordFile)).
-			add("uniqueid", e.UniqueID).
-			add("linkedid", e.Linkedid).
-			add("timestamp", timestamp(e.At)).
-			add("mac", t.MAC)
-		return Event{Name: "cdr", Keys: callKey(e.Linkedid, e.UniqueID), At: e.At, Body: o.bytes()}, true
-	case pbx.UserEvent:
-		return t.ivr(e)
-	}
-	return Event{}, false
-}
-
-// ivr builds the ivr push from a dialplan IVR step (pbx.IVRStep says
-// where each field comes from).
-func (t *Translator) ivr(e pbx.UserEvent) (Event, bool) {
-	s, ok := e.IVR()
-	if !ok {
-		return Event{}, false
-	}
-	o := newObject().
-		add("event", "ivr").
-		add("uuid", s.Uniqueid).
-		add("caller", s.Caller).
-		add("called", s.Called).
-		add("callType", s.CallType).
-		add("queueCode", s.Queue).
-		add("startTime", t.clock(s.Start)).
-		add("endTime", t.clock(s.End)).
-		add("duration", secs(s.End.Sub(s.Start))).
-		add("ivrId", s.ID).
-		add("ivrName", s.Name).
-		add("ivrDtmf", s.Dtmf).
-		add("trunkNumber", s.TrunkNumber).
-		add("mac", t.MAC).
-		add("timestamp", timestamp(e.At))
-	return Event{Name: "ivr", Keys: callKey(e.Channel.Linkedid, s.Uniqueid), At: e.At, Body: o.bytes()}, true
 }
 
 // recording is what a push carries for a recording: the link RecordingURL
@@ -264,6 +140,12 @@ func callType(e pbx.CDR) string {
 	}
 	return ""
 }
+
+// secs writes a duration as whole seconds, rounded down, never negative.
+func secs(d time.Duration) string { return strconv.FormatInt(wholeSecs(d), 10) }
+
+// wholeSecs is a duration in whole seconds, rounded down, never negative.
+func wholeSecs(d time.Duration) int64 { return int64(max(d, 0) / time.Second) }
 
 func or(a, b string) string {
 	if a != "" {
