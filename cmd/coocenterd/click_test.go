@@ -7,8 +7,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coocenter/coocenterd/internal/config"
+	"github.com/coocenter/coocenterd/internal/testkit"
 )
 
 // TestDaemonClickToCallPushes: click-number answers an id of Asterisk's
@@ -32,11 +34,11 @@ func TestDaemonClickToCallPushes(t *testing.T) {
 	}
 	d.answerRinging(t, "801")
 	callee := d.answerRinging(t, "802")
-	waitFor(t, "the call to be answered", func() bool { return len(d.PhoneChannels("802")) == 1 && d.PhoneChannels("802")[0].State == 6 })
+	testkit.Eventually(t, "the call to be answered", 10*time.Second, func() bool { return len(d.PhoneChannels("802")) == 1 && d.PhoneChannels("802")[0].State == 6 })
 	if err := d.Stage().Hangup(callee, 16); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the cdr", func() bool { return pushed.event("cdr") != nil })
+	testkit.Eventually(t, "the cdr", 10*time.Second, func() bool { return pushed.event("cdr") != nil })
 
 	begin, cdr := pushed.event("dialbegein"), pushed.event("cdr")
 	if pushed.event("dialbegin") != nil || begin == nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/coocenter/coocenterd/internal/config"
 	"github.com/coocenter/coocenterd/internal/testbed"
+	"github.com/coocenter/coocenterd/internal/testkit"
 )
 
 // logBuffer is a goroutine-safe log sink the test can search.
@@ -33,17 +34,6 @@ func (l *logBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // daemon is the whole daemon running in a test against the bed's PBX:
@@ -81,7 +71,7 @@ func startDaemon(t *testing.T, registered []string, edit func(*config.Config)) *
 	go func() { d.done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(d.logs, nil))) }()
 	t.Cleanup(func() { cancel() })
 	addrRe := regexp.MustCompile(`coocenter-api listening" addr=(\S+)`)
-	waitFor(t, "the API to listen and the model to sync", func() bool {
+	testkit.Eventually(t, "the API to listen and the model to sync", 10*time.Second, func() bool {
 		select {
 		case err := <-d.done:
 			t.Fatalf("daemon stopped: %v\n%s", err, d.logs.String())
@@ -112,7 +102,7 @@ func (d *daemon) Stop(t *testing.T) {
 func (d *daemon) answerRinging(t *testing.T, ext string) string {
 	t.Helper()
 	var ch string
-	waitFor(t, ext+" to ring", func() bool {
+	testkit.Eventually(t, ext+" to ring", 10*time.Second, func() bool {
 		if cs := d.PhoneChannels(ext); len(cs) > 0 {
 			ch = cs[0].Name
 		}
@@ -139,11 +129,11 @@ func TestDaemonSurvivesAsteriskRestart(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	waitFor(t, "healthy", func() bool { return health() == 200 })
+	testkit.Eventually(t, "healthy", 10*time.Second, func() bool { return health() == 200 })
 
 	d.AsteriskAway(200 * time.Millisecond)
-	waitFor(t, "the reconnect to be logged", func() bool { return strings.Count(logs.String(), `msg="ami connected"`) == 2 })
-	waitFor(t, "healthy again", func() bool { return health() == 200 })
+	testkit.Eventually(t, "the reconnect to be logged", 10*time.Second, func() bool { return strings.Count(logs.String(), `msg="ami connected"`) == 2 })
+	testkit.Eventually(t, "healthy again", 10*time.Second, func() bool { return health() == 200 })
 	if !strings.Contains(logs.String(), `msg="ami disconnected"`) {
 		t.Fatal("the disconnect was not logged")
 	}

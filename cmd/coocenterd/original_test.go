@@ -18,6 +18,7 @@ import (
 
 	"github.com/coocenter/coocenterd/internal/config"
 	"github.com/coocenter/coocenterd/internal/testbed"
+	"github.com/coocenter/coocenterd/internal/testkit"
 )
 
 // writeManagerConf writes a manager.conf for the bed's PBX into a new
@@ -61,7 +62,7 @@ func startConfigured(t *testing.T, cfg *config.Config) (base string, logs *logBu
 		}
 	}
 	addrRe := regexp.MustCompile(`coocenter-api listening" addr=(\S+)`)
-	waitFor(t, "the API to listen and the model to sync", func() bool {
+	testkit.Eventually(t, "the API to listen and the model to sync", 10*time.Second, func() bool {
 		select {
 		case err := <-done:
 			t.Fatalf("daemon stopped: %v\n%s", err, logs.String())

@@ -13,6 +13,7 @@ import (
 
 	"github.com/coocenter/coocenterd/internal/config"
 	"github.com/coocenter/coocenterd/internal/httpapi"
+	"github.com/coocenter/coocenterd/internal/testkit"
 )
 
 // TestDaemonAfterCallPause: with pausetime on, the agent who answered a
@@ -42,7 +43,7 @@ func TestDaemonAfterCallPause(t *testing.T) {
 	}
 	// Both are pushed when the pause ends, under different ordering keys
 	// (the call's, the agent's): either may reach the receiver first.
-	waitFor(t, "the cc_cdr and wrapupend", func() bool { return pushed.event("cc_cdr") != nil && pushed.event("wrapupend") != nil })
+	testkit.Eventually(t, "the cc_cdr and wrapupend", 10*time.Second, func() bool { return pushed.event("cc_cdr") != nil && pushed.event("wrapupend") != nil })
 	cdr, end := pushed.event("cc_cdr"), pushed.event("wrapupend")
 	if end == nil || end["endedBy"] != "timer" || end["agentCode"] != "804" {
 		t.Errorf("wrapupend: %v", end)
@@ -88,11 +89,11 @@ func TestDaemonAfterCallPauseDirectCall(t *testing.T) {
 	if !paused("1") {
 		t.Error("804 not paused in queue-info after its direct call")
 	}
-	waitFor(t, "the cdr", func() bool { return pushed.event("cdr") != nil })
+	testkit.Eventually(t, "the cdr", 10*time.Second, func() bool { return pushed.event("cdr") != nil })
 	if pushed.event("wrapupend") != nil {
 		t.Errorf("the cdr waited for the pause: %v", pushed.events())
 	}
-	waitFor(t, "wrapupend", func() bool { return pushed.event("wrapupend") != nil })
+	testkit.Eventually(t, "wrapupend", 10*time.Second, func() bool { return pushed.event("wrapupend") != nil })
 	cdr, end := pushed.event("cdr"), pushed.event("wrapupend")
 	if end["endedBy"] != "timer" || end["agentCode"] != "804" || end["pauseTime"] != 3.0 ||
 		end["uniqueid"] != cdr["uniqueid"] || end["linkedid"] != cdr["linkedid"] || end["uuid"] != cdr["uniqueid"] {
@@ -112,11 +113,11 @@ func TestDaemonAfterCallPauseDirectCall(t *testing.T) {
 func (d *daemon) talkAndHangUp(t *testing.T, pushed *receiver, agent string) {
 	t.Helper()
 	ch := d.answerRinging(t, agent)
-	waitFor(t, "the call to be answered", func() bool { return pushed.event("dialend") != nil })
+	testkit.Eventually(t, "the call to be answered", 10*time.Second, func() bool { return pushed.event("dialend") != nil })
 	if err := d.Stage().Hangup(ch, 16); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "wrapupstart", func() bool { return pushed.event("wrapupstart") != nil })
+	testkit.Eventually(t, "wrapupstart", 10*time.Second, func() bool { return pushed.event("wrapupstart") != nil })
 }
 
 // receiver collects the pushes a test daemon sends.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/coocenter/coocenterd/internal/config"
 	"github.com/coocenter/coocenterd/internal/pusher"
+	"github.com/coocenter/coocenterd/internal/testkit"
 )
 
 // TestDaemonPushesToTheReceiver runs `coocenterd -receiver` and the daemon
@@ -23,7 +24,7 @@ func TestDaemonPushesToTheReceiver(t *testing.T) {
 	recvDone := make(chan error, 1)
 	go func() { recvDone <- run(ctx, []string{"-receiver", "127.0.0.1:0", "-secret", secret}, &out, &errOut) }()
 	urlRe := regexp.MustCompile(`receiving pushes on (http://\S+)`)
-	waitFor(t, "the receiver to listen", func() bool { return urlRe.MatchString(errOut.String()) })
+	testkit.Eventually(t, "the receiver to listen", 10*time.Second, func() bool { return urlRe.MatchString(errOut.String()) })
 	receiverURL := urlRe.FindStringSubmatch(errOut.String())[1]
 
 	d := startDaemon(t, []string{"801", "802"}, func(cfg *config.Config) {
@@ -41,7 +42,7 @@ func TestDaemonPushesToTheReceiver(t *testing.T) {
 	if err := stage.Hangup(caller, 16); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the call's pushes", func() bool {
+	testkit.Eventually(t, "the call's pushes", 10*time.Second, func() bool {
 		s := out.String()
 		return strings.Count(s, `"event":"hangup"`) == 2 && strings.Contains(s, `"event":"cdr"`)
 	})

@@ -8,12 +8,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coocenter/coocenterd/internal/testkit"
 )
 
 func TestCSVRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock()
-	src := openStore(t, openDB(t), newFake(), Options{Now: clock.Now})
+	src := openStore(t, testkit.TempDB(t), newFake(), Options{Now: clock.Now})
 	for _, e := range []Entry{
 		{Number: "0509999999", Reason: `spam, "very" persistent`},
 		{Number: "400*", Reason: "premium rate", Expires: clock.Now().Add(24 * time.Hour)},
@@ -34,7 +36,7 @@ func TestCSVRoundTrip(t *testing.T) {
 	}
 
 	f := newFake()
-	dst := openStore(t, openDB(t), f, Options{Now: clock.Now})
+	dst := openStore(t, testkit.TempDB(t), f, Options{Now: clock.Now})
 	n, err := dst.ImportCSV(ctx, bytes.NewReader(buf.Bytes()))
 	if err != nil || n != 4 {
 		t.Fatalf("ImportCSV() = %d, %v; want 4", n, err)
@@ -52,7 +54,7 @@ func TestCSVRoundTrip(t *testing.T) {
 func TestImportCSVForms(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock()
-	s := openStore(t, openDB(t), newFake(), Options{Now: clock.Now})
+	s := openStore(t, testkit.TempDB(t), newFake(), Options{Now: clock.Now})
 	if err := s.AddEntry(ctx, Entry{Number: "111", Reason: "old"}); err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +91,7 @@ func TestImportCSVForms(t *testing.T) {
 // line is named.
 func TestImportCSVBadLines(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t, openDB(t), newFake(), Options{})
+	s := openStore(t, testkit.TempDB(t), newFake(), Options{})
 	in := "number,reason,expires\n" +
 		"111,fine,\n" +
 		"12a,bad number,\n" + // line 3
@@ -130,7 +132,7 @@ func TestImportCSVBadLines(t *testing.T) {
 
 func TestImportCSVOverCap(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t, openDB(t), newFake(), Options{MaxEntries: 3})
+	s := openStore(t, testkit.TempDB(t), newFake(), Options{MaxEntries: 3})
 	if err := s.Add(ctx, "111"); err != nil {
 		t.Fatal(err)
 	}

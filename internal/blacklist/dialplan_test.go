@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/coocenter/coocenterd/internal/testkit"
 )
 
 // The dialplan side is checked by running [coocenter-blacklist] from
@@ -231,7 +233,7 @@ func TestDialplanSubroutine(t *testing.T) {
 	for _, family := range []string{"blacklist", "myfamily"} {
 		ctx := context.Background()
 		f := newFake()
-		s, err := Open(openDB(t), family, f, Options{Logger: slog.New(slog.DiscardHandler)})
+		s, err := Open(testkit.TempDB(t), family, f, Options{Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatal(err)
 		}

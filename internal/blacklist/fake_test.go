@@ -4,17 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/coocenter/coocenterd/internal/clock"
 	"log/slog"
 	"maps"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/coocenter/coocenterd/internal/clock"
 )
 
 var errDown = errors.New("fake AstDB: not connected")
@@ -160,22 +160,6 @@ func (f *fakeAstDB) value(key string) (string, bool) {
 
 // newClock is the tests' clock: noon of 2026-11-21, UTC.
 func newClock() *clock.Manual { return clock.NewManual(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)) }
-
-// openDB opens a bbolt file in a fresh temporary directory.
-func openDB(t *testing.T) *bbolt.DB {
-	t.Helper()
-	return reopenDB(t, filepath.Join(t.TempDir(), "coocenterd.db"))
-}
-
-func reopenDB(t *testing.T, path string) *bbolt.DB {
-	t.Helper()
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
 
 // openStore opens a Store on db with fast test timings.
 func openStore(t *testing.T, db *bbolt.DB, f *fakeAstDB, opts Options) *Store {

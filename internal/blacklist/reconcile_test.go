@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/coocenter/coocenterd/internal/testkit"
 )
 
 // TestFirstReconcileImports: the first reconcile takes over what an old box
@@ -20,7 +22,7 @@ func TestFirstReconcileImports(t *testing.T) {
 	f.set("700", mirrorValue(record{Added: ours.Added, Expires: clock.Now().Add(-time.Hour)})) // expired
 	f.set("not-a-number", "x")
 	f.set("sub/123", "x")
-	s := openStore(t, openDB(t), f, Options{Now: clock.Now})
+	s := openStore(t, testkit.TempDB(t), f, Options{Now: clock.Now})
 	if err := s.Add(ctx, "111"); err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +49,7 @@ func TestFirstReconcileImports(t *testing.T) {
 func TestLaterReconcileRemovesStale(t *testing.T) {
 	ctx := context.Background()
 	f := newFake()
-	s := openStore(t, openDB(t), f, Options{})
+	s := openStore(t, testkit.TempDB(t), f, Options{})
 	if err := s.Reconcile(ctx); err != nil { // first, with AstDB empty
 		t.Fatal(err)
 	}
@@ -70,7 +72,7 @@ func TestLaterReconcileRemovesStale(t *testing.T) {
 func TestReconcileAfterAsteriskRestart(t *testing.T) {
 	ctx := context.Background()
 	f := newFake()
-	s := openStore(t, openDB(t), f, Options{})
+	s := openStore(t, testkit.TempDB(t), f, Options{})
 	if err := s.Reconcile(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +91,7 @@ func TestAstDBDownDuringChanges(t *testing.T) {
 		ctx := context.Background()
 		f := newFake()
 		f.delAbsentErr = delAbsentErr
-		s := openStore(t, openDB(t), f, Options{})
+		s := openStore(t, testkit.TempDB(t), f, Options{})
 		if err := s.Reconcile(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -133,7 +135,7 @@ func TestPendingDeleteIsNotImported(t *testing.T) {
 	f := newFake()
 	f.set("555", "old box")
 	f.set("556", "old box")
-	s := openStore(t, openDB(t), f, Options{})
+	s := openStore(t, testkit.TempDB(t), f, Options{})
 	f.setDown(true)
 	if err := s.Add(ctx, "555"); err != nil {
 		t.Fatal(err)
@@ -159,7 +161,7 @@ func TestImportOverCapWaits(t *testing.T) {
 	for _, n := range []string{"1", "2", "3"} {
 		f.set(n, "1")
 	}
-	s := openStore(t, openDB(t), f, Options{MaxEntries: 2})
+	s := openStore(t, testkit.TempDB(t), f, Options{MaxEntries: 2})
 	if err := s.Reconcile(ctx); !errors.Is(err, ErrFull) {
 		t.Fatalf("Reconcile = %v, want ErrFull", err)
 	}
@@ -185,7 +187,7 @@ func TestImportOverCapWaits(t *testing.T) {
 func TestReconcileCutShort(t *testing.T) {
 	ctx := context.Background()
 	f := newFake()
-	s := openStore(t, openDB(t), f, Options{})
+	s := openStore(t, testkit.TempDB(t), f, Options{})
 	if err := s.Reconcile(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/coocenter/coocenterd/internal/testkit"
 )
 
 // startRun runs s.Run until the test ends.
@@ -26,7 +28,7 @@ func startRun(t *testing.T, s *Store) {
 func TestRunRetriesPending(t *testing.T) {
 	ctx := context.Background()
 	f := newFake()
-	s := openStore(t, openDB(t), f, Options{})
+	s := openStore(t, testkit.TempDB(t), f, Options{})
 	if err := s.Add(ctx, "111"); err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +56,7 @@ func TestRunRetriesPending(t *testing.T) {
 func TestAstDBSilent(t *testing.T) {
 	ctx := context.Background()
 	f := newFake()
-	s := openStore(t, openDB(t), f, Options{MirrorTimeout: 20 * time.Millisecond})
+	s := openStore(t, testkit.TempDB(t), f, Options{MirrorTimeout: 20 * time.Millisecond})
 	if err := s.Add(ctx, "111"); err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +97,7 @@ func TestAstDBSilent(t *testing.T) {
 func TestExpiry(t *testing.T) {
 	ctx := context.Background()
 	f, clock := newFake(), newClock()
-	s := openStore(t, openDB(t), f, Options{Now: clock.Now, SweepEvery: time.Millisecond})
+	s := openStore(t, testkit.TempDB(t), f, Options{Now: clock.Now, SweepEvery: time.Millisecond})
 	for _, e := range []Entry{
 		{Number: "111", Expires: clock.Now().Add(time.Hour)},
 		{Number: "222*", Expires: clock.Now().Add(2 * time.Hour), Reason: "two hours"},
@@ -143,7 +145,7 @@ func TestExpiry(t *testing.T) {
 func TestExpiryAcrossRestart(t *testing.T) {
 	ctx := context.Background()
 	f, clock := newFake(), newClock()
-	db := openDB(t)
+	db := testkit.TempDB(t)
 	s := openStore(t, db, f, Options{Now: clock.Now, SweepEvery: time.Hour})
 	if err := s.AddEntry(ctx, Entry{Number: "111", Expires: clock.Now().Add(time.Minute)}); err != nil {
 		t.Fatal(err)
@@ -163,7 +165,7 @@ func TestExpiryAcrossRestart(t *testing.T) {
 func TestExpiryWhileAstDBDown(t *testing.T) {
 	ctx := context.Background()
 	f, clock := newFake(), newClock()
-	s := openStore(t, openDB(t), f, Options{Now: clock.Now, SweepEvery: time.Millisecond})
+	s := openStore(t, testkit.TempDB(t), f, Options{Now: clock.Now, SweepEvery: time.Millisecond})
 	if err := s.AddEntry(ctx, Entry{Number: "111", Expires: clock.Now().Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}

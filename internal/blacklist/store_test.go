@@ -9,12 +9,14 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/coocenter/coocenterd/internal/testkit"
 )
 
 func TestAddListRemove(t *testing.T) {
 	ctx := context.Background()
 	f, clock := newFake(), newClock()
-	s := openStore(t, openDB(t), f, Options{Now: clock.Now})
+	s := openStore(t, testkit.TempDB(t), f, Options{Now: clock.Now})
 
 	if l := mustList(t, s); l == nil || len(l) != 0 {
 		t.Fatalf("empty List() = %#v, want an empty non-nil slice", l)
@@ -67,7 +69,7 @@ func TestAddListRemove(t *testing.T) {
 func TestLookup(t *testing.T) {
 	ctx := context.Background()
 	clock := newClock()
-	s := openStore(t, openDB(t), newFake(), Options{Now: clock.Now})
+	s := openStore(t, testkit.TempDB(t), newFake(), Options{Now: clock.Now})
 	mustAdd(t, s, "4*", "400*", "4001", "900*")
 	if err := s.AddEntry(ctx, Entry{Number: "777*", Expires: clock.Now().Add(time.Minute)}); err != nil {
 		t.Fatal(err)
@@ -86,7 +88,7 @@ func TestLookup(t *testing.T) {
 func TestCap(t *testing.T) {
 	ctx := context.Background()
 	f := newFake()
-	s := openStore(t, openDB(t), f, Options{MaxEntries: 3})
+	s := openStore(t, testkit.TempDB(t), f, Options{MaxEntries: 3})
 	mustAdd(t, s, "1", "2", "3")
 	if err := s.Add(ctx, "4"); !errors.Is(err, ErrFull) {
 		t.Fatalf("Add over the cap = %v, want ErrFull", err)
@@ -108,7 +110,7 @@ func TestCap(t *testing.T) {
 func TestReopenLosesNothing(t *testing.T) {
 	ctx := context.Background()
 	f, clock := newFake(), newClock()
-	db := openDB(t)
+	db := testkit.TempDB(t)
 	path := db.Path()
 	s := openStore(t, db, f, Options{Now: clock.Now})
 	mustAdd(t, s, "111", "222", "333")
@@ -123,7 +125,7 @@ func TestReopenLosesNothing(t *testing.T) {
 	s.Close()
 	db.Close()
 
-	s = openStore(t, reopenDB(t, path), f, Options{Now: clock.Now})
+	s = openStore(t, testkit.OpenDB(t, path), f, Options{Now: clock.Now})
 	after, err := s.Entries(ctx)
 	if err != nil || !slices.Equal(after, before) {
 		t.Fatalf("after reopening: %+v, %v; want %+v", after, err, before)
@@ -146,7 +148,7 @@ func TestConcurrentChanges(t *testing.T) {
 	ctx := context.Background()
 	f := newFake()
 	f.delAbsentErr, f.jitter = true, true
-	db := openDB(t)
+	db := testkit.TempDB(t)
 	db.NoSync = true // durability is another test's subject; keep this one fast
 	s := openStore(t, db, f, Options{})
 	for round := range 8 {
@@ -183,7 +185,7 @@ func TestConcurrentChangesFlakyAstDB(t *testing.T) {
 	ctx := context.Background()
 	f := newFake()
 	f.jitter = true
-	db := openDB(t)
+	db := testkit.TempDB(t)
 	db.NoSync = true
 	s := openStore(t, db, f, Options{})
 	var wg sync.WaitGroup
@@ -219,7 +221,7 @@ func TestConcurrentChangesFlakyAstDB(t *testing.T) {
 }
 
 func TestClosed(t *testing.T) {
-	s := openStore(t, openDB(t), newFake(), Options{})
+	s := openStore(t, testkit.TempDB(t), newFake(), Options{})
 	done := make(chan error, 1)
 	go func() { done <- s.Run(context.Background()) }()
 	eventually(t, "Run to start", func() bool {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/coocenter/coocenterd/internal/testkit"
 )
 
 var asteriskForm = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
@@ -16,15 +18,6 @@ var asteriskForm = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
 type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time { return c.t }
-
-func openDB(t *testing.T, path string) *bbolt.DB {
-	t.Helper()
-	db, err := bbolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
 
 func next(t *testing.T, g *Generator) string {
 	t.Helper()
@@ -73,7 +66,7 @@ func TestUniqueAcrossRestarts(t *testing.T) {
 	c := &clock{time.Unix(1796223761, 0)}
 	seen := map[string]bool{}
 	for restart := range 3 {
-		db := openDB(t, path)
+		db := testkit.OpenDB(t, path)
 		g, err := Open(db, c.now)
 		if err != nil {
 			t.Fatal(err)
@@ -119,7 +112,7 @@ func TestNeverAnAsteriskID(t *testing.T) {
 }
 
 func TestStoredIDUnreadable(t *testing.T) {
-	db := openDB(t, filepath.Join(t.TempDir(), "coocenterd.db"))
+	db := testkit.OpenDB(t, filepath.Join(t.TempDir(), "coocenterd.db"))
 	defer db.Close()
 	err := db.Update(func(tx *bbolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucket)

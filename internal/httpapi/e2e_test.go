@@ -5,17 +5,15 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"go.etcd.io/bbolt"
 
 	"github.com/coocenter/coocenterd/internal/blacklist"
 	"github.com/coocenter/coocenterd/internal/httpapi"
 	"github.com/coocenter/coocenterd/internal/pbx"
 	"github.com/coocenter/coocenterd/internal/testbed"
+	"github.com/coocenter/coocenterd/internal/testkit"
 )
 
 // e2e is the API in front of a live model of a PBX (pbxsim by default).
@@ -26,11 +24,7 @@ type e2e struct {
 
 func startE2E(t *testing.T) *e2e {
 	b := testbed.Start(t, testbed.Options{Registered: []string{"801", "802", "805"}, AutoAnswer: 10 * time.Millisecond})
-	db, err := bbolt.Open(filepath.Join(t.TempDir(), "coocenterd.db"), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := testkit.TempDB(t)
 	bl, err := blacklist.Open(db, "blacklist", pbx.AstDB{P: b.Model}, blacklist.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

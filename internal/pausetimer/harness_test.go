@@ -2,7 +2,6 @@ package pausetimer
 
 import (
 	"context"
-	"github.com/coocenter/coocenterd/internal/clock"
 	"log/slog"
 	"path/filepath"
 	"slices"
@@ -12,7 +11,9 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/coocenter/coocenterd/internal/clock"
 	"github.com/coocenter/coocenterd/internal/pbx"
+	"github.com/coocenter/coocenterd/internal/testkit"
 )
 
 // record is one OnRecord call.
@@ -65,10 +66,7 @@ func newHarness(t *testing.T, opts Options) *harness {
 
 func (h *harness) open() {
 	h.t.Helper()
-	db, err := bbolt.Open(h.path, 0o600, &bbolt.Options{Timeout: time.Second})
-	if err != nil {
-		h.t.Fatal(err)
-	}
+	db := testkit.OpenDB(h.t, h.path)
 	h.db = db
 	tm, err := Open(db, h.pbx, h.opts)
 	if err != nil {

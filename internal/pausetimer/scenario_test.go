@@ -2,15 +2,13 @@ package pausetimer_test
 
 import (
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
-
-	"go.etcd.io/bbolt"
 
 	"github.com/coocenter/coocenterd/internal/pausetimer"
 	"github.com/coocenter/coocenterd/internal/pbx"
 	"github.com/coocenter/coocenterd/internal/testbed"
+	"github.com/coocenter/coocenterd/internal/testkit"
 )
 
 // TestAfterCallPauseOnThePBX runs the after-call pause against the PBX of
@@ -24,11 +22,7 @@ import (
 // pause's real length.
 func TestAfterCallPauseOnThePBX(t *testing.T) {
 	testbed.Each(t, testbed.Options{}, func(t *testing.T, b *testbed.Bed) {
-		db, err := bbolt.Open(filepath.Join(t.TempDir(), "timer.db"), 0o600, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
+		db := testkit.TempDB(t)
 		type record struct {
 			call  pbx.QueueCall
 			pause time.Duration

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/coocenter/coocenterd/internal/clock"
 	"log/slog"
 	"sync"
 	"time"
 
 	"go.etcd.io/bbolt"
 
+	"github.com/coocenter/coocenterd/internal/clock"
 	"github.com/coocenter/coocenterd/internal/pbx"
 )
 

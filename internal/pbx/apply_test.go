@@ -1,13 +1,13 @@
 package pbx
 
 import (
-	"github.com/coocenter/coocenterd/internal/clock"
 	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/coocenter/coocenterd/internal/ami"
 	"github.com/coocenter/coocenterd/internal/ami/transcript"
+	"github.com/coocenter/coocenterd/internal/clock"
 )
 
 // replay applies every asynchronous event of a transcript recorded from a

@@ -2,7 +2,6 @@ package pbx
 
 import (
 	"context"
-	"github.com/coocenter/coocenterd/internal/clock"
 	"log/slog"
 	"sort"
 	"strings"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/coocenter/coocenterd/internal/ami"
 	"github.com/coocenter/coocenterd/internal/callid"
+	"github.com/coocenter/coocenterd/internal/clock"
 )
 
 // Options tune the model and its commands.

@@ -1,7 +1,6 @@
 package pbx
 
 import (
-	"github.com/coocenter/coocenterd/internal/clock"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/coocenter/coocenterd/internal/ami"
 	"github.com/coocenter/coocenterd/internal/ami/transcript"
+	"github.com/coocenter/coocenterd/internal/clock"
 )
 
 func TestQueueCallFromTranscripts(t *testing.T) {

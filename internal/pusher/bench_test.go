@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/coocenter/coocenterd/internal/testkit"
 )
 
 // benchBody is about the size of a hangup push.
@@ -22,7 +24,7 @@ var benchBody = []byte(`{"event":"hangup","timestamp":"2025-03-01 12:00:00","cha
 func benchPusher(b *testing.B, url string) *Pusher {
 	b.Helper()
 	// The database as the daemon opens it: fsync on every commit.
-	db := openDB(b, filepath.Join(b.TempDir(), "bench.db"))
+	db := testkit.OpenDB(b, filepath.Join(b.TempDir(), "bench.db"))
 	p, err := Open(db, Options{URLs: []string{url}, UserAgent: "coocenterd/bench",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {

@@ -19,6 +19,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
+
+	"github.com/coocenter/coocenterd/internal/testkit"
 )
 
 func TestDeliveryRecoversFromFailingReceiver(t *testing.T) {
@@ -54,17 +56,17 @@ func TestDeliveryRecoversFromFailingReceiver(t *testing.T) {
 			evs := testEvents(5, 20)
 			appendAll(t, p, evs)
 			if h == nil {
-				waitFor(t, 5*time.Second, "failed attempts", func() bool { return p.Stats()[0].Retried >= uint64(tc.n) })
+				testkit.Eventually(t, "failed attempts", 5*time.Second, func() bool { return p.Stats()[0].Retried >= uint64(tc.n) })
 				var ln net.Listener
-				waitFor(t, 5*time.Second, "the port again", func() bool {
+				testkit.Eventually(t, "the port again", 5*time.Second, func() bool {
 					var err error
 					ln, err = net.Listen("tcp", addr)
 					return err == nil
 				})
 				h = newHookOn(t, ln, nil)
 			}
-			waitFor(t, 10*time.Second, "every event accepted", func() bool { return h.acked() == len(evs) })
-			waitFor(t, 5*time.Second, "an empty queue", func() bool { return p.Stats()[0].Pending == 0 })
+			testkit.Eventually(t, "every event accepted", 10*time.Second, func() bool { return h.acked() == len(evs) })
+			testkit.Eventually(t, "an empty queue", 5*time.Second, func() bool { return p.Stats()[0].Pending == 0 })
 			checkDelivered(t, h, evs)
 			s := p.Stats()[0]
 			if s.Retried < uint64(tc.n) || s.Delivered < uint64(len(evs)) || s.Dead != 0 || s.Gone {
@@ -95,8 +97,8 @@ func TestFailingKeyDoesNotHoldUpOthers(t *testing.T) {
 			others++
 		}
 	}
-	waitFor(t, 10*time.Second, "the other calls' events", func() bool { return h.acked() == others })
-	waitFor(t, 5*time.Second, "the stuck call's first event retried", func() bool {
+	testkit.Eventually(t, "the other calls' events", 10*time.Second, func() bool { return h.acked() == others })
+	testkit.Eventually(t, "the stuck call's first event retried", 5*time.Second, func() bool {
 		n := 0
 		for _, d := range h.requests() {
 			if strings.Contains(d.Body, x) {
@@ -105,7 +107,7 @@ func TestFailingKeyDoesNotHoldUpOthers(t *testing.T) {
 		}
 		return n >= 3
 	})
-	waitFor(t, 5*time.Second, "only the stuck call's events pending", func() bool {
+	testkit.Eventually(t, "only the stuck call's events pending", 5*time.Second, func() bool {
 		return p.Stats()[0].Pending == int64(len(evs)-others)
 	})
 	first := string(evs[0].Body)
@@ -115,7 +117,7 @@ func TestFailingKeyDoesNotHoldUpOthers(t *testing.T) {
 		}
 	}
 	stuck.Store(false)
-	waitFor(t, 10*time.Second, "every event accepted", func() bool { return h.acked() == len(evs) })
+	testkit.Eventually(t, "every event accepted", 10*time.Second, func() bool { return h.acked() == len(evs) })
 	checkDelivered(t, h, evs)
 }
 
@@ -160,14 +162,14 @@ func TestGoneStopsUntilReplay(t *testing.T) {
 			evs := testEvents(4, 5)
 			appendAll(t, p, evs)
 
-			waitFor(t, 5*time.Second, "the receiver stopped, its events kept", func() bool {
+			testkit.Eventually(t, "the receiver stopped, its events kept", 5*time.Second, func() bool {
 				s := p.Stats()[0]
 				return s.Gone && s.Pending == int64(len(evs))
 			})
 			h.setAnswer(nil)
 			clk.Add(opts.MaxAge + time.Second)
 			var dead []DeadLetter
-			waitFor(t, 5*time.Second, "the events among the dead letters", func() bool {
+			testkit.Eventually(t, "the events among the dead letters", 5*time.Second, func() bool {
 				var err error
 				dead, err = p.DeadLetters(Filter{})
 				s := p.Stats()[0]
@@ -194,7 +196,7 @@ func TestGoneStopsUntilReplay(t *testing.T) {
 			if err != nil || n != len(evs) {
 				t.Fatalf("Replay = %d, %v; want %d", n, err, len(evs))
 			}
-			waitFor(t, 5*time.Second, "every event accepted", func() bool { return h.acked() == len(evs) })
+			testkit.Eventually(t, "every event accepted", 5*time.Second, func() bool { return h.acked() == len(evs) })
 			checkDelivered(t, h, evs)
 			for _, d := range h.accepted() {
 				if idOf[d.Body] != d.ID {
@@ -225,7 +227,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 			p := start(t, opts)
 			evs := testEvents(1, 1)
 			appendAll(t, p, evs)
-			waitFor(t, 10*time.Second, "the event accepted", func() bool { return h.acked() == 1 })
+			testkit.Eventually(t, "the event accepted", 10*time.Second, func() bool { return h.acked() == 1 })
 			reqs := h.requests()
 			if len(reqs) != 2 {
 				t.Fatalf("%d requests, want the refused one and the accepted one", len(reqs))
@@ -260,7 +262,7 @@ func TestRedirectIsFailure(t *testing.T) {
 			p := start(t, testOptions(t, h.url()))
 			evs := testEvents(1, 2)
 			appendAll(t, p, evs)
-			waitFor(t, 10*time.Second, "the events accepted", func() bool { return h.acked() == len(evs) })
+			testkit.Eventually(t, "the events accepted", 10*time.Second, func() bool { return h.acked() == len(evs) })
 			if n := followed.Load(); n != 0 {
 				t.Errorf("the redirect was followed %d times", n)
 			}
@@ -298,7 +300,7 @@ func TestRequestsAreSigned(t *testing.T) {
 			if err := p.Append(Event{ID: "msg_given", Name: "test", Keys: []string{"x"}, Body: []byte(`{"given":true}`)}); err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, 10*time.Second, "the events accepted", func() bool { return h.acked() == len(evs)+1 })
+			testkit.Eventually(t, "the events accepted", 10*time.Second, func() bool { return h.acked() == len(evs)+1 })
 			for _, d := range h.requests() {
 				hd := d.Header
 				if got := hd.Get("User-Agent"); got != "coocenterd/test" {
@@ -345,7 +347,7 @@ func TestDeadLettersAfterMaxAge(t *testing.T) {
 	appendAll(t, p, evs)
 
 	var dead []DeadLetter
-	waitFor(t, 10*time.Second, "every event among the dead letters", func() bool {
+	testkit.Eventually(t, "every event among the dead letters", 10*time.Second, func() bool {
 		var err error
 		dead, err = p.DeadLetters(Filter{})
 		return err == nil && len(dead) == len(evs)
@@ -367,12 +369,12 @@ func TestDeadLettersAfterMaxAge(t *testing.T) {
 	if len(idOf) != len(evs) {
 		t.Errorf("%d distinct events among %d dead letters", len(idOf), len(dead))
 	}
-	waitFor(t, 5*time.Second, "an empty queue", func() bool { return p.Stats()[0].Pending == 0 })
+	testkit.Eventually(t, "an empty queue", 5*time.Second, func() bool { return p.Stats()[0].Pending == 0 })
 	if s := p.Stats()[0]; s.Dead != uint64(len(evs)) {
 		t.Errorf("stats %+v: want %d dead", s, len(evs))
 	}
 	// The gauge follows the commit that the listing already sees.
-	waitFor(t, 5*time.Second, "the dead letters gauge", func() bool {
+	testkit.Eventually(t, "the dead letters gauge", 5*time.Second, func() bool {
 		return strings.Contains(metrics(p), "\ncoocenter_push_dead_letters 6\n")
 	})
 
@@ -415,15 +417,15 @@ func TestDeadLettersAfterMaxAge(t *testing.T) {
 	if n, err := p.Replay(t.Context(), Filter{ID: idOf[first]}); n != 1 || err != nil {
 		t.Fatalf("Replay(ID) = %d, %v; want 1", n, err)
 	}
-	waitFor(t, 5*time.Second, "the replayed event accepted", func() bool { return h.acked() == 1 })
+	testkit.Eventually(t, "the replayed event accepted", 5*time.Second, func() bool { return h.acked() == 1 })
 	if got := h.accepted(); got[0].Body != first {
 		t.Errorf("replayed %s, want %s", got[0].Body, first)
 	}
 	if n, err := p.Replay(t.Context(), Filter{Since: evs[3].At}); n != 3 || err != nil {
 		t.Fatalf("Replay(Since) = %d, %v; want 3", n, err)
 	}
-	waitFor(t, 5*time.Second, "the replayed events accepted", func() bool { return h.acked() == 4 })
-	waitFor(t, 5*time.Second, "an empty queue", func() bool { return p.Stats()[0].Pending == 0 })
+	testkit.Eventually(t, "the replayed events accepted", 5*time.Second, func() bool { return h.acked() == 4 })
+	testkit.Eventually(t, "an empty queue", 5*time.Second, func() bool { return p.Stats()[0].Pending == 0 })
 	var replayed []string
 	for _, d := range h.requests()[before:] {
 		replayed = append(replayed, d.Body)
@@ -499,12 +501,12 @@ func TestMetricsHideCredentials(t *testing.T) {
 	p := start(t, opts)
 	evs := testEvents(3, 1)
 	appendAll(t, p, evs)
-	waitFor(t, 10*time.Second, "the events accepted", func() bool { return h.acked() == len(evs) })
-	waitFor(t, 10*time.Second, "the other receiver's dead letters", func() bool {
+	testkit.Eventually(t, "the events accepted", 10*time.Second, func() bool { return h.acked() == len(evs) })
+	testkit.Eventually(t, "the other receiver's dead letters", 10*time.Second, func() bool {
 		dead, err := p.DeadLetters(Filter{Receiver: down})
 		return err == nil && len(dead) == len(evs)
 	})
-	waitFor(t, 5*time.Second, "the figures published", func() bool {
+	testkit.Eventually(t, "the figures published", 5*time.Second, func() bool {
 		s := p.Stats()
 		m := metrics(p)
 		return s[0].Pending == 0 && s[1].Pending == 0 &&

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
+	"github.com/coocenter/coocenterd/internal/testkit"
 )
 
 // The helpers here (a recording receiver, test events, the ordering check,
@@ -232,36 +232,6 @@ func checkDelivered(tb testing.TB, h *hook, evs []Event) {
 	}
 }
 
-// waitFor polls cond, a bounded number of times within a bound of time
-// generous enough never to be what a test measures.
-func waitFor(tb testing.TB, within time.Duration, what string, cond func() bool) {
-	tb.Helper()
-	const every = 2 * time.Millisecond
-	deadline := time.Now().Add(within)
-	for range int(within/every) + 1 {
-		if cond() {
-			return
-		}
-		if time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(every)
-	}
-	if !cond() {
-		tb.Fatalf("gave up after %s waiting for %s", within, what)
-	}
-}
-
-func openDB(tb testing.TB, path string) *bbolt.DB {
-	tb.Helper()
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = db.Close() })
-	return db
-}
-
 // testOptions are quick: retries in milliseconds, no jitter.
 func testOptions(tb testing.TB, urls ...string) Options {
 	logs := io.Discard
@@ -277,7 +247,7 @@ func testOptions(tb testing.TB, urls ...string) Options {
 // database and the hooks made before it.
 func start(tb testing.TB, opts Options) *Pusher {
 	tb.Helper()
-	db := openDB(tb, filepath.Join(tb.TempDir(), "push.db"))
+	db := testkit.OpenDB(tb, filepath.Join(tb.TempDir(), "push.db"))
 	p, err := Open(db, opts)
 	if err != nil {
 		tb.Fatal(err)

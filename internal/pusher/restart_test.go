@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/coocenter/coocenterd/internal/testkit"
 )
 
 // TestRestartMidDelivery stops the pusher while requests are out (Close
@@ -36,7 +38,7 @@ func TestRestartMidDelivery(t *testing.T) {
 		t.Fatal(err)
 	}
 	appendAll(t, p, evs)
-	waitFor(t, 10*time.Second, "some events accepted, more in flight", func() bool {
+	testkit.Eventually(t, "some events accepted, more in flight", 10*time.Second, func() bool {
 		return h.acked() >= 10 && h.active.Load() > 0
 	})
 	if err := p.Close(); err != nil {
@@ -50,14 +52,14 @@ func TestRestartMidDelivery(t *testing.T) {
 	}
 
 	h.setAnswer(nil) // fast now
-	db = openDB(t, path)
+	db = testkit.OpenDB(t, path)
 	p, err = Open(db, testOptions(t, h.url()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.Close() })
-	waitFor(t, 10*time.Second, "every event accepted", func() bool { return h.acked() == len(evs) })
-	waitFor(t, 5*time.Second, "an empty queue", func() bool { return p.Stats()[0].Pending == 0 })
+	testkit.Eventually(t, "every event accepted", 10*time.Second, func() bool { return h.acked() == len(evs) })
+	testkit.Eventually(t, "an empty queue", 5*time.Second, func() bool { return p.Stats()[0].Pending == 0 })
 	checkDelivered(t, h, evs)
 	seen, dup := map[string]bool{}, 0
 	for _, d := range h.accepted() {
@@ -92,7 +94,7 @@ func TestRestartMidDelivery(t *testing.T) {
 	marker := testEvents(1, 1)
 	marker[0].Body = []byte(`{"marker":true}`)
 	appendAll(t, p, marker)
-	waitFor(t, 5*time.Second, "a new event accepted and nothing pending", func() bool {
+	testkit.Eventually(t, "a new event accepted and nothing pending", 5*time.Second, func() bool {
 		return h.acked() == len(evs)+1 && p.Stats()[0].Pending == 0
 	})
 	if n := len(h.requests()) - sent; n != 1 {
@@ -108,7 +110,7 @@ func TestReceiverLeftOutOfConfig(t *testing.T) {
 	t.Parallel()
 	a := newHook(t, nil)
 	b := newHook(t, status(http.StatusServiceUnavailable))
-	db := openDB(t, filepath.Join(t.TempDir(), "push.db"))
+	db := testkit.OpenDB(t, filepath.Join(t.TempDir(), "push.db"))
 	evs := testEvents(3, 4)
 	reopen := func(urls ...string) *Pusher {
 		t.Helper()
@@ -125,7 +127,7 @@ func TestReceiverLeftOutOfConfig(t *testing.T) {
 		t.Fatalf("%d receivers for two URLs, one listed twice", n)
 	}
 	appendAll(t, p, evs)
-	waitFor(t, 10*time.Second, "a's events accepted, b's retried", func() bool {
+	testkit.Eventually(t, "a's events accepted, b's retried", 10*time.Second, func() bool {
 		s := p.Stats()
 		return a.acked() == len(evs) && s[0].Pending == 0 && s[1].Retried > 0
 	})
@@ -140,7 +142,7 @@ func TestReceiverLeftOutOfConfig(t *testing.T) {
 	marker := testEvents(1, 1)
 	marker[0].Body = []byte(`{"marker":true}`)
 	appendAll(t, p, marker)
-	waitFor(t, 5*time.Second, "the new event accepted", func() bool {
+	testkit.Eventually(t, "the new event accepted", 5*time.Second, func() bool {
 		return a.acked() == len(evs)+1 && p.Stats()[0].Pending == 0
 	})
 	if err := p.Close(); err != nil {
@@ -162,7 +164,7 @@ func TestReceiverLeftOutOfConfig(t *testing.T) {
 	b.setAnswer(nil)
 	before := len(b.requests())
 	p = reopen(b.url(), a.url())
-	waitFor(t, 10*time.Second, "b's events accepted", func() bool {
+	testkit.Eventually(t, "b's events accepted", 10*time.Second, func() bool {
 		s := p.Stats()
 		return b.acked() == len(evs) && s[0].Pending == 0 && s[1].Pending == 0
 	})
@@ -181,7 +183,7 @@ func TestReceiverLeftOutOfConfig(t *testing.T) {
 func TestRetryStateSurvivesRestart(t *testing.T) {
 	t.Parallel()
 	h := newHook(t, status(http.StatusInternalServerError))
-	db := openDB(t, filepath.Join(t.TempDir(), "push.db"))
+	db := testkit.OpenDB(t, filepath.Join(t.TempDir(), "push.db"))
 	clk := &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
 	opts := testOptions(t, h.url())
 	opts.MaxAge = time.Hour
@@ -191,7 +193,7 @@ func TestRetryStateSurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	appendAll(t, p, testEvents(1, 1))
-	waitFor(t, 5*time.Second, "the first attempt failed", func() bool { return p.Stats()[0].Retried == 1 })
+	testkit.Eventually(t, "the first attempt failed", 5*time.Second, func() bool { return p.Stats()[0].Retried == 1 })
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +205,7 @@ func TestRetryStateSurvivesRestart(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = p.Close() })
 	var dead []DeadLetter
-	waitFor(t, 5*time.Second, "the event among the dead letters", func() bool {
+	testkit.Eventually(t, "the event among the dead letters", 5*time.Second, func() bool {
 		dead, err = p.DeadLetters(Filter{})
 		return err == nil && len(dead) == 1
 	})
@@ -222,7 +224,7 @@ func TestRetryStateSurvivesRestart(t *testing.T) {
 // the options to open it again.
 func stoppedWhileDown(t *testing.T, h *hook, evs []Event, calls int) (*bbolt.DB, Options) {
 	t.Helper()
-	db := openDB(t, filepath.Join(t.TempDir(), "push.db"))
+	db := testkit.OpenDB(t, filepath.Join(t.TempDir(), "push.db"))
 	clk := &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
 	opts := testOptions(t, h.url())
 	opts.Schedule = []time.Duration{0, 5 * time.Minute}
@@ -233,7 +235,7 @@ func stoppedWhileDown(t *testing.T, h *hook, evs []Event, calls int) (*bbolt.DB,
 		t.Fatal(err)
 	}
 	appendAll(t, p, evs)
-	waitFor(t, 5*time.Second, "the first event of every call failed", func() bool { return p.Stats()[0].Retried == uint64(calls) })
+	testkit.Eventually(t, "the first event of every call failed", 5*time.Second, func() bool { return p.Stats()[0].Retried == uint64(calls) })
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -258,10 +260,10 @@ func TestBacklogSentAtOnceAfterRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.Close() })
-	waitFor(t, 10*time.Second, "the whole backlog delivered", func() bool { return h.acked() == len(evs) })
+	testkit.Eventually(t, "the whole backlog delivered", 10*time.Second, func() bool { return h.acked() == len(evs) })
 	t.Logf("%d events delivered %v after the restart", len(evs), time.Since(began).Round(time.Millisecond))
 	checkDelivered(t, h, evs)
-	waitFor(t, 5*time.Second, "nothing pending", func() bool { return p.Stats()[0].Pending == 0 })
+	testkit.Eventually(t, "nothing pending", 5*time.Second, func() bool { return p.Stats()[0].Pending == 0 })
 }
 
 // TestRestartProbeFailsKeepsBackoff: when the receiver is still down after
@@ -277,7 +279,7 @@ func TestRestartProbeFailsKeepsBackoff(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.Close() })
-	waitFor(t, 5*time.Second, "the probe failed", func() bool { return p.Stats()[0].Retried == 1 })
+	testkit.Eventually(t, "the probe failed", 5*time.Second, func() bool { return p.Stats()[0].Retried == 1 })
 	if err := p.Close(); err != nil { // no more requests can start
 		t.Fatal(err)
 	}

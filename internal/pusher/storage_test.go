@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/coocenter/coocenterd/internal/testkit"
 )
 
 var errDisk = errors.New("input/output error")
@@ -41,7 +43,7 @@ func TestFailingDiskDoesNotHangClose(t *testing.T) {
 
 	evs := testEvents(3, 1)
 	appendAll(t, p, evs)
-	waitFor(t, 5*time.Second, "the outbox reported failing", func() bool { return p.StorageErr() != nil })
+	testkit.Eventually(t, "the outbox reported failing", 5*time.Second, func() bool { return p.StorageErr() != nil })
 	if !errors.Is(p.StorageErr(), errDisk) {
 		t.Errorf("StorageErr = %v, want %v", p.StorageErr(), errDisk)
 	}
@@ -84,12 +86,12 @@ func TestDiskRecovers(t *testing.T) {
 
 	evs := testEvents(2, 2)
 	appendAll(t, p, evs)
-	waitFor(t, 5*time.Second, "the outbox reported failing", func() bool { return p.StorageErr() != nil })
+	testkit.Eventually(t, "the outbox reported failing", 5*time.Second, func() bool { return p.StorageErr() != nil })
 	if n, err := p.Replay(t.Context(), Filter{}); n != 0 || !errors.Is(err, ErrStorage) {
 		t.Errorf("Replay while the outbox fails = %d, %v; want ErrStorage at once", n, err)
 	}
 	fail.Store(false)
-	waitFor(t, 10*time.Second, "every event delivered", func() bool { return h.acked() == len(evs) })
+	testkit.Eventually(t, "every event delivered", 10*time.Second, func() bool { return h.acked() == len(evs) })
 	checkDelivered(t, h, evs)
 	if err := p.StorageErr(); err != nil {
 		t.Errorf("StorageErr = %v after the disk came back", err)

@@ -4,12 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"github.com/coocenter/coocenterd/internal/ami"
 	"io"
 	"net"
 	"os"
 	"sync"
 	"time"
+
+	"github.com/coocenter/coocenterd/internal/ami"
 )
 
 // RecordEnv names a folder: with a real Asterisk, each test's AMI session

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -81,9 +83,10 @@ func startReplay(t *testing.T, sessions []string) *Bed {
 		}
 	}
 	b.replay = amitest.Serve(t, sessions...)
+	b.caughtUp = make(chan int, 256)
 	b.connect(ami.Config{Addr: b.replay.Addr(), Username: "coocenter", Secret: "coocenter-secret", AuthType: "plain",
 		Logger: slog.New(slog.DiscardHandler), MinBackoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond, BootWait: time.Second},
-		pbx.Options{Clock: b.replay.Clock(), CallIDs: ids})
+		pbx.Options{Clock: b.replay.Clock(), CallIDs: ids}, b.noteCaughtUp)
 	b.learnPhones()
 	b.step("Start")
 	t.Cleanup(func() {
@@ -170,6 +173,39 @@ func (b *Bed) step(name string, args ...string) {
 		b.link.mark(name, args...)
 	case b.replay != nil:
 		b.replay.Stage(name)
+		b.awaitCaughtUp()
+	}
+}
+
+// noteCaughtUp passes on, from the model, how far the replay's steps have
+// come through it (amitest.StepEvent; the end counts as every step).
+func (b *Bed) noteCaughtUp(e pbx.Event) {
+	u, ok := e.(pbx.UserEvent)
+	switch {
+	case !ok:
+	case u.Name == amitest.StepEvent:
+		n, _ := strconv.Atoi(u.Fields["Step"])
+		b.caughtUp <- n
+	case u.Name == amitest.End:
+		b.caughtUp <- math.MaxInt
+	}
+}
+
+// awaitCaughtUp waits until the model has applied every event recorded
+// before the step the test just took again: the test then goes on from the
+// model the live test saw.
+func (b *Bed) awaitCaughtUp() {
+	b.T.Helper()
+	b.steps++
+	deadline := time.After(10 * time.Second)
+	for b.seen < b.steps {
+		select {
+		case b.seen = <-b.caughtUp:
+		case <-b.replay.Done():
+			return // cut off for good: no step comes through the model any more
+		case <-deadline:
+			b.T.Fatalf("testbed: the replay did not come to the test's step %d; waiting for: %s", b.steps, b.replay.Waiting())
+		}
 	}
 }
 

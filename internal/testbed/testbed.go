@@ -21,6 +21,7 @@ import (
 	"github.com/coocenter/coocenterd/internal/pbx"
 	"github.com/coocenter/coocenterd/internal/pbxsim"
 	"github.com/coocenter/coocenterd/internal/testbed/sipphone"
+	"github.com/coocenter/coocenterd/internal/testkit"
 )
 
 // EnvVar names the real Asterisk to test against.
@@ -34,14 +35,17 @@ type Bed struct {
 	Sim    *pbxsim.Server // nil against a real Asterisk or a replay
 	Events chan pbx.Event // the model's domain events
 
-	ami    ami.Config                 // how Client logs in
-	stage  *ami.Client                // a real Asterisk's own connection for Stage: not the model's, not recorded
-	replay *amitest.Replay            // the recording played to the model, if the bed is a replay
-	played []ami.Message              // its recorded events, for replayStage
-	named  map[string]bool            // channels replayStage has returned
-	link   *link                      // the way to a real Asterisk
-	phones map[string]*sipphone.Phone // registered phones on a real Asterisk
-	techs  map[string]pbx.Tech        // each phone's technology (Device)
+	ami      ami.Config                 // how Client logs in
+	stage    *ami.Client                // a real Asterisk's own connection for Stage: not the model's, not recorded
+	replay   *amitest.Replay            // the recording played to the model, if the bed is a replay
+	played   []ami.Message              // its recorded events, for replayStage
+	named    map[string]bool            // channels replayStage has returned
+	steps    int                        // steps the test has taken on the replay
+	seen     int                        // steps whose recorded events the model has applied
+	caughtUp chan int                   // the step numbers the model passes on
+	link     *link                      // the way to a real Asterisk
+	phones   map[string]*sipphone.Phone // registered phones on a real Asterisk
+	techs    map[string]pbx.Tech        // each phone's technology (Device)
 }
 
 // Options adjust the bed.
@@ -115,13 +119,17 @@ func Start(t testing.TB, opts Options) *Bed {
 }
 
 // connect logs a client in with cfg and starts a model on it with opts,
-// and waits until the model has synced.
-func (b *Bed) connect(cfg ami.Config, opts pbx.Options) {
+// feeding its events to also and to Events, and waits until the model has
+// synced.
+func (b *Bed) connect(cfg ami.Config, opts pbx.Options, also ...func(pbx.Event)) {
 	b.ami = cfg
 	b.Client = ami.Connect(context.Background(), cfg)
 	b.T.Cleanup(func() { b.Client.Close() })
 	opts.Logger = slog.New(slog.DiscardHandler)
 	b.Model = pbx.New(b.Client, opts)
+	for _, f := range also {
+		b.Model.Subscribe(f)
+	}
 	b.Model.Subscribe(func(e pbx.Event) {
 		select {
 		case b.Events <- e:
@@ -172,13 +180,11 @@ func (b *Bed) waitFor(what string, cond func() bool) {
 	if b.link != nil {
 		wait = 15 * time.Second
 	}
-	deadline := time.Now().Add(wait)
-	for !cond() {
-		if time.Now().After(deadline) {
-			b.T.Fatalf("timed out waiting for: %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
+	if b.replay != nil && !cond() {
+		testkit.Eventually(b.T, what+" (replay waiting for: "+b.replay.Waiting()+")", wait, cond)
+		return
 	}
+	testkit.Eventually(b.T, what, wait, cond)
 }
 
 // ChannelsOf returns the model's channels whose name starts with prefix.

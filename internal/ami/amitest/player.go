@@ -3,6 +3,7 @@ package amitest
 import (
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -80,6 +81,9 @@ func (p *player) play(last bool) {
 				return
 			}
 			if m.msg.Get("Stage") == Cut {
+				if last {
+					p.r.finish() // nothing more comes: the test cut Asterisk off for good
+				}
 				return
 			}
 			continue
@@ -107,7 +111,7 @@ func (p *player) play(last bool) {
 	end, _ := ami.NewMessage(ami.Header{Key: "Event", Value: "UserEvent"}, ami.Header{Key: "Privilege", Value: "user,all"},
 		ami.Header{Key: "UserEvent", Value: End})
 	p.write(wire(end, "", p.r.clock.Now()))
-	close(p.r.done)
+	p.r.finish()
 	for a := range p.actions {
 		p.answer(a, -1)
 	}
@@ -150,6 +154,10 @@ func (p *player) await(k int) bool {
 // client meanwhile; false when the client went away first.
 func (p *player) awaitStep(m recorded) bool {
 	p.r.advanceTo(m.at)
+	p.r.stepsPlayed++
+	mark, _ := ami.NewMessage(ami.Header{Key: "Event", Value: "UserEvent"}, ami.Header{Key: "Privilege", Value: "user,all"},
+		ami.Header{Key: "UserEvent", Value: StepEvent}, ami.Header{Key: "Step", Value: strconv.Itoa(p.r.stepsPlayed)})
+	p.write(wire(mark, "", m.at))
 	want := m.msg.Get("Stage")
 	p.r.setWaiting(fmt.Sprintf("the test's step %s (recorded at %s in %s)", oneLine(m.msg), m.at.Format("15:04:05.000000"), p.s.path))
 	defer p.r.setWaiting("")
@@ -360,3 +368,6 @@ func (r *Replay) advanceTo(t time.Time) {
 		r.clock.Set(t)
 	}
 }
+
+// finish reports the replay done.
+func (r *Replay) finish() { r.doneOnce.Do(func() { close(r.done) }) }

@@ -35,7 +35,8 @@
 // (STAGE blocks: what the test did to the PBX on a connection of its own).
 // The player stops at each until the test takes that step again (Stage),
 // so that the test sees the model as it was when it acted, however fast
-// the recording plays.
+// the recording plays. There it first writes a StepEvent, which tells the
+// test when its client has caught up.
 //
 // After the last recorded message the player writes one more event,
 // UserEvent End: a client that passes it on (the model turns every
@@ -62,6 +63,12 @@ import (
 // message.
 const End = "AMITestEnd"
 
+// StepEvent is the UserEvent the player writes where the test took a
+// step (header Step: its number, from 1), before it waits for the test to
+// take it again: a test that waits until its client has passed it on
+// knows that the client has every event recorded before the step.
+const StepEvent = "AMITestStep"
+
 // Cut is the test's step that cut the client off from Asterisk: the
 // player closes the connection there, whatever the session still holds.
 const Cut = "Cut"
@@ -77,15 +84,17 @@ type Replay struct {
 	sessions []session
 	clock    *clock.Manual
 
-	mu        sync.Mutex
-	unmatched []string // actions the recording had no answer for
-	loose     []string // actions matched by name only
-	waiting   string   // the recorded action the player waits for, if any
-	done      chan struct{}
-	stopped   chan struct{}
-	steps     chan string // the test's steps (Stage), in order
-	conn      net.Conn
-	closing   bool
+	mu          sync.Mutex
+	unmatched   []string // actions the recording had no answer for
+	loose       []string // actions matched by name only
+	waiting     string   // the recorded action the player waits for, if any
+	done        chan struct{}
+	doneOnce    sync.Once
+	stopped     chan struct{}
+	steps       chan string // the test's steps (Stage), in order
+	stepsPlayed int         // steps the player has reached, over all sessions (the player's)
+	conn        net.Conn
+	closing     bool
 }
 
 // session is one recorded connection: the greeting, then the messages.
@@ -137,7 +146,8 @@ func (r *Replay) Addr() string { return r.ln.Addr().String() }
 // Clock is the recording's time: where the player has got to.
 func (r *Replay) Clock() *clock.Manual { return r.clock }
 
-// Done is closed once every recorded message, and the End event, is written.
+// Done is closed once every recorded message, and the End event, is
+// written, or the recording's last session ended with a Cut.
 func (r *Replay) Done() <-chan struct{} { return r.done }
 
 // Wait waits until the replay is done, failing the test after d (of wall
@@ -164,6 +174,14 @@ func (r *Replay) Stage(step string) {
 	default:
 		r.t.Errorf("amitest: more than %d steps of the test waiting", cap(r.steps))
 	}
+}
+
+// Waiting says what the player waits for: the client's action or the
+// test's step, "" when it is playing or done.
+func (r *Replay) Waiting() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.waiting
 }
 
 // Unmatched returns the actions the client sent that the recording could
