@@ -251,7 +251,7 @@ func hintFrom(m ami.Message) Hint {
 // peerChanged handles chan_sip and PJSIP endpoint status changes. The
 // round-trip time of a new registration is only known after qualify, so a
 // debounced re-read of the phones follows.
-func (p *PBX) peerChanged(m ami.Message, _ time.Time) []Event {
+func (p *PBX) peerChanged(m ami.Message, at time.Time) []Event {
 	tech, name, ok := strings.Cut(m.Get("Peer"), "/")
 	if !ok {
 		return nil
@@ -276,11 +276,11 @@ func (p *PBX) peerChanged(m ami.Message, _ time.Time) []Event {
 	case "unreachable":
 		pe.Status = "UNREACHABLE"
 	}
-	p.wantPhoneRefresh()
+	p.wantPhoneRefresh(at)
 	return nil
 }
 
-func (p *PBX) contactChanged(m ami.Message, _ time.Time) []Event {
+func (p *PBX) contactChanged(m ami.Message, at time.Time) []Event {
 	name := m.Get("EndpointName")
 	if name == "" {
 		return nil
@@ -297,7 +297,7 @@ func (p *PBX) contactChanged(m ami.Message, _ time.Time) []Event {
 		pe.Addr = uriHost(m.Get("URI"))
 		pe.Status = peerStatus(m.Get("ContactStatus"), usec(m.Get("RoundtripUsec")))
 	}
-	p.wantPhoneRefresh()
+	p.wantPhoneRefresh(at)
 	return nil
 }
 

@@ -69,7 +69,7 @@ func TestApplyInboundQueueCall(t *testing.T) {
 
 func TestApplyRegistrations(t *testing.T) {
 	p := bareModel()
-	p.refresh = make(chan struct{}, 1)
+	p.refresh = make(chan time.Time, 1)
 	replay(t, "ami-05-sipp-register-801.txt", p)
 	peers := p.Peers()
 	if len(peers) != 1 || peers[0].Name != "801" || peers[0].Tech != SIP {
@@ -87,7 +87,7 @@ func TestApplyRegistrations(t *testing.T) {
 
 func TestApplyPJSIPContact(t *testing.T) {
 	p := bareModel()
-	p.refresh = make(chan struct{}, 1)
+	p.refresh = make(chan time.Time, 1)
 	replay(t, "ami-07-pjsip-register-900.txt", p)
 	var found bool
 	for _, pe := range p.Peers() {

@@ -49,9 +49,9 @@ type PBX struct {
 	// the run goroutine uses it.
 	unknown map[string]bool
 
-	refresh   chan struct{} // a debounced partial resync (phones) is wanted
-	resyncReq chan struct{} // a full resync is wanted (retry after a failure)
-	done      chan struct{} // closed when run returns; nil until Start
+	refresh   chan time.Time // a debounced partial resync (phones) is wanted, since then
+	resyncReq chan struct{}  // a full resync is wanted (retry after a failure)
+	done      chan struct{}  // closed when run returns; nil until Start
 	cancel    context.CancelFunc
 }
 
@@ -80,7 +80,7 @@ func New(client *ami.Client, opts Options) *PBX {
 	}
 	return &PBX{
 		ami: client, opts: opts, log: opts.Logger.With("component", "pbx"),
-		st: newState(), unknown: map[string]bool{}, refresh: make(chan struct{}, 1), resyncReq: make(chan struct{}, 1),
+		st: newState(), unknown: map[string]bool{}, refresh: make(chan time.Time, 1), resyncReq: make(chan struct{}, 1),
 	}
 }
 
@@ -220,8 +220,9 @@ func (p *PBX) run(ctx context.Context, sub *ami.Subscription) {
 		tick = t.C
 	}
 	// Registration changes come in bursts (a phone that re-registers
-	// sends several): the phones are asked again once a second after the
-	// first, on the model's clock.
+	// sends several): the phones are asked again a second after the first
+	// change, by the events' time on the model's clock, so that a replay
+	// asks when the recording did.
 	phonesDue := make(chan struct{}, 1)
 	var stopPhoneSync func() bool
 	defer func() {
@@ -246,9 +247,10 @@ func (p *PBX) run(ctx context.Context, sub *ami.Subscription) {
 			if p.ami.Connected() {
 				p.resync(ctx)
 			}
-		case <-p.refresh:
+		case at := <-p.refresh:
 			if stopPhoneSync == nil {
-				stopPhoneSync = p.opts.Clock.AfterFunc(time.Second, func() {
+				wait := max(at.Add(time.Second).Sub(p.opts.Clock.Now()), 0)
+				stopPhoneSync = p.opts.Clock.AfterFunc(wait, func() {
 					select {
 					case phonesDue <- struct{}{}:
 					default:
@@ -284,9 +286,12 @@ func (p *PBX) emit(e Event) {
 	}
 }
 
-func (p *PBX) wantPhoneRefresh() {
+// wantPhoneRefresh asks for the phones again, a second after at, the
+// time of the registration change (an earlier change still waiting
+// stands).
+func (p *PBX) wantPhoneRefresh(at time.Time) {
 	select {
-	case p.refresh <- struct{}{}:
+	case p.refresh <- at:
 	default:
 	}
 }

@@ -16,6 +16,12 @@
 //	sim.Register("804")
 //	caller, _ := sim.InboundCall("0501112222", "632")
 //
+// Its job is the demo and the end-to-end tests of the HTTP API and the
+// daemon. The model, the pushes and the pause timer are held to real
+// Asterisk by replays of its recordings (internal/ami/amitest), not by
+// pbxsim: a new call-control verb needs here only what the demo and
+// those end-to-end tests show.
+//
 // Fidelity is enforced by fidelity_test.go, which replays every recorded
 // transcript and compares event names, constant texts and header key sets
 // stream by stream (see the comment there for why order is compared per

@@ -180,9 +180,8 @@ func (b *Bed) waitFor(what string, cond func() bool) {
 	if b.link != nil {
 		wait = 15 * time.Second
 	}
-	if b.replay != nil && !cond() {
-		testkit.Eventually(b.T, what+" (replay waiting for: "+b.replay.Waiting()+")", wait, cond)
-		return
+	if b.replay != nil && !testkit.Poll(wait, cond) {
+		b.T.Fatalf("timed out after %v waiting for: %s (the replay waits for: %s)", wait, what, b.replay.Waiting())
 	}
 	testkit.Eventually(b.T, what, wait, cond)
 }

@@ -32,23 +32,28 @@ func TempDB(tb testing.TB) *bbolt.DB {
 	return OpenDB(tb, filepath.Join(tb.TempDir(), "coocenterd.db"))
 }
 
-// Eventually waits until cond holds, polling every few milliseconds, and
-// fails the test after within with what it waited for. The loop is
-// bounded in count as in time.
+// Eventually waits until cond holds (Poll) and fails the test after
+// within with what it waited for.
 func Eventually(tb testing.TB, what string, within time.Duration, cond func() bool) {
 	tb.Helper()
+	if !Poll(within, cond) {
+		tb.Fatalf("timed out after %v waiting for: %s", within, what)
+	}
+}
+
+// Poll reports whether cond holds within the time given, asking every few
+// milliseconds. The loop is bounded in count as in time.
+func Poll(within time.Duration, cond func() bool) bool {
 	const every = 5 * time.Millisecond
 	deadline := time.Now().Add(within)
 	for range int(within/every) + 1 {
 		if cond() {
-			return
+			return true
 		}
 		if time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(every)
 	}
-	if !cond() {
-		tb.Fatalf("timed out after %v waiting for: %s", within, what)
-	}
+	return cond()
 }

@@ -21,6 +21,7 @@ type player struct {
 	byID       map[string]int // recorded ActionID → index in recActions
 	sent       []bool         // per message: written ahead of its place
 	pos        int            // the message being played
+	quiet      int            // silences of the client in a row, no timer set
 	broken     bool           // a write failed: the client is gone
 }
 
@@ -32,6 +33,7 @@ type recAction struct {
 	matched  bool
 	query    bool // it only reads (queries)
 	skipped  bool // a query the client did not ask again: its reply is not played
+	answered bool // its response is written
 }
 
 func newPlayer(r *Replay, nc net.Conn, s session) *player {
@@ -101,10 +103,13 @@ func (p *player) play(last bool) {
 				continue
 			}
 			id = p.recActions[k].clientID
+			p.recActions[k].answered = true
 		}
 		p.r.advanceTo(m.at)
 		p.write(wire(m.msg, id, m.at))
+		p.r.setWhere(fmt.Sprintf("session %s, message %d of %d", p.s.path, p.pos+1, len(p.s.msgs)))
 	}
+	p.r.setWhere(fmt.Sprintf("session %s played (broken %v)", p.s.path, p.broken))
 	if !last || p.broken {
 		return
 	}
@@ -138,6 +143,13 @@ func (p *player) await(k int) bool {
 	rec := &p.recActions[k]
 	if rec.matched {
 		return true
+	}
+	// The client may wait for the reply to an action it sent before, not
+	// yet due in the recording's order: it would not send k before that.
+	for j := range p.recActions {
+		if j != k && p.recActions[j].matched && !p.recActions[j].answered && !p.recActions[j].skipped {
+			p.playReplyNow(j)
+		}
 	}
 	p.r.advanceTo(p.s.msgs[rec.idx].at)
 	p.r.setWaiting(fmt.Sprintf("%s (recorded at %s in %s)", oneLine(rec.msg), p.s.msgs[rec.idx].at.Format("15:04:05.000000"), p.s.path))
@@ -194,23 +206,31 @@ func (p *player) serveWaiting(blocked int, step *string) bool {
 		if !ok {
 			return false
 		}
+		p.quiet = 0
 		p.answer(a, blocked)
 	case *step = <-steps:
 	case <-time.After(idle):
 		if at, ok := p.r.clock.Next(); ok {
 			p.r.advanceTo(at)
-		} else if blocked >= 0 && p.recActions[blocked].query {
-			// A query the client, idle with no timer set, does not ask
-			// this time (it asked it more often when recorded).
+			p.quiet = 0
+		} else if p.quiet++; blocked >= 0 && p.recActions[blocked].query && p.quiet >= skipAfter {
+			// A query the client, silent with no timer set for a while,
+			// does not ask this time (it asked it more often when
+			// recorded). Should it ask later, it is answered all the same.
 			p.recActions[blocked].skipped = true
+			p.quiet = 0
 		}
 	}
 	return true
 }
 
 // idle is how long the client may be silent, while the player waits for
-// it, before the player runs the client's next timer.
-const idle = 5 * time.Millisecond
+// it, before the player runs the client's next timer; after skipAfter
+// such silences with no timer set, a query it does not ask is left out.
+const (
+	idle      = 5 * time.Millisecond
+	skipAfter = 200
+)
 
 // answer matches the client's action a with a recorded one. While the
 // player waits for recorded action blocked (-1: it does not), a match
@@ -281,7 +301,7 @@ func (p *player) match(a ami.Message) int {
 	byName := -1
 	for k := range p.recActions {
 		rec := &p.recActions[k]
-		if rec.matched || !strings.EqualFold(rec.msg.Get("Action"), name) {
+		if rec.matched || rec.skipped || !strings.EqualFold(rec.msg.Get("Action"), name) {
 			continue
 		}
 		if sameAction(a, rec.msg) {
@@ -298,6 +318,7 @@ func (p *player) match(a ami.Message) int {
 // response and, for a list, its items up to the one that completes it.
 func (p *player) playReplyNow(k int) {
 	id := p.recActions[k].msg.ActionID()
+	p.recActions[k].answered = true
 	for j := p.pos + 1; j < len(p.s.msgs); j++ {
 		m := p.s.msgs[j]
 		if m.fromClient || p.sent[j] || m.msg.ActionID() != id {
@@ -324,6 +345,12 @@ func (p *player) write(b []byte) {
 func (r *Replay) setWaiting(s string) {
 	r.mu.Lock()
 	r.waiting = s
+	r.mu.Unlock()
+}
+
+func (r *Replay) setWhere(s string) {
+	r.mu.Lock()
+	r.where = s
 	r.mu.Unlock()
 }
 

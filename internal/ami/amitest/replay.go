@@ -88,6 +88,8 @@ type Replay struct {
 	unmatched   []string // actions the recording had no answer for
 	loose       []string // actions matched by name only
 	waiting     string   // the recorded action the player waits for, if any
+	accepted    int      // connections the server accepted
+	where       string   // how far the player got
 	done        chan struct{}
 	doneOnce    sync.Once
 	stopped     chan struct{}
@@ -181,7 +183,10 @@ func (r *Replay) Stage(step string) {
 func (r *Replay) Waiting() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.waiting
+	if r.waiting != "" {
+		return r.waiting
+	}
+	return fmt.Sprintf("nothing (%d connections accepted, %s)", r.accepted, r.where)
 }
 
 // Unmatched returns the actions the client sent that the recording could
@@ -226,6 +231,7 @@ func (r *Replay) serve() {
 			return
 		}
 		r.conn = nc
+		r.accepted++
 		r.mu.Unlock()
 		p := newPlayer(r, nc, s)
 		p.play(i == len(r.sessions)-1)
