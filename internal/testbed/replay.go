@@ -34,14 +34,22 @@ const Live = "live"
 // they asked then. On a replay the Stage does nothing (what it did is in
 // the recording) but name the channels the recording shows it made.
 func Each(t *testing.T, opts Options, test func(t *testing.T, b *Bed)) {
-	t.Run(Live, func(t *testing.T) { test(t, Start(t, opts)) })
+	t.Run(Live, func(t *testing.T) { run(t, Start(t, opts), test) })
 	if Real() {
 		return
 	}
 	for _, sessions := range recordings(t.Name()) {
 		label := filepath.Base(filepath.Dir(sessions[0]))
-		t.Run(label, func(t *testing.T) { test(t, startReplay(t, sessions)) })
+		t.Run(label, func(t *testing.T) { run(t, startReplay(t, sessions), test) })
 	}
+}
+
+// run runs test on b. Its end is a step: what the bed does after it (a
+// real Asterisk's phones hang up and unregister) is not the test's to see
+// on a replay either.
+func run(t *testing.T, b *Bed, test func(*testing.T, *Bed)) {
+	test(t, b)
+	b.step("Done")
 }
 
 // testdata is internal/ami/testdata, found from this file.
@@ -79,6 +87,8 @@ func startReplay(t *testing.T, sessions []string) *Bed {
 				b.played = append(b.played, e.Msg)
 			case e.Dir == transcript.ClientToServer && e.Msg.Get("ChannelId") != "":
 				ids.ids = append(ids.ids, e.Msg.Get("ChannelId"))
+			case e.Dir == transcript.Stage:
+				b.recordedSteps++
 			}
 		}
 	}
@@ -221,15 +231,17 @@ func (b *Bed) Clock() clock.Clock {
 }
 
 // UntilEnd hands f the model's events, from the first not yet read from
-// Events, until the end of the replay: every recorded event then has been
-// applied. The test's steps must all have been taken.
+// Events, until the end of what the test saw when recorded: its last step,
+// the end of the test (Done), or the end of the recording. Every event
+// recorded before then has been applied. Call it at the end of the test.
 func (b *Bed) UntilEnd(f func(pbx.Event)) {
 	b.T.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
 		select {
 		case e := <-b.Events:
-			if u, ok := e.(pbx.UserEvent); ok && u.Name == amitest.End {
+			if u, ok := e.(pbx.UserEvent); ok && (u.Name == amitest.End ||
+				u.Name == amitest.StepEvent && u.Fields["Step"] == strconv.Itoa(b.recordedSteps)) {
 				return
 			}
 			f(e)

@@ -35,17 +35,18 @@ type Bed struct {
 	Sim    *pbxsim.Server // nil against a real Asterisk or a replay
 	Events chan pbx.Event // the model's domain events
 
-	ami      ami.Config                 // how Client logs in
-	stage    *ami.Client                // a real Asterisk's own connection for Stage: not the model's, not recorded
-	replay   *amitest.Replay            // the recording played to the model, if the bed is a replay
-	played   []ami.Message              // its recorded events, for replayStage
-	named    map[string]bool            // channels replayStage has returned
-	steps    int                        // steps the test has taken on the replay
-	seen     int                        // steps whose recorded events the model has applied
-	caughtUp chan int                   // the step numbers the model passes on
-	link     *link                      // the way to a real Asterisk
-	phones   map[string]*sipphone.Phone // registered phones on a real Asterisk
-	techs    map[string]pbx.Tech        // each phone's technology (Device)
+	ami           ami.Config                 // how Client logs in
+	stage         *ami.Client                // a real Asterisk's own connection for Stage: not the model's, not recorded
+	replay        *amitest.Replay            // the recording played to the model, if the bed is a replay
+	played        []ami.Message              // its recorded events, for replayStage
+	named         map[string]bool            // channels replayStage has returned
+	recordedSteps int                        // steps the replay's recording holds
+	steps         int                        // steps the test has taken on the replay
+	seen          int                        // steps whose recorded events the model has applied
+	caughtUp      chan int                   // the step numbers the model passes on
+	link          *link                      // the way to a real Asterisk
+	phones        map[string]*sipphone.Phone // registered phones on a real Asterisk
+	techs         map[string]pbx.Tech        // each phone's technology (Device)
 }
 
 // Options adjust the bed.
