@@ -192,10 +192,11 @@ func (p *player) awaitStep(m recorded) bool {
 // serveWaiting handles one thing while the player waits: an action of the
 // client (answered as answer does while waiting for recorded action
 // blocked), a step of the test (into *step, when step is not nil), or a
-// silence of the client, in which its earliest timer runs: it may have
-// set it after the recording's time passed it (it reads behind the
-// player), so it runs at the time it was set for. false: the client went
-// away.
+// silence of the client. Waiting for an action, the client's earliest
+// timer then runs: it may have set it after the recording's time passed
+// it (it reads behind the player), so it runs at the time it was set for.
+// Waiting for a step, only the timers due by now run. false: the client
+// went away.
 func (p *player) serveWaiting(blocked int, step *string) bool {
 	var steps chan string
 	if step != nil {
@@ -210,6 +211,12 @@ func (p *player) serveWaiting(blocked int, step *string) bool {
 		p.answer(a, blocked)
 	case *step = <-steps:
 	case <-time.After(idle):
+		if step != nil {
+			// The test has not taken its step yet: the time stays where
+			// it took it, and only timers due by then run.
+			p.r.advanceTo(p.r.clock.Now())
+			return true
+		}
 		if at, ok := p.r.clock.Next(); ok {
 			p.r.advanceTo(at)
 			p.quiet = 0
