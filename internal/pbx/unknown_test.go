@@ -62,8 +62,19 @@ func TestNoChanSIP(t *testing.T) {
 	if n := badRequests.Load(); n != 1 {
 		t.Fatalf("%d RequestBadFormat on one connection, want 1", n)
 	}
+	// The drop is watched on the client: the model may be synced again
+	// before a poll sees it disconnected.
+	drops := client.Subscribe(0)
+	defer drops.Unsubscribe()
 	sim.DropConnections()
-	waitUntil("the model to see the drop", func() bool { return !model.Connected() })
+	for dropped := false; !dropped; {
+		select {
+		case e := <-drops.C():
+			dropped = e.Kind == ami.Disconnected
+		case <-time.After(5 * time.Second):
+			t.Fatal("timed out waiting for the drop")
+		}
+	}
 	waitUntil("the model synced again", model.Connected)
 	waitUntil("SIPpeers asked again after the reconnect", func() bool { return badRequests.Load() == 2 })
 	time.Sleep(100 * time.Millisecond)
