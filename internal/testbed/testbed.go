@@ -181,10 +181,13 @@ func (b *Bed) waitFor(what string, cond func() bool) {
 	if b.link != nil {
 		wait = 15 * time.Second
 	}
-	if b.replay != nil && !testkit.Poll(wait, cond) {
-		b.T.Fatalf("timed out after %v waiting for: %s (the replay waits for: %s)", wait, what, b.replay.Waiting())
+	if testkit.Poll(wait, cond) {
+		return
 	}
-	testkit.Eventually(b.T, what, wait, cond)
+	if b.replay != nil {
+		what += " (the replay waits for: " + b.replay.Waiting() + ")"
+	}
+	b.T.Fatalf("timed out after %v waiting for: %s", wait, what)
 }
 
 // ChannelsOf returns the model's channels whose name starts with prefix.
