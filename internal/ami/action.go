@@ -19,6 +19,11 @@ type Result struct {
 	Response Message
 	Events   []Message
 	Complete Message
+	// Seq is the Seq of the last event the client received before the
+	// answer: a subscriber that has handled that event has seen all that
+	// Asterisk said before it answered (Asterisk writes an action's
+	// effects as events before, or after, its answer; never out of order).
+	Seq uint64
 }
 
 // ResponseError is a `Response: Error` from Asterisk; Message is its text,

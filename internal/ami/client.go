@@ -91,7 +91,8 @@ type Client struct {
 	cfg      Config
 	log      *slog.Logger
 	idPrefix string
-	seq      atomic.Uint64
+	seq      atomic.Uint64 // ActionIDs
+	eventSeq atomic.Uint64 // the last AMI event's Seq
 
 	mu     sync.Mutex
 	sess   *session // the logged-in connection, nil while down
@@ -270,6 +271,9 @@ func (c *Client) broadcast(e Event) {
 		c.events.add(e.Msg.Get("Event"))
 	}
 	c.mu.Lock()
+	if e.Kind == AMIEvent {
+		e.Seq = c.eventSeq.Add(1) // under c.mu: every queue gets the events in Seq order
+	}
 	c.broadcastLocked(e)
 	c.mu.Unlock()
 }

@@ -368,7 +368,8 @@ func TestSlowSubscriberDoesNotStallOthers(t *testing.T) {
 	})
 	c, fast := connect(t, f.config())
 	stuck := c.Subscribe(10)
-	if _, err := c.Do(context.Background(), ami.Action{Name: "Flood"}); err != nil {
+	res, err := c.Do(context.Background(), ami.Action{Name: "Flood"})
+	if err != nil {
 		t.Fatal(err) // the reader kept routing answers while stuck was full
 	}
 	for i := range 1000 {
@@ -381,12 +382,65 @@ func TestSlowSubscriberDoesNotStallOthers(t *testing.T) {
 		t.Fatalf("dropped: fast %d, stuck %d", fast.Dropped(), stuck.Dropped())
 	}
 	// Every loss is announced: the Overflow events add up to the counter.
-	var announced uint64
+	// The last one names the last event lost, the Flood's last Newstate,
+	// which came just before the answer.
+	var announced, lastLost uint64
 	for announced < stuck.Dropped() {
-		announced += waitKind(t, stuck, ami.Overflow).Dropped
+		o := waitKind(t, stuck, ami.Overflow)
+		announced, lastLost = announced+o.Dropped, o.Seq
 	}
 	if announced != stuck.Dropped() {
 		t.Fatalf("overflow events say %d dropped, counter %d", announced, stuck.Dropped())
+	}
+	if lastLost != res.Seq {
+		t.Fatalf("the last Overflow says events up to %d were lost, the answer came after %d", lastLost, res.Seq)
+	}
+}
+
+// TestResultSeqCoversEventsBefore: an answer's Seq is the Seq of the last
+// event read before it, so a subscriber that has handled that event has
+// seen what Asterisk wrote before answering; events number on from 1,
+// over reconnects.
+func TestResultSeqCoversEventsBefore(t *testing.T) {
+	f := newFakeAMI(t)
+	f.set(func(f *fakeAMI) {
+		f.handler = func(fc *fakeConn, m ami.Message) {
+			for i := range 3 {
+				fc.send("Event", "Newstate", "Privilege", "call,all", "N", strconv.Itoa(i))
+			}
+			fc.send("Response", "Success", "ActionID", m.ActionID())
+			fc.send("Event", "Newstate", "Privilege", "call,all", "N", "3")
+		}
+	})
+	c, sub := connect(t, f.config())
+	for round := range 2 {
+		res, err := c.Do(context.Background(), ami.Action{Name: "Test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seqs []uint64
+		for len(seqs) < 4 {
+			select {
+			case e := <-sub.C():
+				if e.Kind == ami.AMIEvent && e.Msg.Event() == "Newstate" {
+					seqs = append(seqs, e.Seq)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("round %d: %d of 4 events", round, len(seqs))
+			}
+		}
+		for i := 1; i < len(seqs); i++ {
+			if seqs[i] != seqs[i-1]+1 {
+				t.Fatalf("round %d: event Seqs %v do not number on by one", round, seqs)
+			}
+		}
+		if res.Seq != seqs[2] {
+			t.Fatalf("round %d: the answer's Seq is %d, the last event before it had %d (events %v)", round, res.Seq, seqs[2], seqs)
+		}
+		if round == 0 {
+			f.restart(0)
+			waitKind(t, sub, ami.Connected)
+		}
 	}
 }
 

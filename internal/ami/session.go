@@ -150,6 +150,7 @@ func (s *session) answer(id string, m Message) bool {
 // finish completes a call; s.mu is held.
 func (s *session) finish(id string, cl *call, err error) {
 	delete(s.pending, id)
+	cl.res.Seq = s.c.eventSeq.Load() // the reader broadcasts each event before it reads the next message
 	cl.err = err
 	close(cl.doneCh)
 }

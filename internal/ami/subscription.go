@@ -34,6 +34,9 @@ type Event struct {
 	Version string
 	Booted  bool
 	Dropped uint64
+	// Seq numbers the client's AMI events from 1, over all connections.
+	// An Overflow has the Seq of the last event it says was dropped.
+	Seq uint64
 }
 
 // DefaultQueue is the number of events a subscription holds for a consumer
@@ -57,6 +60,7 @@ type Subscription struct {
 	queue  []Event
 	spare  []Event
 	gap    uint64
+	gapSeq uint64 // the Seq of the last event dropped
 	wake   chan struct{}
 	quit   chan struct{}
 	closed bool
@@ -126,12 +130,13 @@ func (s *Subscription) push(e Event) {
 	}
 	if e.Kind == AMIEvent && len(s.queue) >= s.max {
 		s.gap++
+		s.gapSeq = e.Seq
 		s.dropped.Add(1)
 		s.mu.Unlock()
 		return
 	}
 	if s.gap > 0 {
-		s.queue = append(s.queue, Event{Kind: Overflow, Dropped: s.gap})
+		s.queue = append(s.queue, Event{Kind: Overflow, Dropped: s.gap, Seq: s.gapSeq})
 		s.gap = 0
 	}
 	s.queue = append(s.queue, e)
@@ -151,7 +156,7 @@ func (s *Subscription) pump() {
 		batch := s.queue
 		s.queue, s.spare = s.spare[:0], nil
 		if s.gap > 0 { // the drops came after this batch: say so right after it
-			s.queue = append(s.queue, Event{Kind: Overflow, Dropped: s.gap})
+			s.queue = append(s.queue, Event{Kind: Overflow, Dropped: s.gap, Seq: s.gapSeq})
 			s.gap = 0
 		}
 		s.mu.Unlock()

@@ -11,8 +11,14 @@ import (
 )
 
 // do sends an action; a missing or lost connection becomes ErrNotConnected.
+// Once Asterisk answers, do waits (within ctx) until the model has applied
+// the events Asterisk wrote before the answer, so that a command sees and
+// leaves the model as Asterisk had it then.
 func (p *PBX) do(ctx context.Context, a ami.Action) (ami.Result, error) {
 	res, err := p.ami.Do(ctx, a)
+	if res.Response.Len() > 0 && p.done != nil {
+		p.applied.wait(ctx, res.Seq)
+	}
 	if errors.Is(err, ami.ErrNotConnected) || errors.Is(err, ami.ErrDisconnected) || errors.Is(err, ami.ErrClosed) {
 		return res, fmt.Errorf("%s: %w", a.Name, ErrNotConnected)
 	}

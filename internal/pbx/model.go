@@ -3,6 +3,7 @@ package pbx
 import (
 	"context"
 	"log/slog"
+	"math"
 	"sort"
 	"strings"
 	"sync"
@@ -48,6 +49,8 @@ type PBX struct {
 	// reconnect, as each costs a RequestBadFormat security event. Only
 	// the run goroutine uses it.
 	unknown map[string]bool
+
+	applied applied // how far run has applied the client's events
 
 	refresh   chan time.Time // a debounced partial resync (phones) is wanted, since then
 	resyncReq chan struct{}  // a full resync is wanted (retry after a failure)
@@ -213,6 +216,7 @@ func isDigits(s string) bool {
 func (p *PBX) run(ctx context.Context, sub *ami.Subscription) {
 	defer close(p.done)
 	defer sub.Unsubscribe()
+	defer p.applied.advance(math.MaxUint64) // no command waits for a model that stopped
 	var tick <-chan time.Time
 	if p.opts.ResyncInterval > 0 {
 		t := time.NewTicker(p.opts.ResyncInterval)
@@ -271,12 +275,14 @@ func (p *PBX) handle(ctx context.Context, e ami.Event) {
 			clear(p.unknown) // another Asterisk, or the same restarted
 		}
 		p.resync(ctx)
+		p.applied.advance(e.Seq) // an Overflow's: the events it lost are as good as applied
 	case ami.Disconnected:
 		p.mu.Lock()
 		p.connected = false
 		p.mu.Unlock()
 	case ami.AMIEvent:
 		p.apply(e.Msg)
+		p.applied.advance(e.Seq)
 	}
 }
 
