@@ -43,6 +43,10 @@ type Event struct {
 // that is busy, before it starts dropping.
 const DefaultQueue = 1 << 16
 
+// handOver is how many events C holds ready for the consumer, so that a
+// consumer can take what is waiting as one batch (see pbx's run loop).
+const handOver = 256
+
 // Subscription receives every event of the client in order. The socket
 // reader never waits for it: events are queued (up to the limit given to
 // Subscribe, plus the batch being handed over) and handed to the consumer by the subscription's own
@@ -75,7 +79,7 @@ func (c *Client) Subscribe(max int) *Subscription {
 		max = DefaultQueue
 	}
 	s := &Subscription{
-		c: c, ch: make(chan Event), max: max,
+		c: c, ch: make(chan Event, handOver), max: max,
 		wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
 	}
 	c.mu.Lock()

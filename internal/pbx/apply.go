@@ -8,8 +8,8 @@ import (
 	"github.com/coocenter/coocenterd/internal/ami"
 )
 
-// An applier folds one AMI event into the model and returns the domain
-// events it makes; p.mu is held.
+// An applier folds one AMI event into the model's working state and
+// returns the domain events it makes; it runs on the model's goroutine.
 type applier func(p *PBX, m ami.Message, at time.Time) []Event
 
 // appliers holds the one applier of each AMI event the model follows, by
@@ -54,23 +54,26 @@ var appliers = map[string]applier{
 	"queuememberremoved":   (*PBX).memberRemoved,
 }
 
-// apply folds one AMI event into the model. Events are applied in the order
-// Asterisk sent them; channel state is keyed by Uniqueid (names change).
-func (p *PBX) apply(m ami.Message) {
+// fold folds one AMI event into the model's working state; the next
+// flush publishes it. Events are applied in the order Asterisk sent them;
+// channel state is keyed by Uniqueid (names change). An event the model
+// does not follow costs a map lookup.
+func (p *PBX) fold(m ami.Message) {
 	f, ok := appliers[strings.ToLower(m.Event())]
 	if !ok {
 		if !hasSnapshot(m) {
-			return // nothing of the model's: not worth the lock
+			return // nothing of the model's
 		}
 		f = (*PBX).refreshSnapshots
 	}
-	at := eventAt(m, p.opts.Clock.Now())
-	p.mu.Lock()
-	out := f(p, m, at)
-	p.mu.Unlock()
-	for _, e := range out {
-		p.emit(e)
-	}
+	p.pub.touch(m)
+	p.out = append(p.out, f(p, m, eventAt(m, p.opts.Clock.Now()))...)
+}
+
+// apply folds one event and publishes it at once.
+func (p *PBX) apply(m ami.Message) {
+	p.fold(m)
+	p.flush()
 }
 
 // hasSnapshot reports whether m carries a channel's snapshot, its own or
@@ -197,6 +200,7 @@ func (p *PBX) extensionStatus(m ami.Message, at time.Time) []Event {
 	h := hintFrom(m)
 	old, ok := p.st.hints[h.Exten+"@"+h.Context]
 	p.st.hints[h.Exten+"@"+h.Context] = &h
+	p.pub.changed |= hintsChanged
 	if ok && old.Status == h.Status {
 		return nil
 	}
@@ -206,6 +210,7 @@ func (p *PBX) extensionStatus(m ami.Message, at time.Time) []Event {
 func (p *PBX) memberChanged(m ami.Message, _ time.Time) []Event {
 	mem := memberFrom(m)
 	p.queue(mem.Queue).setMember(mem)
+	p.pub.changed |= queuesChanged
 	return nil
 }
 
@@ -218,11 +223,12 @@ func (p *PBX) memberPaused(m ami.Message, at time.Time) []Event {
 
 func (p *PBX) memberRemoved(m ami.Message, _ time.Time) []Event {
 	p.queue(m.Get("Queue")).removeMember(first(m, "Interface", "Location"))
+	p.pub.changed |= queuesChanged
 	return nil
 }
 
 // known refreshes and returns the channel the event's snapshot names, if the
-// model has it; p.mu is held.
+// model has it.
 func (p *PBX) known(m ami.Message, prefix string) *Channel {
 	c, ok := p.st.channels[m.Get(prefix+"Uniqueid")]
 	if !ok {
@@ -276,6 +282,7 @@ func (p *PBX) peerChanged(m ami.Message, at time.Time) []Event {
 	case "unreachable":
 		pe.Status = "UNREACHABLE"
 	}
+	p.pub.changed |= peersChanged
 	p.wantPhoneRefresh(at)
 	return nil
 }
@@ -297,6 +304,7 @@ func (p *PBX) contactChanged(m ami.Message, at time.Time) []Event {
 		pe.Addr = uriHost(m.Get("URI"))
 		pe.Status = peerStatus(m.Get("ContactStatus"), usec(m.Get("RoundtripUsec")))
 	}
+	p.pub.changed |= peersChanged
 	p.wantPhoneRefresh(at)
 	return nil
 }

@@ -35,7 +35,15 @@ func replayInto(t *testing.T, name string, p *PBX) {
 }
 
 func bareModel() *PBX {
-	return &PBX{st: newState(), log: slog.New(slog.DiscardHandler), opts: Options{Clock: clock.Wall}}
+	p := &PBX{log: slog.New(slog.DiscardHandler), opts: Options{Clock: clock.Wall}}
+	p.init()
+	return p
+}
+
+// republish publishes the state a test set by hand, as a resync would.
+func republish(p *PBX) {
+	p.pub.all, p.pub.changed = true, peersChanged|hintsChanged|queuesChanged|connectionChanged
+	p.flush()
 }
 
 func TestApplyInboundQueueCall(t *testing.T) {
@@ -45,6 +53,7 @@ func TestApplyInboundQueueCall(t *testing.T) {
 		{Queue: "630", Interface: "Local/800@fake-phone/n", Name: "Agent 800"},
 		{Queue: "630", Interface: "Local/801@fake-phone/n", Name: "Agent 801"},
 	}}
+	republish(p)
 	events := replay(t, "ami-03-inbound-trunk-queue-630.txt", p)
 	if n := len(p.Channels()); n != 0 {
 		t.Fatalf("%d channels left after every leg hung up: %+v", n, p.Channels())
@@ -139,6 +148,7 @@ func TestApplyCallEvents(t *testing.T) {
 	p := bareModel()
 	// The lab's hints, as a resync would have loaded them.
 	p.st.hints["800@internal"] = &Hint{Exten: "800", Context: "internal", Device: "SIP/800"}
+	republish(p)
 	events := replay(t, "ami-03-inbound-trunk-queue-630.txt", p)
 	var begins, ends, cdrs int
 	var ivr []UserEvent

@@ -68,7 +68,7 @@ func eventAt(m ami.Message, now time.Time) time.Time {
 
 // party returns the channel of the event's snapshot with that prefix: the
 // model's copy refreshed by the snapshot, or the snapshot alone when the
-// model does not hold it; the zero Channel when the event has none. p.mu is held.
+// model does not hold it; the zero Channel when the event has none.
 func (p *PBX) party(m ami.Message, prefix string) Channel {
 	if c := p.known(m, prefix); c != nil {
 		return *c
@@ -90,7 +90,7 @@ func (p *PBX) dialBegin(m ami.Message, at time.Time) Event {
 
 // dialEnd reports the end of a dial once: app_queue publishes a second
 // DialEnd (CANCEL) for a member that lost the race to another member
-// (transcript ami-03); it is dropped. p.mu is held.
+// (transcript ami-03); it is dropped.
 func (p *PBX) dialEnd(m ami.Message, at time.Time) (Event, bool) {
 	e := DialEnd{At: at, Caller: p.party(m, ""), Dest: p.party(m, "Dest"), DialStatus: m.Get("DialStatus"), Forward: m.Get("Forward")}
 	if id := e.Dest.Uniqueid; id != "" {

@@ -180,7 +180,7 @@ func (p *PBX) PauseMember(ctx context.Context, queue, exten string, paused bool,
 		}
 		m.Paused = paused
 		m.PausedReason = reason
-		p.updateMember(q, m)
+		p.updateMember(ctx, q, m)
 	}
 	return nil
 }
@@ -209,7 +209,7 @@ func (p *PBX) AddMember(ctx context.Context, queue, exten string) error {
 	if err != nil && !isResponse(err, "already there") {
 		return fmt.Errorf("queue add %s to %s: %w", dev, queue, err)
 	}
-	p.updateMember(queue, m)
+	p.updateMember(ctx, queue, m)
 	return nil
 }
 
@@ -236,11 +236,11 @@ func (p *PBX) RemoveMember(ctx context.Context, queue, exten string) error {
 	case err != nil && !isResponse(err, "not there"):
 		return fmt.Errorf("queue remove %s from %s: %w", m.Interface, queue, err)
 	}
-	p.mu.Lock()
-	if q, ok := p.st.queues[queue]; ok {
-		q.removeMember(m.Interface)
-	}
-	p.mu.Unlock()
+	p.change(ctx, queuesChanged, func(st *state) {
+		if q, ok := st.queues[queue]; ok {
+			q.removeMember(m.Interface)
+		}
+	})
 	return nil
 }
 
@@ -265,9 +265,7 @@ func (p *PBX) notMember(queue, exten string) error {
 
 // stateInterface is the hint of exten when it has one, else the device.
 func (p *PBX) stateInterface(exten, dev string) string {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	for _, hi := range p.st.hints {
+	for _, hi := range p.snap.Load().Hints {
 		if hi.Exten == exten && strings.EqualFold(hi.Device, dev) {
 			return "hint:" + exten + "@" + hi.Context
 		}
@@ -276,20 +274,16 @@ func (p *PBX) stateInterface(exten, dev string) string {
 }
 
 // loaded reports whether the model was ever synced with Asterisk.
-func (p *PBX) loaded() bool {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return p.synced
-}
+func (p *PBX) loaded() bool { return p.snap.Load().synced }
 
 // updateMember applies a command's effect at once, so that a read right
 // after the command sees it; Asterisk's event confirms it a moment later.
-func (p *PBX) updateMember(queue string, m Member) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if q, ok := p.st.queues[queue]; ok {
-		q.setMember(m)
-	}
+func (p *PBX) updateMember(ctx context.Context, queue string, m Member) {
+	p.change(ctx, queuesChanged, func(st *state) {
+		if q, ok := st.queues[queue]; ok {
+			q.setMember(m)
+		}
+	})
 }
 
 func isResponse(err error, substr string) bool {

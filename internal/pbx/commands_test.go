@@ -15,6 +15,7 @@ func TestCommandsRefuseBadValues(t *testing.T) {
 	p := bareModel()
 	p.st.peers["SIP/801"] = &Peer{Name: "801", Tech: SIP, Addr: "10.0.0.1", Status: "OK (1 ms)"}
 	p.st.queues["630"] = &Queue{Name: "630", Members: []Member{{Queue: "630", Interface: "SIP/801", Name: "801"}}}
+	republish(p)
 	ctx := context.Background()
 	const bad = "802\r\nAction: Originate"
 	tooLong := strings.Repeat("8", 33)

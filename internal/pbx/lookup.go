@@ -41,10 +41,9 @@ func (p *PBX) device(exten string) (string, error) {
 	if err := checkNumber("extension", exten); err != nil {
 		return "", err
 	}
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	sip, hasSIP := p.st.peers["SIP/"+exten]
-	pj, hasPJ := p.st.peers["PJSIP/"+exten]
+	snap := p.snap.Load()
+	sip, hasSIP := snap.peer("SIP/" + exten)
+	pj, hasPJ := snap.peer("PJSIP/" + exten)
 	switch strings.ToUpper(p.opts.ChannelTech) {
 	case "SIP":
 		hasPJ = false
@@ -87,12 +86,10 @@ func (p *PBX) legOf(exten string) (Channel, bool) {
 
 // legsOf returns every channel of an extension's phone.
 func (p *PBX) legsOf(exten string) []Channel {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
 	var out []Channel
-	for _, c := range p.st.channelsSorted() {
+	for _, c := range p.snap.Load().Channels {
 		if _, name, ok := deviceOf(c.Name); ok && name == exten {
-			out = append(out, c)
+			out = append(out, *c)
 		}
 	}
 	return out
@@ -105,9 +102,7 @@ func (p *PBX) checkExten(exten string) error {
 	if !errors.Is(err, ErrUnknownExtension) {
 		return err
 	}
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	for _, q := range p.st.queues {
+	for _, q := range p.snap.Load().Queues {
 		for _, m := range q.Members {
 			if m.StandsFor(exten) {
 				return nil
@@ -120,20 +115,20 @@ func (p *PBX) checkExten(exten string) error {
 // membership returns, per queue, the member that stands for exten. With
 // queue set, only that queue is looked at and it must exist.
 func (p *PBX) membership(queue, exten string) (map[string]Member, error) {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
 	out := map[string]Member{}
-	for name, q := range p.st.queues {
-		if queue != "" && name != queue {
+	found := false
+	for _, q := range p.snap.Load().Queues {
+		if queue != "" && q.Name != queue {
 			continue
 		}
+		found = true
 		for _, m := range q.Members {
 			if m.StandsFor(exten) {
-				out[name] = m
+				out[q.Name] = m
 			}
 		}
 	}
-	if _, ok := p.st.queues[queue]; queue != "" && !ok {
+	if queue != "" && !found {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownQueue, queue)
 	}
 	return out, nil

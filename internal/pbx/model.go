@@ -4,9 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"math"
-	"sort"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coocenter/coocenterd/internal/ami"
@@ -39,10 +38,15 @@ type PBX struct {
 	subs    []func(Event)
 	started bool
 
-	mu        sync.RWMutex
+	// st, connected and synced are the model's working state: only the
+	// model's goroutine touches them (and commands, through edit). Readers
+	// read snap, which publish replaces after each batch of events.
 	st        *state
 	connected bool
 	synced    bool // the model was loaded from Asterisk at least once
+	snap      atomic.Pointer[Snapshot]
+	pub       publisher
+	out       []Event // domain events of the batch, emitted once it is published
 
 	// unknown holds the actions this connection's Asterisk does not know
 	// (SIPpeers without chan_sip, Asterisk 21+): not sent again until a
@@ -54,6 +58,7 @@ type PBX struct {
 
 	refresh   chan time.Time // a debounced partial resync (phones) is wanted, since then
 	resyncReq chan struct{}  // a full resync is wanted (retry after a failure)
+	edits     chan edit      // commands' changes, applied by the model's goroutine
 	done      chan struct{}  // closed when run returns; nil until Start
 	cancel    context.CancelFunc
 }
@@ -81,10 +86,19 @@ func New(client *ami.Client, opts Options) *PBX {
 	if opts.CallIDs == nil {
 		opts.CallIDs = callid.New(opts.Clock.Now)
 	}
-	return &PBX{
+	p := &PBX{
 		ami: client, opts: opts, log: opts.Logger.With("component", "pbx"),
-		st: newState(), unknown: map[string]bool{}, refresh: make(chan time.Time, 1), resyncReq: make(chan struct{}, 1),
+		unknown: map[string]bool{}, refresh: make(chan time.Time, 1), resyncReq: make(chan struct{}, 1), edits: make(chan edit),
 	}
+	p.init()
+	return p
+}
+
+// init gives the model an empty state and its first, empty Snapshot.
+func (p *PBX) init() {
+	p.st = newState()
+	p.pub = publisher{channels: map[string]*Channel{}, touched: map[string]bool{}}
+	p.snap.Store(&Snapshot{Channels: []*Channel{}, Peers: []Peer{}, Hints: []Hint{}, Queues: []Queue{}, peerAt: map[string]int{}})
 }
 
 // Subscribe adds f to the receivers of the model's domain events. Each
@@ -121,77 +135,6 @@ func (p *PBX) Close() {
 	<-p.done
 }
 
-// Connected reports whether Asterisk is connected and the model synced.
-func (p *PBX) Connected() bool {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return p.connected
-}
-
-// Channels returns the live channels, oldest first.
-func (p *PBX) Channels() []Channel {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return p.st.channelsSorted()
-}
-
-// Peers returns the SIP peers and PJSIP endpoints, by technology then name.
-func (p *PBX) Peers() []Peer {
-	p.mu.RLock()
-	out := make([]Peer, 0, len(p.st.peers))
-	for _, pe := range p.st.peers {
-		out = append(out, *pe)
-	}
-	p.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Tech != out[j].Tech {
-			return out[i].Tech > out[j].Tech // SIP before PJSIP, as the original listed chan_sip
-		}
-		return CompareNames(out[i].Name, out[j].Name) < 0
-	})
-	return out
-}
-
-// Hints returns the hints, by extension; Name is the agent's queue member
-// name when the extension is a queue member.
-func (p *PBX) Hints() []Hint {
-	p.mu.RLock()
-	names := map[string]string{}
-	for _, q := range p.st.queues {
-		for _, m := range q.Members {
-			if e := InterfaceExten(m.Interface); e != "" && m.Name != "" && m.Name != m.Interface {
-				names[e] = m.Name
-			}
-		}
-	}
-	out := make([]Hint, 0, len(p.st.hints))
-	for _, h := range p.st.hints {
-		c := *h
-		c.Name = names[h.Exten]
-		out = append(out, c)
-	}
-	p.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool {
-		if c := CompareNames(out[i].Exten, out[j].Exten); c != 0 {
-			return c < 0
-		}
-		return out[i].Context < out[j].Context
-	})
-	return out
-}
-
-// Queues returns the queues by name with their members in Asterisk's order.
-func (p *PBX) Queues() []Queue {
-	p.mu.RLock()
-	out := make([]Queue, 0, len(p.st.queues))
-	for _, q := range p.st.queues {
-		out = append(out, Queue{Name: q.Name, Members: append([]Member(nil), q.Members...)})
-	}
-	p.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool { return CompareNames(out[i].Name, out[j].Name) < 0 })
-	return out
-}
-
 // CompareNames orders extensions and queues as a person reads them:
 // numbers by value (800 before 1000), then other names as strings.
 func CompareNames(a, b string) int {
@@ -217,6 +160,7 @@ func (p *PBX) run(ctx context.Context, sub *ami.Subscription) {
 	defer close(p.done)
 	defer sub.Unsubscribe()
 	defer p.applied.advance(math.MaxUint64) // no command waits for a model that stopped
+	defer p.flush()
 	var tick <-chan time.Time
 	if p.opts.ResyncInterval > 0 {
 		t := time.NewTicker(p.opts.ResyncInterval)
@@ -242,15 +186,24 @@ func (p *PBX) run(ctx context.Context, sub *ami.Subscription) {
 			if !ok {
 				return
 			}
-			p.handle(ctx, e)
+			if !p.handleBatch(ctx, sub, e) {
+				return
+			}
 		case <-tick:
 			if p.ami.Connected() {
 				p.resync(ctx)
+				p.flush()
 			}
 		case <-p.resyncReq:
 			if p.ami.Connected() {
 				p.resync(ctx)
+				p.flush()
 			}
+		case ed := <-p.edits:
+			ed.change(p.st)
+			p.pub.changed |= ed.sections
+			p.flush()
+			close(ed.done)
 		case at := <-p.refresh:
 			if stopPhoneSync == nil {
 				wait := max(at.Add(time.Second).Sub(p.opts.Clock.Now()), 0)
@@ -264,8 +217,37 @@ func (p *PBX) run(ctx context.Context, sub *ami.Subscription) {
 		case <-phonesDue:
 			stopPhoneSync = nil
 			p.syncPhones(ctx)
+			p.flush()
 		}
 	}
+}
+
+// maxBatch bounds the events applied before the model publishes: under a
+// flood readers still see it move on every maxBatch events.
+const maxBatch = 256
+
+// handleBatch handles e and the events already waiting behind it, up to
+// maxBatch, then publishes them as one change; false: the subscription
+// ended.
+func (p *PBX) handleBatch(ctx context.Context, sub *ami.Subscription, e ami.Event) bool {
+	p.handle(ctx, e)
+	last, open := e.Seq, true
+batch:
+	for range maxBatch - 1 {
+		select {
+		case e, open = <-sub.C():
+			if !open {
+				break batch
+			}
+			p.handle(ctx, e)
+			last = max(last, e.Seq)
+		default:
+			break batch
+		}
+	}
+	p.flush()
+	p.applied.advance(last) // an Overflow's Seq: the events it lost are as good as applied
+	return open
 }
 
 func (p *PBX) handle(ctx context.Context, e ami.Event) {
@@ -275,20 +257,59 @@ func (p *PBX) handle(ctx context.Context, e ami.Event) {
 			clear(p.unknown) // another Asterisk, or the same restarted
 		}
 		p.resync(ctx)
-		p.applied.advance(e.Seq) // an Overflow's: the events it lost are as good as applied
 	case ami.Disconnected:
-		p.mu.Lock()
 		p.connected = false
-		p.mu.Unlock()
+		p.pub.changed |= connectionChanged
 	case ami.AMIEvent:
-		p.apply(e.Msg)
-		p.applied.advance(e.Seq)
+		p.fold(e.Msg)
 	}
 }
 
-func (p *PBX) emit(e Event) {
-	for _, f := range p.subs {
-		f(e)
+// flush publishes what the model applied since the last flush, then
+// passes on the domain events it made: a receiver that reads the model
+// sees at least what the event says.
+func (p *PBX) flush() {
+	p.publish()
+	out := p.out
+	p.out = p.out[:0]
+	for _, e := range out {
+		for _, f := range p.subs {
+			f(e)
+		}
+	}
+	clear(out)
+}
+
+// edit is a command's change to the model (a member it paused or logged
+// out shows at once, before Asterisk's event confirms it), applied on the
+// model's goroutine like an event.
+type edit struct {
+	change   func(st *state)
+	sections uint8 // what it changes, for publish
+	done     chan struct{}
+}
+
+// change applies a command's edit and waits until it is published; with
+// the model not running (Start not called) it applies it at once.
+func (p *PBX) change(ctx context.Context, sections uint8, f func(st *state)) {
+	if p.done == nil {
+		f(p.st)
+		p.pub.changed |= sections
+		p.flush()
+		return
+	}
+	ed := edit{change: f, sections: sections, done: make(chan struct{})}
+	select {
+	case p.edits <- ed:
+	case <-ctx.Done():
+		return
+	case <-p.done:
+		return
+	}
+	select {
+	case <-ed.done:
+	case <-ctx.Done():
+	case <-p.done:
 	}
 }
 

@@ -55,6 +55,7 @@ func TestPauseMemberBeforeSync(t *testing.T) {
 		t.Fatalf("PauseMember before the first sync: %v, want ErrNotConnected", err)
 	}
 	p.synced = true
+	republish(p)
 	err = p.PauseMember(context.Background(), "", "801", true, "after-call")
 	if errors.Is(err, ErrNotConnected) || err == nil {
 		t.Fatalf("PauseMember of no member once synced: %v, want it refused as such", err)
@@ -70,28 +71,25 @@ func TestAppliersTable(t *testing.T) {
 	}
 }
 
-// TestIgnoredEventTakesNoLock: an event the model does not follow and
-// that names no channel is dropped without the model's lock; one that
-// names a channel refreshes its snapshot.
-func TestIgnoredEventTakesNoLock(t *testing.T) {
+// TestIgnoredEventPublishesNothing: an event the model does not follow
+// and that names no channel changes nothing, not even the Snapshot's
+// Version; one that names a channel refreshes its snapshot, in a new
+// Snapshot, and leaves the one readers hold as it was.
+func TestIgnoredEventPublishesNothing(t *testing.T) {
 	p := bareModel()
 	p.st.channels["1.1"] = &Channel{Name: "SIP/801-00000001", Uniqueid: "1.1", State: 4}
-	p.mu.Lock()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		p.apply(msg("Event", "SuccessfulAuth", "Service", "AMI", "AccountID", "coocenter"))
-	}()
-	select {
-	case <-done:
-		p.mu.Unlock()
-	case <-time.After(5 * time.Second):
-		p.mu.Unlock()
-		<-done
-		t.Fatal("an ignored event waited for the model's lock")
+	republish(p)
+	before := p.Snapshot()
+	p.apply(msg("Event", "SuccessfulAuth", "Service", "AMI", "AccountID", "coocenter"))
+	if p.Snapshot() != before {
+		t.Fatal("an ignored event published a new Snapshot")
 	}
 	p.apply(msg("Event", "Newstate", "Channel", "SIP/801-00000001", "ChannelState", "6", "ChannelStateDesc", "Up", "Uniqueid", "1.1"))
-	if c := p.Channels(); len(c) != 1 || c[0].State != 6 {
-		t.Errorf("channels after Newstate: %+v, want 1.1 Up", c)
+	after := p.Snapshot()
+	if c := after.Channels; len(c) != 1 || c[0].State != 6 || after.Version <= before.Version {
+		t.Errorf("channels after Newstate: %+v (version %d after %d), want 1.1 Up", c[0], after.Version, before.Version)
+	}
+	if c := before.Channels; len(c) != 1 || c[0].State != 4 {
+		t.Errorf("the Snapshot a reader held changed: %+v", c[0])
 	}
 }

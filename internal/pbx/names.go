@@ -52,20 +52,25 @@ func parseDuration(s string) time.Duration {
 	return time.Duration(total) * time.Second
 }
 
-// FormatDuration writes d as HH:MM:SS, as Asterisk does for channels.
-func FormatDuration(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	s := int(d / time.Second)
-	return pad2(s/3600) + ":" + pad2(s/60%60) + ":" + pad2(s%60)
+// FormatDuration writes d as HH:MM:SS, as Asterisk does for channels
+// (hours may exceed two digits).
+func FormatDuration(d time.Duration) string { return string(AppendDuration(nil, d)) }
+
+// AppendDuration appends d as FormatDuration writes it.
+func AppendDuration(b []byte, d time.Duration) []byte {
+	s := int(max(d, 0) / time.Second)
+	b = appendPad2(b, s/3600)
+	b = append(b, ':')
+	b = appendPad2(b, s/60%60)
+	b = append(b, ':')
+	return appendPad2(b, s%60)
 }
 
-func pad2(n int) string {
+func appendPad2(b []byte, n int) []byte {
 	if n < 10 {
-		return "0" + strconv.Itoa(n)
+		b = append(b, '0')
 	}
-	return strconv.Itoa(n)
+	return strconv.AppendInt(b, int64(n), 10)
 }
 
 // unknown turns Asterisk's placeholders for an empty value into "".

@@ -13,7 +13,7 @@ type phoneLeg struct {
 
 // answered notes a dial that ended in ANSWER: a phone picked up a call
 // some channel placed (an Originate's first leg has none: nobody called
-// the agent), and a phone that dialled got its call answered. p.mu is held.
+// the agent), and a phone that dialled got its call answered.
 func (s *state) answered(caller, dest Channel) {
 	if leg := s.phoneLegs[dest.Uniqueid]; leg != nil && leg.caller != "" {
 		leg.answered = true
@@ -31,7 +31,7 @@ func (s *state) answered(caller, dest Channel) {
 // queueDialling returns the queue whose waiting caller rings a phone
 // through caller: the queue's caller itself or, for a Local member, a
 // channel of the same call (Linkedid). "" when caller is in no queue's
-// wait. p.mu is held.
+// wait.
 func (s *state) queueDialling(caller Channel) string {
 	waiting := func(t *queueTrack) bool { return !t.joined.IsZero() && t.left.IsZero() }
 	if t, ok := s.queueCalls[caller.Uniqueid]; ok {
@@ -52,7 +52,7 @@ func (s *state) queueDialling(caller Channel) string {
 }
 
 // extensionCallEnded is the ExtensionCallEnded of a phone channel that hung
-// up, if its call was answered. p.mu is held.
+// up, if its call was answered.
 func (s *state) extensionCallEnded(c *Channel, at time.Time) (Event, bool) {
 	leg := s.phoneLegs[c.Uniqueid]
 	tech, exten, ok := deviceOf(c.Name)

@@ -49,8 +49,7 @@ type queueTrack struct {
 	survey     time.Time // the survey's first step or its score, whichever came first
 }
 
-// track returns the queue call whose caller is the channel c, creating it;
-// p.mu is held.
+// track returns the queue call whose caller is the channel c, creating it.
 func (p *PBX) track(c Channel) *queueTrack {
 	t, ok := p.st.queueCalls[c.Uniqueid]
 	if !ok {
@@ -71,7 +70,7 @@ func (p *PBX) track(c Channel) *queueTrack {
 }
 
 // trackOf returns the queue call a channel takes part in, as caller or as
-// answering agent; p.mu is held.
+// answering agent.
 func (p *PBX) trackOf(uniqueid string) *queueTrack {
 	if t, ok := p.st.queueCalls[uniqueid]; ok {
 		return t
@@ -83,8 +82,7 @@ func (p *PBX) trackOf(uniqueid string) *queueTrack {
 // side that ended the talk. AgentComplete cannot always tell: it may come
 // after the caller's Hangup, and when Queue's c option sends the caller on
 // (the survey) a real Asterisk sends it only at the caller's hangup, with
-// Reason "caller" and the time after the talk counted as talk. p.mu is
-// held.
+// Reason "caller" and the time after the talk counted as talk.
 func (p *PBX) leftBridge(uniqueid string, at time.Time) {
 	t := p.trackOf(uniqueid)
 	if t == nil || !t.connected || t.firstLeft != "" {
@@ -99,7 +97,7 @@ func (p *PBX) leftBridge(uniqueid string, at time.Time) {
 }
 
 // The queue events of a call (appliers): each follows the call's
-// queueTrack and may end in a domain event. p.mu is held.
+// queueTrack and may end in a domain event.
 
 func (p *PBX) queueCallerJoin(m ami.Message, at time.Time) []Event {
 	t := p.track(p.party(m, ""))
@@ -219,7 +217,7 @@ func (p *PBX) varSet(m ami.Message, _ time.Time) []Event {
 }
 
 // noteUserEvent lets the IVR and survey UserEvents of a channel shape its
-// queue call; p.mu is held.
+// queue call.
 func (p *PBX) noteUserEvent(e UserEvent) {
 	if e.Channel.Uniqueid == "" {
 		return
@@ -244,7 +242,7 @@ func (p *PBX) noteUserEvent(e UserEvent) {
 	}
 }
 
-// noteDialplan follows a queue call's caller into the survey; p.mu is held.
+// noteDialplan follows a queue call's caller into the survey.
 // Newexten is the most frequent event: the context is compared first.
 func (p *PBX) noteDialplan(uniqueid, context string, at time.Time) {
 	if context != SurveyContext {
@@ -276,7 +274,7 @@ func (s *state) talkingWith(key memberKey) string {
 	return uid
 }
 
-// endQueueCall finishes the queue call of a caller that hung up; p.mu is held.
+// endQueueCall finishes the queue call of a caller that hung up.
 func (p *PBX) endQueueCall(c *Channel, at time.Time, cause string) (Event, bool) {
 	t, ok := p.st.queueCalls[c.Uniqueid]
 	if !ok {

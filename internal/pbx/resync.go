@@ -26,7 +26,6 @@ func (p *PBX) resync(parent context.Context) {
 	}
 	now := p.opts.Clock.Now()
 	var out []Event
-	p.mu.Lock()
 	old := p.st
 	next.ended = old.ended
 	for id, c := range old.channels {
@@ -65,13 +64,11 @@ func (p *PBX) resync(parent context.Context) {
 		}
 	}
 	p.st, p.connected, p.synced = next, true, true
-	p.mu.Unlock()
+	p.pub.all, p.pub.changed = true, peersChanged|hintsChanged|queuesChanged|connectionChanged
 	p.log.Info("model synced", "channels", len(next.channels), "phones", len(next.peers),
 		"hints", len(next.hints), "queues", len(next.queues), "took", time.Since(started).Round(time.Millisecond))
-	for _, e := range out {
-		p.emit(e)
-	}
-	p.emit(Synced{At: now})
+	p.out = append(p.out, out...)
+	p.out = append(p.out, Synced{At: now})
 }
 
 func (p *PBX) wantResync() {
@@ -196,9 +193,8 @@ func (p *PBX) syncPhones(ctx context.Context) {
 		p.log.Debug("phone refresh failed", "err", err)
 		return
 	}
-	p.mu.Lock()
 	p.st.peers = st.peers
-	p.mu.Unlock()
+	p.pub.changed |= peersChanged
 }
 
 // list sends an action that lists things, unless Asterisk said on this

@@ -1,7 +1,6 @@
 package pbx
 
 import (
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -146,21 +145,6 @@ func (q *Queue) removeMember(iface string) {
 			return
 		}
 	}
-}
-
-// channelsSorted returns copies of the channels, oldest first.
-func (s *state) channelsSorted() []Channel {
-	out := make([]Channel, 0, len(s.channels))
-	for _, c := range s.channels {
-		out = append(out, *c)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].Created.Equal(out[j].Created) {
-			return out[i].Created.Before(out[j].Created)
-		}
-		return out[i].Uniqueid < out[j].Uniqueid
-	})
-	return out
 }
 
 // peerStatus formats a phone's status as chan_sip does (ami-mapping §4.2).

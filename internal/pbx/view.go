@@ -1,0 +1,237 @@
+package pbx
+
+import (
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/coocenter/coocenterd/internal/ami"
+)
+
+// Snapshot is the model as it stood after a batch of AMI events: shared
+// by every reader and never changed. The model's goroutine builds the next
+// one after a batch that changed something and swaps it in atomically, so
+// readers take no lock and never hold up the events (one way: Asterisk →
+// the model → its readers). Its slices are shared: read them, never
+// change them.
+type Snapshot struct {
+	// Version grows with every change; an answer rendered from one
+	// Snapshot stays right until the Version changes.
+	Version uint64
+	// Connected: Asterisk is connected and the model synced; a model of
+	// a disconnected Asterisk is stale.
+	Connected bool
+	Channels  []*Channel // the live channels, oldest first
+	Peers     []Peer     // SIP peers and PJSIP endpoints, by technology then name
+	Hints     []Hint     // by extension; Name is the agent's queue member name
+	Queues    []Queue    // by name, members in Asterisk's order
+
+	synced bool           // the model was loaded from Asterisk at least once
+	peerAt map[string]int // "TECH/name" → index in Peers
+}
+
+// Sections of the model a change touched, so that publish rebuilds only
+// what changed.
+const (
+	peersChanged uint8 = 1 << iota
+	hintsChanged
+	queuesChanged
+	connectionChanged
+)
+
+// publisher builds the Snapshots from the model's working state; only the
+// model's goroutine uses it.
+type publisher struct {
+	channels map[string]*Channel // the published copy of each live channel, by Uniqueid
+	touched  map[string]bool     // channels that events named since the last publish
+	all      bool                // every channel may have changed (a resync)
+	changed  uint8               // sections changed since the last publish
+}
+
+// touch notes that the channels an event names (its Uniqueid and every
+// other *Uniqueid header: DestUniqueid, SpyerUniqueid, ...) may have
+// changed: appliers change no channel an event does not name.
+func (pb *publisher) touch(m ami.Message) {
+	for k, v := range m.All() {
+		if len(k) >= 8 && strings.EqualFold(k[len(k)-8:], "uniqueid") && v != "" {
+			pb.touched[v] = true
+		}
+	}
+}
+
+// publish swaps in a new Snapshot if anything changed since the last one.
+func (p *PBX) publish() {
+	pb := &p.pub
+	old := p.snap.Load()
+	next := *old
+	changed := pb.changed != 0
+	if chans, ok := pb.channelsNow(p.st, old.Channels); ok {
+		next.Channels, changed = chans, true
+	}
+	if !changed {
+		return
+	}
+	if pb.changed&peersChanged != 0 {
+		next.Peers, next.peerAt = sortedPeers(p.st.peers)
+	}
+	if pb.changed&queuesChanged != 0 {
+		next.Queues = sortedQueues(p.st.queues)
+	}
+	if pb.changed&(hintsChanged|queuesChanged) != 0 {
+		next.Hints = sortedHints(p.st.hints, next.Queues)
+	}
+	next.Connected, next.synced = p.connected, p.synced
+	next.Version++
+	pb.changed = 0
+	p.snap.Store(&next)
+}
+
+// channelsNow returns the channels to publish, and false when they are
+// those published. A channel that changed is copied anew; one that did
+// not keeps its published copy.
+func (pb *publisher) channelsNow(st *state, published []*Channel) ([]*Channel, bool) {
+	if !pb.all && len(pb.touched) == 0 {
+		return nil, false
+	}
+	check := pb.touched
+	if pb.all {
+		check = map[string]bool{}
+		for id := range st.channels {
+			check[id] = true
+		}
+		for id := range pb.channels {
+			check[id] = true
+		}
+	}
+	changed, reorder := false, false
+	for id := range check {
+		c, live := st.channels[id]
+		pub, was := pb.channels[id]
+		switch {
+		case !live && !was:
+			continue
+		case !live:
+			delete(pb.channels, id)
+			reorder = true
+		case was && *pub == *c:
+			continue
+		default:
+			cp := *c
+			pb.channels[id] = &cp
+			reorder = reorder || !was || !pub.Created.Equal(c.Created)
+		}
+		changed = true
+	}
+	clear(pb.touched)
+	pb.all = false
+	if !changed {
+		return nil, false
+	}
+	if !reorder { // the same channels in the same order: swap the changed copies in
+		out := slices.Clone(published)
+		for i, c := range out {
+			out[i] = pb.channels[c.Uniqueid]
+		}
+		return out, true
+	}
+	out := make([]*Channel, 0, len(pb.channels))
+	for _, c := range pb.channels {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Created.Equal(out[j].Created) {
+			return out[i].Created.Before(out[j].Created)
+		}
+		return out[i].Uniqueid < out[j].Uniqueid
+	})
+	return out, true
+}
+
+func sortedPeers(peers map[string]*Peer) ([]Peer, map[string]int) {
+	out := make([]Peer, 0, len(peers))
+	for _, pe := range peers {
+		out = append(out, *pe)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Tech != out[j].Tech {
+			return out[i].Tech > out[j].Tech // SIP before PJSIP, as the original listed chan_sip
+		}
+		return CompareNames(out[i].Name, out[j].Name) < 0
+	})
+	at := make(map[string]int, len(out))
+	for i, pe := range out {
+		at[string(pe.Tech)+"/"+pe.Name] = i
+	}
+	return out, at
+}
+
+func sortedQueues(queues map[string]*Queue) []Queue {
+	out := make([]Queue, 0, len(queues))
+	for _, q := range queues {
+		out = append(out, Queue{Name: q.Name, Members: slices.Clone(q.Members)})
+	}
+	sort.Slice(out, func(i, j int) bool { return CompareNames(out[i].Name, out[j].Name) < 0 })
+	return out
+}
+
+// sortedHints names each hint after its extension's queue member name.
+func sortedHints(hints map[string]*Hint, queues []Queue) []Hint {
+	names := map[string]string{}
+	for _, q := range queues {
+		for _, m := range q.Members {
+			if e := InterfaceExten(m.Interface); e != "" && m.Name != "" && m.Name != m.Interface {
+				names[e] = m.Name
+			}
+		}
+	}
+	out := make([]Hint, 0, len(hints))
+	for _, h := range hints {
+		c := *h
+		c.Name = names[h.Exten]
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if c := CompareNames(out[i].Exten, out[j].Exten); c != 0 {
+			return c < 0
+		}
+		return out[i].Context < out[j].Context
+	})
+	return out
+}
+
+// peer returns the phone of key, "TECH/name".
+func (s *Snapshot) peer(key string) (Peer, bool) {
+	if i, ok := s.peerAt[key]; ok {
+		return s.Peers[i], true
+	}
+	return Peer{}, false
+}
+
+// Snapshot returns the model as it stands: it takes no lock.
+func (p *PBX) Snapshot() *Snapshot { return p.snap.Load() }
+
+// Connected reports whether Asterisk is connected and the model synced.
+func (p *PBX) Connected() bool { return p.snap.Load().Connected }
+
+// Channels returns copies of the live channels, oldest first.
+func (p *PBX) Channels() []Channel {
+	chans := p.snap.Load().Channels
+	out := make([]Channel, len(chans))
+	for i, c := range chans {
+		out[i] = *c
+	}
+	return out
+}
+
+// Peers returns the SIP peers and PJSIP endpoints, by technology then
+// name. The slice is shared: do not change it.
+func (p *PBX) Peers() []Peer { return p.snap.Load().Peers }
+
+// Hints returns the hints, by extension; Name is the agent's queue member
+// name when the extension is a queue member. The slice is shared: do not
+// change it.
+func (p *PBX) Hints() []Hint { return p.snap.Load().Hints }
+
+// Queues returns the queues by name with their members in Asterisk's
+// order. The slices are shared: do not change them.
+func (p *PBX) Queues() []Queue { return p.snap.Load().Queues }
