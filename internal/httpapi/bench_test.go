@@ -11,11 +11,20 @@ import (
 	"github.com/coocenter/coocenterd/internal/pbx"
 )
 
-// busyPBX is a busy box: 500 channels, 20 queues of 50 members.
-func busyPBX() *fakePBX {
+// staticPBX is a model that does not change while it is read.
+type staticPBX struct {
+	*fakePBX
+	snap *pbx.Snapshot
+}
+
+func (s staticPBX) Snapshot() *pbx.Snapshot { return s.snap }
+
+// busyPBX is a busy box whose model does not change while it is read:
+// n channels, 20 queues of 50 members.
+func busyPBX(n int) staticPBX {
 	f := newFakePBX()
 	f.channels = nil
-	for i := range 500 {
+	for i := range n {
 		f.channels = append(f.channels, pbx.Channel{
 			Name: fmt.Sprintf("SIP/%d-%08x", 800+i%100, i), Uniqueid: fmt.Sprint(i), State: 6, StateDesc: "Up",
 			CallerIDNum: "0501234567", CallerIDName: "External", ConnectedLineNum: "801", Created: time.Now().Add(-time.Minute),
@@ -29,27 +38,56 @@ func busyPBX() *fakePBX {
 		}
 		f.queues = append(f.queues, queue)
 	}
-	return f
+	return staticPBX{f, f.Snapshot()}
 }
 
-func benchEndpoint(b *testing.B, method, path string) {
-	h := New(Options{PBX: busyPBX(), Blacklist: &fakeBlacklist{}, Logger: slog.New(slog.DiscardHandler)})
-	b.ReportAllocs()
-	for b.Loop() {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
-		if rec.Code != http.StatusOK {
-			b.Fatalf("status %d: %s", rec.Code, rec.Body.String())
-		}
+// countingWriter is a ResponseWriter that keeps only the status and the
+// size: the benchmarks measure the server, not a recorder's buffer.
+type countingWriter struct {
+	header http.Header
+	status int
+	size   int
+}
+
+func (w *countingWriter) Header() http.Header { return w.header }
+func (w *countingWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
 	}
 }
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	w.size += len(p)
+	return len(p), nil
+}
 
-// BenchmarkCurrentCalls500 serves current-calls from a model of 500 channels.
-func BenchmarkCurrentCalls500(b *testing.B) {
-	benchEndpoint(b, http.MethodPost, BasePath+"/extensions/current-calls")
+func benchEndpoint(b *testing.B, channels int, method, path string) {
+	h := New(Options{PBX: busyPBX(channels), Blacklist: &fakeBlacklist{}, Logger: slog.New(slog.DiscardHandler)})
+	req := httptest.NewRequest(method, path, nil)
+	w := &countingWriter{header: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		w.status, w.size = 0, 0
+		clear(w.header)
+		h.ServeHTTP(w, req)
+		if w.status != http.StatusOK || w.size == 0 {
+			b.Fatalf("status %d, %d bytes", w.status, w.size)
+		}
+	}
+	b.SetBytes(int64(w.size))
+}
+
+// BenchmarkCurrentCalls serves current-calls from a model of 500 and of
+// 1,000 channels.
+func BenchmarkCurrentCalls(b *testing.B) {
+	for _, n := range []int{500, 1000} {
+		b.Run(fmt.Sprintf("channels=%d", n), func(b *testing.B) {
+			benchEndpoint(b, n, http.MethodPost, BasePath+"/extensions/current-calls")
+		})
+	}
 }
 
 // BenchmarkQueueInfo20x50 serves queue-info for 20 queues of 50 members.
 func BenchmarkQueueInfo20x50(b *testing.B) {
-	benchEndpoint(b, http.MethodGet, BasePath+"/queues/queue-info")
+	benchEndpoint(b, 500, http.MethodGet, BasePath+"/queues/queue-info")
 }

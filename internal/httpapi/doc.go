@@ -31,10 +31,16 @@
 //   - current-calls lists every channel, one row per leg, Local/ halves
 //     included, as Asterisk's CoreShowChannels does; reads answer 503 while
 //     Asterisk is disconnected (the model would be stale).
+//   - The reads of the model (current-calls, extension-status,
+//     extension-hints-status, queue-info) take the model's Snapshot, without
+//     a lock, and are rendered once per change of it (current-calls adds
+//     each row's duration at the answer): any number of pollers cost the
+//     model nothing and one another little.
 //   - Unknown paths (including a trailing slash) answer 404, wrong methods
 //     405 with an Allow header, both as JSON and before authentication.
 //   - A PBX call that does not answer within Options.RequestTimeout gives 503;
-//     the command may still complete in Asterisk afterwards.
+//     the command may still complete in Asterisk afterwards. Calls run on the
+//     request's goroutine with its deadline in ctx, which the PBX honours.
 //   - Idempotency-Key (click-number, transfer, hangup, extenSpy): the first
 //     answer is kept 10 minutes and replayed (header Idempotent-Replayed:
 //     true), except when Asterisk was not connected (nothing was done, so a

@@ -42,6 +42,11 @@ func writeJSON(c *gin.Context, status int, v any) {
 	if err != nil { // only our own types are encoded: a bug
 		panic("httpapi: encoding the answer: " + err.Error())
 	}
+	writeBody(c, status, body)
+}
+
+// writeBody writes a JSON answer already encoded.
+func writeBody(c *gin.Context, status int, body []byte) {
 	h := c.Writer.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Cache-Control", "no-store")

@@ -104,7 +104,7 @@ func unknownOf(px PBX, exts []string) string {
 	if px == nil || len(exts) == 1 {
 		return exts[0]
 	}
-	peers := px.Peers()
+	peers := px.Snapshot().Peers
 	for _, e := range exts {
 		if !slices.ContainsFunc(peers, func(p pbx.Peer) bool { return p.Name == e }) {
 			return e
@@ -113,41 +113,23 @@ func unknownOf(px PBX, exts []string) string {
 	return exts[0]
 }
 
-// within runs f and returns its result, or ctx's error as soon as ctx ends:
-// the caller answers in time even if f ignores ctx (f then finishes alone
-// and its result is dropped). A panic in f becomes an error.
-func within[T any](ctx context.Context, f func(context.Context) (T, error)) (T, error) {
-	type result struct {
-		v   T
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		defer func() {
-			if p := recover(); p != nil {
-				done <- result{err: fmt.Errorf("panic: %v", p)}
-			}
-		}()
-		v, err := f(ctx)
-		done <- result{v, err}
-	}()
-	select {
-	case r := <-done:
-		return r.v, r.err
-	case <-ctx.Done():
-		select {
-		case r := <-done: // finished at the deadline: prefer the real answer
-			return r.v, r.err
-		default:
+// call runs f on the request's goroutine with the request's context: the
+// PBX, the blacklist and the stores honour ctx, so a deadline ends them
+// (no goroutine per request waits on their behalf). A panic in f becomes
+// an error, answered as a 500 naming what was being done.
+func call[T any](ctx context.Context, f func(context.Context) (T, error)) (v T, err error) {
+	defer func() {
+		if p := recover(); p != nil {
 			var zero T
-			return zero, ctx.Err()
+			v, err = zero, fmt.Errorf("panic: %v", p)
 		}
-	}
+	}()
+	return f(ctx)
 }
 
-// run is within for calls that return only an error.
+// run is call for calls that return only an error.
 func run(ctx context.Context, f func(context.Context) error) error {
-	_, err := within(ctx, func(ctx context.Context) (struct{}, error) {
+	_, err := call(ctx, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, f(ctx)
 	})
 	return err

@@ -39,8 +39,10 @@ type fakePBX struct {
 	queues    []pbx.Queue
 	errs      map[string]error // by method name
 	callID    string
-	hold      chan struct{} // if set, commands and Channels wait for it to close, ignoring ctx (a hung PBX)
-	panics    bool          // commands panic
+	hold      chan struct{} // if set, commands wait for it to close or ctx to end (a hung Asterisk)
+	frozen    bool          // Snapshot keeps its Version: a reader may take the model for unchanged
+	version   uint64
+	panics    bool // commands panic
 	calls     []pbxCall
 }
 
@@ -49,28 +51,24 @@ func newFakePBX() *fakePBX {
 		channels: fixtureChannels(), peers: fixturePeers(), hints: fixtureHints(), queues: fixtureQueues()}
 }
 
-func (f *fakePBX) Connected() bool { f.mu.Lock(); defer f.mu.Unlock(); return f.connected }
-func (f *fakePBX) Channels() []pbx.Channel {
+// Snapshot builds a Snapshot from the fields, of a new Version each time
+// (the tests change the fields at will), unless frozen.
+func (f *fakePBX) Snapshot() *pbx.Snapshot {
 	f.mu.Lock()
-	hold := f.hold
-	f.mu.Unlock()
-	if hold != nil { // a model stuck behind its lock
-		<-hold
+	defer f.mu.Unlock()
+	if !f.frozen || f.version == 0 {
+		f.version++
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.channels)
-}
-func (f *fakePBX) Peers() []pbx.Peer { f.mu.Lock(); defer f.mu.Unlock(); return slices.Clone(f.peers) }
-func (f *fakePBX) Hints() []pbx.Hint { f.mu.Lock(); defer f.mu.Unlock(); return slices.Clone(f.hints) }
-func (f *fakePBX) Queues() []pbx.Queue {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.queues)
+	snap := &pbx.Snapshot{Version: f.version, Connected: f.connected,
+		Peers: slices.Clone(f.peers), Hints: slices.Clone(f.hints), Queues: slices.Clone(f.queues)}
+	for _, c := range f.channels {
+		snap.Channels = append(snap.Channels, &c)
+	}
+	return snap
 }
 
 // command records a call and returns the configured error.
-func (f *fakePBX) command(method string, args ...string) error {
+func (f *fakePBX) command(ctx context.Context, method string, args ...string) error {
 	f.mu.Lock()
 	f.calls = append(f.calls, pbxCall{method, args})
 	hold, panics, err := f.hold, f.panics, f.errs[method]
@@ -80,7 +78,11 @@ func (f *fakePBX) command(method string, args ...string) error {
 		panic("fake PBX exploded")
 	}
 	if hold != nil {
-		<-hold
+		select {
+		case <-hold:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	if !connected && err == nil {
 		return pbx.ErrNotConnected
@@ -88,31 +90,33 @@ func (f *fakePBX) command(method string, args ...string) error {
 	return err
 }
 
-func (f *fakePBX) PauseMember(_ context.Context, queue, exten string, paused bool, reason string) error {
+func (f *fakePBX) PauseMember(ctx context.Context, queue, exten string, paused bool, reason string) error {
 	p := "false"
 	if paused {
 		p = "true"
 	}
-	return f.command("PauseMember", queue, exten, p, reason)
+	return f.command(ctx, "PauseMember", queue, exten, p, reason)
 }
-func (f *fakePBX) AddMember(_ context.Context, queue, exten string) error {
-	return f.command("AddMember", queue, exten)
+func (f *fakePBX) AddMember(ctx context.Context, queue, exten string) error {
+	return f.command(ctx, "AddMember", queue, exten)
 }
-func (f *fakePBX) RemoveMember(_ context.Context, queue, exten string) error {
-	return f.command("RemoveMember", queue, exten)
+func (f *fakePBX) RemoveMember(ctx context.Context, queue, exten string) error {
+	return f.command(ctx, "RemoveMember", queue, exten)
 }
-func (f *fakePBX) ClickToCall(_ context.Context, src, dst string) (string, error) {
-	if err := f.command("ClickToCall", src, dst); err != nil {
+func (f *fakePBX) ClickToCall(ctx context.Context, src, dst string) (string, error) {
+	if err := f.command(ctx, "ClickToCall", src, dst); err != nil {
 		return "", err
 	}
 	return f.callID, nil
 }
-func (f *fakePBX) Hangup(_ context.Context, exten string) error { return f.command("Hangup", exten) }
-func (f *fakePBX) Transfer(_ context.Context, src, dst string) error {
-	return f.command("Transfer", src, dst)
+func (f *fakePBX) Hangup(ctx context.Context, exten string) error {
+	return f.command(ctx, "Hangup", exten)
 }
-func (f *fakePBX) Spy(_ context.Context, src, dst string, mode pbx.SpyMode) (string, error) {
-	if err := f.command("Spy", src, dst, string(mode)); err != nil {
+func (f *fakePBX) Transfer(ctx context.Context, src, dst string) error {
+	return f.command(ctx, "Transfer", src, dst)
+}
+func (f *fakePBX) Spy(ctx context.Context, src, dst string, mode pbx.SpyMode) (string, error) {
+	if err := f.command(ctx, "Spy", src, dst, string(mode)); err != nil {
 		return "", err
 	}
 	return f.callID, nil

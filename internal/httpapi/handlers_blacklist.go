@@ -13,7 +13,7 @@ import (
 // has no message.
 func handleBlacklistIndex(log *slog.Logger, bl Blacklist) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		numbers, err := within(c.Request.Context(), bl.List)
+		numbers, err := call(c.Request.Context(), bl.List)
 		if err != nil {
 			failCall(c, log, nil, err, subject{op: "read the blacklist"})
 			return
@@ -54,7 +54,7 @@ func handleBlacklistDelete(log *slog.Logger, bl Blacklist) gin.HandlerFunc {
 			failWith(c, v.err)
 			return
 		}
-		found, err := within(c.Request.Context(), func(ctx context.Context) (bool, error) {
+		found, err := call(c.Request.Context(), func(ctx context.Context) (bool, error) {
 			return bl.Remove(ctx, number)
 		})
 		if err != nil {

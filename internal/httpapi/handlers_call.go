@@ -26,7 +26,7 @@ func handleClickNumber(log *slog.Logger, px PBX) gin.HandlerFunc {
 			failWith(c, v.err)
 			return
 		}
-		id, err := within(c.Request.Context(), func(ctx context.Context) (string, error) {
+		id, err := call(c.Request.Context(), func(ctx context.Context) (string, error) {
 			return px.ClickToCall(ctx, src, dst)
 		})
 		if err != nil {

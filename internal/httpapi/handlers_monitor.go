@@ -271,7 +271,7 @@ func (s *server) handleRecordingIndex() gin.HandlerFunc {
 			failWith(c, bad)
 			return
 		}
-		page, err := within(c.Request.Context(), func(context.Context) (recordings.Page, error) {
+		page, err := call(c.Request.Context(), func(context.Context) (recordings.Page, error) {
 			return s.folder.List(q)
 		})
 		if err != nil {

@@ -68,7 +68,7 @@ func (s *server) handleDeadLetters() gin.HandlerFunc {
 			failWith(c, bad)
 			return
 		}
-		list, err := within(c.Request.Context(), func(context.Context) ([]pusher.DeadLetter, error) {
+		list, err := call(c.Request.Context(), func(context.Context) ([]pusher.DeadLetter, error) {
 			return s.push.DeadLetters(f)
 		})
 		if err != nil {
@@ -88,7 +88,7 @@ func (s *server) handleReplay() gin.HandlerFunc {
 			failWith(c, bad)
 			return
 		}
-		n, err := within(c.Request.Context(), func(ctx context.Context) (int, error) {
+		n, err := call(c.Request.Context(), func(ctx context.Context) (int, error) {
 			return s.push.Replay(ctx, f)
 		})
 		if err != nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -34,7 +33,7 @@ func handleHealthz(px PBX, version string) gin.HandlerFunc {
 
 // amiState is health's ami.
 func amiState(px PBX) string {
-	if px.Connected() {
+	if px.Snapshot().Connected {
 		return "connected"
 	}
 	return "disconnected"
@@ -71,21 +70,17 @@ func (s *server) handleReadyz() gin.HandlerFunc {
 	}
 }
 
-// readModel reads the live model within the request's deadline; a model of
-// a disconnected Asterisk is stale, so it is not served.
-func readModel[T any](c *gin.Context, log *slog.Logger, px PBX, read func() T) (T, bool) {
-	v, err := within(c.Request.Context(), func(context.Context) (T, error) {
-		if !px.Connected() {
-			var zero T
-			return zero, pbx.ErrNotConnected
-		}
-		return read(), nil
-	})
-	if err != nil {
-		failCall(c, log, px, err, subject{op: "read the PBX state"})
-		return v, false
+// model returns the live model, or answers 503 when Asterisk is not
+// connected: a model of a disconnected Asterisk is stale, so it is not
+// served.
+func model(c *gin.Context, px PBX) (*pbx.Snapshot, bool) {
+	snap := px.Snapshot()
+	if !snap.Connected {
+		failWith(c, explain(px, pbx.ErrNotConnected, subject{}))
+		c.Set(keyNothingDone, true)
+		return nil, false
 	}
-	return v, true
+	return snap, true
 }
 
 // channelRow is one channel of §3.1, keys in the original's order.
@@ -100,39 +95,79 @@ type channelRow struct {
 	Duration          string `json:"duration"`
 }
 
+// currentCalls is §3.1 rendered from one Snapshot: each row up to its
+// duration, which only the answer's time can give.
+type currentCalls struct {
+	rows    [][]byte    // a row's JSON up to and including `"duration":"`
+	created []time.Time // each row's channel's start
+	size    int
+}
+
+func renderCurrentCalls(snap *pbx.Snapshot) *currentCalls {
+	r := &currentCalls{rows: make([][]byte, len(snap.Channels)), created: make([]time.Time, len(snap.Channels))}
+	for i, ch := range snap.Channels {
+		row, err := marshal(channelRow{
+			CallerIDName:      ch.CallerIDName,
+			CallerIDNum:       ch.CallerIDNum,
+			Channel:           ch.Name,
+			ChannelState:      strconv.Itoa(ch.State),
+			ChannelStateDesc:  ch.StateDesc,
+			ConnectedLineName: ch.ConnectedLineName,
+			ConnectedLineNum:  ch.ConnectedLineNum,
+		})
+		if err != nil { // only our own types are encoded: a bug
+			panic("httpapi: encoding a channel: " + err.Error())
+		}
+		r.rows[i] = row[:len(row)-len(`"}`)] // open at the duration's value
+		r.created[i] = ch.Created
+		r.size += len(row) + len(",00:00:00")
+	}
+	return r
+}
+
+const currentCallsHead = `{"status":"success","message":"Channels will follow","data":[`
+
+// answer writes the envelope with every row's duration at now.
+func (r *currentCalls) answer(b []byte, now time.Time) []byte {
+	b = append(b, currentCallsHead...)
+	for i, row := range r.rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, row...)
+		b = appendSince(b, r.created[i], now)
+		b = append(b, `"}`...)
+	}
+	return append(b, "]}"...)
+}
+
 // handleCurrentCalls is §3.1: every live channel (one row per leg, as
-// Asterisk's CoreShowChannels), oldest first.
-func handleCurrentCalls(log *slog.Logger, px PBX, now func() time.Time) gin.HandlerFunc {
+// Asterisk's CoreShowChannels), oldest first. The rows are rendered once
+// per change of the model; each answer adds the durations.
+func handleCurrentCalls(px PBX, now func() time.Time) gin.HandlerFunc {
+	var cache rendered[*currentCalls]
 	return func(c *gin.Context) {
-		chans, ok := readModel(c, log, px, px.Channels)
+		snap, ok := model(c, px)
 		if !ok {
 			return
 		}
-		t := now()
-		rows := make([]channelRow, 0, len(chans))
-		for _, ch := range chans {
-			rows = append(rows, channelRow{
-				CallerIDName:      ch.CallerIDName,
-				CallerIDNum:       ch.CallerIDNum,
-				Channel:           ch.Name,
-				ChannelState:      strconv.Itoa(ch.State),
-				ChannelStateDesc:  ch.StateDesc,
-				ConnectedLineName: ch.ConnectedLineName,
-				ConnectedLineNum:  ch.ConnectedLineNum,
-				Duration:          since(ch.Created, t),
-			})
-		}
-		succeed(c, "Channels will follow", rows)
+		r := cache.get(snap, renderCurrentCalls)
+		buf := bodies.Get().(*[]byte)
+		body := r.answer((*buf)[:0], now())
+		writeBody(c, http.StatusOK, body)
+		*buf = body
+		bodies.Put(buf)
 	}
 }
 
-// since formats the time from created to now as Asterisk does: HH:MM:SS,
-// hours may exceed two digits; "" when the creation time is unknown.
-func since(created, now time.Time) string {
+// appendSince appends the time from created to now as Asterisk writes
+// it: HH:MM:SS, hours may exceed two digits; nothing when the creation
+// time is unknown.
+func appendSince(b []byte, created, now time.Time) []byte {
 	if created.IsZero() {
-		return ""
+		return b
 	}
-	return pbx.FormatDuration(now.Sub(created))
+	return pbx.AppendDuration(b, now.Sub(created))
 }
 
 // peerRow is one phone of §3.2, keys capitalised as in the original.
@@ -143,15 +178,12 @@ type peerRow struct {
 	Status string `json:"Status"`
 }
 
-// handleExtensionStatus is §3.2: registration of SIP peers and PJSIP endpoints.
-func handleExtensionStatus(log *slog.Logger, px PBX) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		peers, ok := readModel(c, log, px, px.Peers)
-		if !ok {
-			return
-		}
-		rows := make([]peerRow, 0, len(peers))
-		for _, p := range peers {
+// handleExtensionStatus is §3.2: registration of SIP peers and PJSIP
+// endpoints, rendered once per change of the model.
+func handleExtensionStatus(px PBX) gin.HandlerFunc {
+	return serveRendered(px, func(snap *pbx.Snapshot) any {
+		rows := make([]peerRow, 0, len(snap.Peers))
+		for _, p := range snap.Peers {
 			rows = append(rows, peerRow{
 				Exten:  p.Name,
 				Type:   string(p.Tech),
@@ -159,8 +191,8 @@ func handleExtensionStatus(log *slog.Logger, px PBX) gin.HandlerFunc {
 				Status: cmp.Or(p.Status, "UNKNOWN"),
 			})
 		}
-		succeed(c, "Peer status list will follow", rows)
-	}
+		return envelope{Status: "success", Message: "Peer status list will follow", Data: rows}
+	})
 }
 
 // hintRow is one extension of §3.3.
@@ -172,13 +204,9 @@ type hintRow struct {
 }
 
 // handleExtensionHintsStatus is §3.3; the original answers a bare array.
-func handleExtensionHintsStatus(log *slog.Logger, px PBX) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		hints, ok := readModel(c, log, px, px.Hints)
-		if !ok {
-			return
-		}
-		hints = slices.Clone(hints)
+func handleExtensionHintsStatus(px PBX) gin.HandlerFunc {
+	return serveRendered(px, func(snap *pbx.Snapshot) any {
+		hints := slices.Clone(snap.Hints)
 		slices.SortStableFunc(hints, func(a, b pbx.Hint) int { return pbx.CompareNames(a.Exten, b.Exten) })
 		rows := make([]hintRow, 0, len(hints))
 		for _, h := range hints {
@@ -189,8 +217,8 @@ func handleExtensionHintsStatus(log *slog.Logger, px PBX) gin.HandlerFunc {
 				Status:    strconv.Itoa(h.Status),
 			})
 		}
-		writeJSON(c, http.StatusOK, rows)
-	}
+		return rows
+	})
 }
 
 // hintTech is the technology of a hint's first device: "SIP/801&SIP/802"
@@ -266,12 +294,8 @@ func memberName(iface string) string {
 }
 
 // handleQueueInfo is §3.4: queues and their members.
-func handleQueueInfo(log *slog.Logger, px PBX) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		queues, ok := readModel(c, log, px, px.Queues)
-		if !ok {
-			return
-		}
-		succeed(c, "Queue status will follow", queueInfo(queues))
-	}
+func handleQueueInfo(px PBX) gin.HandlerFunc {
+	return serveRendered(px, func(snap *pbx.Snapshot) any {
+		return envelope{Status: "success", Message: "Queue status will follow", Data: queueInfo(snap.Queues)}
+	})
 }

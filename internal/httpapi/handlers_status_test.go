@@ -113,8 +113,8 @@ func TestSince(t *testing.T) {
 		{now.Add(time.Second), "00:00:00"}, // a clock that went back
 	}
 	for _, tt := range tests {
-		if got := since(tt.created, now); got != tt.want {
-			t.Errorf("since(%v) = %q, want %q", tt.created, got, tt.want)
+		if got := string(appendSince(nil, tt.created, now)); got != tt.want {
+			t.Errorf("appendSince(%v) = %q, want %q", tt.created, got, tt.want)
 		}
 	}
 }
@@ -152,5 +152,43 @@ func TestNoHTMLEscaping(t *testing.T) {
 	w := env.do(req{method: http.MethodGet, target: BasePath + "/extensions/current-calls"})
 	if want := `"calleridname":"\"Tom & <Jerry>\""`; !strings.Contains(w.Body.String(), want) {
 		t.Errorf("body %s lacks %s", w.Body.String(), want)
+	}
+}
+
+// The reads of the model are rendered once per Version of it: a model
+// of the same Version answers the rendering it had (the fake changed its
+// content behind the Version's back, which the real model never does), a
+// new Version is answered at once; current-calls' durations still count
+// at every answer.
+func TestReadsRenderedOncePerChange(t *testing.T) {
+	env := newEnv(t)
+	env.pbx.frozen = true
+	calls := func() string {
+		return env.do(req{method: http.MethodGet, target: BasePath + "/extensions/current-calls"}).Body.String()
+	}
+	status := func() string {
+		return env.do(req{method: http.MethodGet, target: BasePath + "/extensions/extension-status"}).Body.String()
+	}
+	first, firstStatus := calls(), status()
+	env.pbx.mu.Lock()
+	env.pbx.channels[0].CallerIDName = "renamed"
+	env.pbx.peers = env.pbx.peers[:1]
+	env.pbx.mu.Unlock()
+	env.setNow(noon.Add(time.Second))
+	second := calls()
+	if want := strings.Replace(first, `"duration":"00:02:58"`, `"duration":"00:02:59"`, 1); second != want || second == first {
+		t.Errorf("the same model a second later:\n%s\nwant\n%s", second, want)
+	}
+	if s := status(); s != firstStatus {
+		t.Errorf("extension-status of the same model changed:\n%s\nwas\n%s", s, firstStatus)
+	}
+	env.pbx.mu.Lock()
+	env.pbx.frozen = false // the next Snapshot is a new Version
+	env.pbx.mu.Unlock()
+	if got := calls(); !strings.Contains(got, `"calleridname":"renamed"`) {
+		t.Errorf("a changed model answered as before: %s", got)
+	}
+	if s := status(); strings.Count(s, `"Exten"`) != 1 {
+		t.Errorf("extension-status after the change: %s", s)
 	}
 }

@@ -84,7 +84,7 @@ func (s *server) handleWrapUpExtend() gin.HandlerFunc {
 			return
 		}
 		n, _ := strconv.Atoi(secs)
-		until, err := within(c.Request.Context(), func(ctx context.Context) (time.Time, error) {
+		until, err := call(c.Request.Context(), func(ctx context.Context) (time.Time, error) {
 			return s.wrapUps.Extend(ctx, exten, time.Duration(n)*time.Second)
 		})
 		if s.wrapUpFailed(c, err, exten, "extend") {

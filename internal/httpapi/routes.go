@@ -32,11 +32,11 @@ func (s *server) addRoutes(r *gin.Engine) {
 	}
 
 	api := r.Group(BasePath, s.authenticate, s.deadline)
-	api.Match(readMethods, "/extensions/current-calls", handleCurrentCalls(s.log, s.pbx, s.now))           // §3.1
-	api.Match(readMethods, "/extensions/extension-status", handleExtensionStatus(s.log, s.pbx))            // §3.2
-	api.Match(readMethods, "/extensions/extension-hints-status", handleExtensionHintsStatus(s.log, s.pbx)) // §3.3
-	api.Match(readMethods, "/queues/queue-info", handleQueueInfo(s.log, s.pbx))                            // §3.4
-	api.Match(readMethods, "/blacklist/index", handleBlacklistIndex(s.log, s.blacklist))                   // §3.13
+	api.Match(readMethods, "/extensions/current-calls", handleCurrentCalls(s.pbx, s.now))           // §3.1
+	api.Match(readMethods, "/extensions/extension-status", handleExtensionStatus(s.pbx))            // §3.2
+	api.Match(readMethods, "/extensions/extension-hints-status", handleExtensionHintsStatus(s.pbx)) // §3.3
+	api.Match(readMethods, "/queues/queue-info", handleQueueInfo(s.pbx))                            // §3.4
+	api.Match(readMethods, "/blacklist/index", handleBlacklistIndex(s.log, s.blacklist))            // §3.13
 
 	// Commands: parameters parsed once, before the handler validates them.
 	cmd := api.Group("", s.parseParams)

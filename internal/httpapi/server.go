@@ -17,11 +17,9 @@ import (
 // PBX is the PBX as the API needs it; internal/pbx implements it.
 // Queries read the live model; commands go to Asterisk and honour ctx.
 type PBX interface {
-	Connected() bool
-	Channels() []pbx.Channel // live channels, oldest first
-	Peers() []pbx.Peer       // SIP peers and PJSIP endpoints, by name
-	Hints() []pbx.Hint
-	Queues() []pbx.Queue // by name; members in Asterisk's order
+	// Snapshot is the live model as it stands, read without a lock; its
+	// Version changes whenever anything in it does.
+	Snapshot() *pbx.Snapshot
 	// PauseMember pauses or unpauses exten; queue "" means every queue of that member.
 	PauseMember(ctx context.Context, queue, exten string, paused bool, reason string) error
 	AddMember(ctx context.Context, queue, exten string) error    // idempotent
