@@ -66,7 +66,6 @@ func (p *PBX) fold(m ami.Message) {
 		}
 		f = (*PBX).refreshSnapshots
 	}
-	p.pub.touch(m)
 	p.out = append(p.out, f(p, m, eventAt(m, p.opts.Clock.Now()))...)
 }
 
@@ -105,6 +104,7 @@ func (p *PBX) newChannel(m ami.Message, at time.Time) []Event {
 	snapshotChannel(c, m, "")
 	if c.Uniqueid != "" {
 		p.st.channels[c.Uniqueid] = c
+		p.pub.touch(c.Uniqueid)
 	}
 	return nil
 }
@@ -115,6 +115,7 @@ func (p *PBX) hangup(m ami.Message, at time.Time) []Event {
 		return nil
 	}
 	snapshotChannel(c, m, "")
+	p.pub.touch(c.Uniqueid)
 	_, blacklisted := p.st.userEvents[c.Uniqueid][blacklistedEvent]
 	phoneCall, phoneCallEnded := p.st.extensionCallEnded(c, at)
 	p.st.forget(c)
@@ -131,6 +132,7 @@ func (p *PBX) hangup(m ami.Message, at time.Time) []Event {
 func (p *PBX) rename(m ami.Message, _ time.Time) []Event {
 	if c, ok := p.st.channels[m.Get("Uniqueid")]; ok {
 		c.Name = m.Get("Newname")
+		p.pub.touch(c.Uniqueid)
 	}
 	return nil
 }
@@ -228,13 +230,15 @@ func (p *PBX) memberRemoved(m ami.Message, _ time.Time) []Event {
 }
 
 // known refreshes and returns the channel the event's snapshot names, if the
-// model has it.
+// model has it; an applier changes a channel only through known (or where
+// it adds, renames or forgets one, touching it for publish).
 func (p *PBX) known(m ami.Message, prefix string) *Channel {
 	c, ok := p.st.channels[m.Get(prefix+"Uniqueid")]
 	if !ok {
 		return nil
 	}
 	snapshotChannel(c, m, prefix)
+	p.pub.touch(c.Uniqueid)
 	return c
 }
 

@@ -3,12 +3,16 @@ package pbx
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coocenter/coocenterd/internal/ami"
+	"github.com/coocenter/coocenterd/internal/ami/transcript"
 )
 
 // TestStartAndStop: New starts nothing, so Close without Start returns at
@@ -92,4 +96,61 @@ func TestIgnoredEventPublishesNothing(t *testing.T) {
 	if c := before.Channels; len(c) != 1 || c[0].State != 4 {
 		t.Errorf("the Snapshot a reader held changed: %+v", c[0])
 	}
+}
+
+// TestSnapshotFollowsState: after every event of every recorded stream
+// (the lab's transcripts and the test bed's recordings of Asterisk 20 and
+// 22), the published Snapshot holds exactly the model's working state:
+// publish copies only the channels the appliers touched and rebuilds only
+// the sections they marked, so an applier that changed something behind
+// its back would show here.
+func TestSnapshotFollowsState(t *testing.T) {
+	files, _ := filepath.Glob("../ami/testdata/*.txt")
+	more, _ := filepath.Glob("../ami/testdata/asterisk*/*.txt")
+	files = append(files, more...)
+	if len(files) < 40 {
+		t.Fatalf("only %d transcripts found", len(files))
+	}
+	for _, file := range files {
+		entries, err := transcript.ReadFile(file)
+		if err != nil {
+			continue // not a transcript (raw streams)
+		}
+		p := bareModel()
+		for i, e := range entries {
+			if e.Dir != transcript.ServerToClient || !e.Msg.IsEvent() || e.Msg.ActionID() != "" {
+				continue
+			}
+			p.apply(e.Msg)
+			if err := snapshotMatches(p); err != nil {
+				t.Fatalf("%s, entry %d (%s): %v", file, i, e.Msg.Event(), err)
+			}
+		}
+	}
+}
+
+func snapshotMatches(p *PBX) error {
+	snap := p.Snapshot()
+	if len(snap.Channels) != len(p.st.channels) {
+		return fmt.Errorf("%d channels published, %d in the model", len(snap.Channels), len(p.st.channels))
+	}
+	for i, c := range snap.Channels {
+		if live := p.st.channels[c.Uniqueid]; live == nil || *live != *c {
+			return fmt.Errorf("channel %s published as %+v, the model has %+v", c.Uniqueid, *c, live)
+		}
+		if i > 0 && snap.Channels[i-1].Created.After(c.Created) {
+			return fmt.Errorf("channels out of order at %d", i)
+		}
+	}
+	peers, _ := sortedPeers(p.st.peers)
+	queues := sortedQueues(p.st.queues)
+	switch {
+	case !reflect.DeepEqual(peers, snap.Peers):
+		return fmt.Errorf("peers published %+v, the model has %+v", snap.Peers, peers)
+	case !reflect.DeepEqual(queues, snap.Queues):
+		return fmt.Errorf("queues published %+v, the model has %+v", snap.Queues, queues)
+	case !reflect.DeepEqual(sortedHints(p.st.hints, queues), snap.Hints):
+		return fmt.Errorf("hints published %+v, the model has %+v", snap.Hints, p.st.hints)
+	}
+	return nil
 }

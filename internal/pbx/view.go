@@ -3,9 +3,6 @@ package pbx
 import (
 	"slices"
 	"sort"
-	"strings"
-
-	"github.com/coocenter/coocenterd/internal/ami"
 )
 
 // Snapshot is the model as it stood after a batch of AMI events: shared
@@ -48,16 +45,11 @@ type publisher struct {
 	changed  uint8               // sections changed since the last publish
 }
 
-// touch notes that the channels an event names (its Uniqueid and every
-// other *Uniqueid header: DestUniqueid, SpyerUniqueid, ...) may have
-// changed: appliers change no channel an event does not name.
-func (pb *publisher) touch(m ami.Message) {
-	for k, v := range m.All() {
-		if len(k) >= 8 && strings.EqualFold(k[len(k)-8:], "uniqueid") && v != "" {
-			pb.touched[v] = true
-		}
-	}
-}
+// touch notes that channel id changed: the appliers call it (through
+// known, or where they add, rename or forget a channel), and publish
+// copies only the channels touched. TestSnapshotFollowsState holds every
+// recorded stream to it.
+func (pb *publisher) touch(id string) { pb.touched[id] = true }
 
 // publish swaps in a new Snapshot if anything changed since the last one.
 func (p *PBX) publish() {
