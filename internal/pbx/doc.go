@@ -11,6 +11,12 @@
 // built before it.
 //
 // Each AMI event is applied once, by its entry in one table (appliers in
-// apply.go), under the model's lock; an event the model does not follow
-// and that carries no channel snapshot costs no lock at all.
+// apply.go), on the model's goroutine, which alone holds the working
+// state. After each batch of the events waiting (up to 256) it publishes
+// an immutable Snapshot (view.go) that readers load without a lock, so
+// no number of readers slows the events down; an event the model does
+// not follow costs a map lookup. Domain events go out after the publish.
+// A command returns once the model holds what Asterisk wrote before its
+// answer (ami.Result.Seq), and its own edits (a member it paused) run on
+// the model's goroutine too.
 package pbx
