@@ -103,9 +103,10 @@ func (p *PBX) init() {
 
 // Subscribe adds f to the receivers of the model's domain events. Each
 // receiver gets every event, in order, on the model's goroutine, after the
-// model has applied it; f must not block for long, nor call the model's
-// commands (they wait for the model's goroutine, which runs f). Subscribe before Start:
-// a receiver added later would miss events, so it panics.
+// model has published it; f must not block for long, nor call the
+// model's commands (they wait for the model's goroutine, which runs f).
+// Subscribe before Start: a receiver added later would miss events, so it
+// panics.
 func (p *PBX) Subscribe(f func(Event)) {
 	if p.started {
 		panic("pbx: Subscribe after Start")
