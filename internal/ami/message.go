@@ -10,17 +10,51 @@ type Header struct {
 	Key, Value string
 }
 
-// field locates one header inside Message.raw: key is raw[k0:k1], value raw[v0:v1].
-type field struct{ k0, k1, v0, v1 uint32 }
-
 // Message is one AMI message as read from the wire: an ordered list of
 // headers in which a key may repeat (ChanVariable, Output, Variable).
 // Keys compare case-insensitively, as Asterisk does. A Message is immutable
-// and safe to share between goroutines; its strings all point into one
-// backing string, so reading one costs two allocations whatever its size.
+// and safe to share between goroutines. Reading one costs one allocation
+// whatever its size: the headers' text and, after it, its field table are
+// one string, and every key and value a Message returns points into it.
 type Message struct {
-	raw    string
-	fields []field
+	// data is the headers' text followed by the field table: for each
+	// header, four little-endian uint32 offsets into data, the key's start
+	// and end and the value's start and end.
+	data string
+	n    int // headers
+}
+
+// fieldSize is the size of one header's entry in the field table.
+const fieldSize = 16
+
+// entry is the i-th header's entry in the field table.
+func (m Message) entry(i int) string {
+	t := m.data[len(m.data)-(m.n-i)*fieldSize:]
+	return t[:fieldSize]
+}
+
+// field returns the offsets of the i-th header: key data[k0:k1], value
+// data[v0:v1].
+func (m Message) field(i int) (k0, k1, v0, v1 int) {
+	t := m.entry(i)
+	return int(le32(t[0:])), int(le32(t[4:])), int(le32(t[8:])), int(le32(t[12:]))
+}
+
+// key is the i-th header's key.
+func (m Message) key(i int) string {
+	t := m.entry(i)
+	return m.data[le32(t[0:]):le32(t[4:])]
+}
+
+// value is the i-th header's value.
+func (m Message) value(i int) string {
+	t := m.entry(i)
+	return m.data[le32(t[8:]):le32(t[12:])]
+}
+
+func le32(s string) uint32 {
+	_ = s[3]
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
 }
 
 // NewMessage builds a Message from headers, for tests and for pbxsim.
@@ -35,12 +69,12 @@ func NewMessage(headers ...Header) (Message, error) {
 }
 
 // Len is the number of headers.
-func (m Message) Len() int { return len(m.fields) }
+func (m Message) Len() int { return m.n }
 
 // At returns the i-th header.
 func (m Message) At(i int) (key, value string) {
-	f := m.fields[i]
-	return m.raw[f.k0:f.k1], m.raw[f.v0:f.v1]
+	k0, k1, v0, v1 := m.field(i)
+	return m.data[k0:k1], m.data[v0:v1]
 }
 
 // Get returns the value of the first header named key (any case), or "".
@@ -51,9 +85,9 @@ func (m Message) Get(key string) string {
 
 // Lookup is Get that also says whether the header was present.
 func (m Message) Lookup(key string) (string, bool) {
-	for _, f := range m.fields {
-		if equalFold(m.raw[f.k0:f.k1], key) {
-			return m.raw[f.v0:f.v1], true
+	for i := range m.n {
+		if equalFold(m.key(i), key) {
+			return m.value(i), true
 		}
 	}
 	return "", false
@@ -62,9 +96,9 @@ func (m Message) Lookup(key string) (string, bool) {
 // Values returns the values of every header named key, in order.
 func (m Message) Values(key string) []string {
 	var out []string
-	for _, f := range m.fields {
-		if equalFold(m.raw[f.k0:f.k1], key) {
-			out = append(out, m.raw[f.v0:f.v1])
+	for i := range m.n {
+		if equalFold(m.key(i), key) {
+			out = append(out, m.value(i))
 		}
 	}
 	return out
@@ -73,8 +107,8 @@ func (m Message) Values(key string) []string {
 // All iterates over the headers in wire order.
 func (m Message) All() iter.Seq2[string, string] {
 	return func(yield func(string, string) bool) {
-		for _, f := range m.fields {
-			if !yield(m.raw[f.k0:f.k1], m.raw[f.v0:f.v1]) {
+		for i := range m.n {
+			if !yield(m.At(i)) {
 				return
 			}
 		}
@@ -83,8 +117,8 @@ func (m Message) All() iter.Seq2[string, string] {
 
 // Headers returns a copy of the headers, for building a modified message.
 func (m Message) Headers() []Header {
-	out := make([]Header, len(m.fields))
-	for i := range m.fields {
+	out := make([]Header, m.n)
+	for i := range m.n {
 		out[i].Key, out[i].Value = m.At(i)
 	}
 	return out

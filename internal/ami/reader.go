@@ -3,6 +3,7 @@ package ami
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -146,8 +147,7 @@ func (r *Reader) readBuffered() (Message, bool) {
 				start = pos
 				continue
 			}
-			m := Message{raw: string(b[start:pos]), fields: make([]field, len(r.scratch))}
-			copy(m.fields, r.scratch)
+			m := r.message(b[start:pos])
 			_, _ = r.br.Discard(pos + i + 1)
 			return m, true
 		}
@@ -230,11 +230,27 @@ func (r *Reader) addField(key, value []byte) {
 	r.scratch = append(r.scratch, f)
 }
 
-// finish copies the message out of the reusable buffers: one string, one slice.
-func (r *Reader) finish() Message {
-	m := Message{raw: string(r.buf), fields: make([]field, len(r.scratch))}
-	copy(m.fields, r.scratch)
-	return m
+// finish copies the message out of the reusable buffers.
+func (r *Reader) finish() Message { return r.message(r.buf) }
+
+// field locates one header in the text being read: key [k0:k1], value [v0:v1].
+type field struct{ k0, k1, v0, v1 uint32 }
+
+// message makes a Message of text and the fields in scratch, in one
+// allocation: the text, then the field table.
+func (r *Reader) message(text []byte) Message {
+	var b strings.Builder
+	b.Grow(len(text) + len(r.scratch)*fieldSize)
+	b.Write(text)
+	var e [fieldSize]byte
+	for _, f := range r.scratch {
+		binary.LittleEndian.PutUint32(e[0:], f.k0)
+		binary.LittleEndian.PutUint32(e[4:], f.k1)
+		binary.LittleEndian.PutUint32(e[8:], f.v0)
+		binary.LittleEndian.PutUint32(e[12:], f.v1)
+		b.Write(e[:])
+	}
+	return Message{data: b.String(), n: len(r.scratch)}
 }
 
 // parseComplete turns one encoded message (as AppendMessage writes it) into

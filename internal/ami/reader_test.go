@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/coocenter/coocenterd/internal/ami"
 	"github.com/coocenter/coocenterd/internal/ami/transcript"
@@ -191,5 +192,28 @@ func TestMessageLookup(t *testing.T) {
 	}
 	if m.Get("Event ") != "" || m.Get("Even") != "" {
 		t.Fatal("lookup matched a different key")
+	}
+}
+
+// TestReadAllocatesOnce: a message costs the reader one allocation, its
+// text and field table together, on the fast path (the message whole in
+// the buffer) and on the line-by-line one (a message split over reads).
+func TestReadAllocatesOnce(t *testing.T) {
+	data := bytes.Repeat([]byte(newstate23), 64)
+	fast := ami.NewReader(bytes.NewReader(data))
+	if n := testing.AllocsPerRun(32, func() {
+		if m, err := fast.ReadMessage(); err != nil || m.Len() != 23 {
+			t.Fatalf("%d headers, %v", m.Len(), err)
+		}
+	}); n != 1 {
+		t.Errorf("buffered message: %v allocations, want 1", n)
+	}
+	slow := ami.NewReader(iotest.OneByteReader(bytes.NewReader(data)))
+	if n := testing.AllocsPerRun(32, func() {
+		if m, err := slow.ReadMessage(); err != nil || m.Len() != 23 || m.Get("Uniqueid") != "1795280762.36" {
+			t.Fatalf("%d headers, %v", m.Len(), err)
+		}
+	}); n != 1 {
+		t.Errorf("message read line by line: %v allocations, want 1", n)
 	}
 }
