@@ -5,6 +5,7 @@ import (
 	"encoding/base32"
 	"encoding/binary"
 	"encoding/json"
+	"strconv"
 	"time"
 )
 
@@ -27,6 +28,50 @@ type record struct {
 	LastError string          `json:"lastError,omitempty"`
 	Died      int64           `json:"died,omitempty"` // unix µs: when it became a dead letter
 	Body      json.RawMessage `json:"body"`
+}
+
+// appendJSON writes rec as encoding/json would read it back (the same
+// keys, omitempty as tagged), without reflection: it is on the path of
+// every push. Body is written as it is: the push builders make it.
+func (rec *record) appendJSON(b []byte) []byte {
+	b = append(b, `{"id":`...)
+	b = appendString(b, rec.ID)
+	b = append(b, `,"event":`...)
+	b = appendString(b, rec.Name)
+	if len(rec.Keys) > 0 {
+		b = append(b, `,"keys":[`...)
+		for i, k := range rec.Keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, k)
+		}
+		b = append(b, ']')
+	}
+	b = appendField(b, `,"at":`, rec.At, true)
+	b = appendField(b, `,"queued":`, rec.Queued, true)
+	b = appendField(b, `,"attempts":`, int64(rec.Attempts), false)
+	b = appendField(b, `,"next":`, rec.Next, false)
+	if rec.LastError != "" {
+		b = append(b, `,"lastError":`...)
+		b = appendString(b, rec.LastError)
+	}
+	b = appendField(b, `,"died":`, rec.Died, false)
+	b = append(b, `,"body":`...)
+	if len(rec.Body) == 0 {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, rec.Body...)
+	}
+	return append(b, '}')
+}
+
+// appendField writes `key n`, or nothing when n is 0 and not always.
+func appendField(b []byte, key string, n int64, always bool) []byte {
+	if n == 0 && !always {
+		return b
+	}
+	return strconv.AppendInt(append(b, key...), n, 10)
 }
 
 func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(make([]byte, 0, 8), seq) }
