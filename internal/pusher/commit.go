@@ -1,7 +1,6 @@
 package pusher
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -32,30 +31,75 @@ type op struct {
 	reply  chan int
 }
 
+// urgent is whether the op needs a transaction now: an append is
+// delivered only once it is on disk, a replay answers once it is, and a
+// dead letter must not wait to be listed. A delivery (done) or a failed
+// attempt (retry) is only the outbox catching up with what already
+// happened: it rides in the next transaction, or is written after
+// Options.LazyWrite. If the daemon dies before it is written, the event
+// is sent again after the restart, with its webhook-id: at least once,
+// as ever.
+func (o op) urgent() bool { return o.kind != opDone && o.kind != opRetry }
+
 const maxBatch = 2048
 
-// commit writes queued ops to disk, one transaction per batch, and then
-// hands new events to the receivers. It runs until ops is closed and
-// drained. A failed transaction is retried: accepted events are kept in
-// memory, not dropped, until a shutdown's DrainTimeout is over (see lose).
+// commit writes queued ops to disk and then hands new events to the
+// receivers. One transaction takes every op waiting (group commit); ops
+// that are not urgent wait, up to Options.LazyWrite, for one that is, so
+// that at any rate a delivered event costs no transaction of its own. It runs
+// until ops is closed and drained, writing what waits. A failed
+// transaction is retried: accepted events are kept in memory, not
+// dropped, until a shutdown's DrainTimeout is over (see lose).
 func (p *Pusher) commit() {
 	defer p.commitWG.Done()
 	batch := make([]op, 0, maxBatch)
-	for first := range p.ops {
-		batch = append(batch[:0], first)
+	lazy := time.NewTimer(time.Hour)
+	lazy.Stop()
+	defer lazy.Stop()
+	waiting := false // batch holds ops that wait for lazy
+	for {
+		select {
+		case o, ok := <-p.ops:
+			if !ok {
+				if len(batch) > 0 {
+					p.apply(batch)
+				}
+				return
+			}
+			batch = append(batch, o)
+		case <-lazy.C:
+			waiting = false
+			p.apply(batch)
+			batch = batch[:0]
+			continue
+		}
+		urgent := batch[len(batch)-1].urgent()
 	fill:
 		for len(batch) < maxBatch {
 			select {
 			case o, ok := <-p.ops:
 				if !ok {
-					break fill
+					break fill // the next receive sees the close
 				}
 				batch = append(batch, o)
+				urgent = urgent || o.urgent()
 			default:
 				break fill
 			}
 		}
+		if !urgent && len(batch) < maxBatch {
+			if !waiting {
+				waiting = true
+				lazy.Reset(p.opts.LazyWrite)
+			}
+			continue
+		}
+		if waiting {
+			waiting = false
+			lazy.Stop()
+		}
 		p.apply(batch)
+		batch = batch[:0]
 	}
 }
 
@@ -87,10 +131,7 @@ func (p *Pusher) apply(batch []op) {
 						return err
 					}
 				case opRetry:
-					v, err := json.Marshal(o.rec)
-					if err != nil {
-						return err
-					}
+					v := o.rec.appendJSON(nil)
 					b := out.Bucket([]byte(o.r.url))
 					if b.Get(seqKey(o.seq)) != nil { // not already delivered by an earlier attempt
 						if err := b.Put(seqKey(o.seq), v); err != nil {
@@ -201,11 +242,7 @@ func put(parent *bbolt.Bucket, url string, rec record) (*item, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := json.Marshal(rec)
-	if err != nil {
-		return nil, err
-	}
-	if err := b.Put(seqKey(seq), v); err != nil {
+	if err := b.Put(seqKey(seq), rec.appendJSON(make([]byte, 0, 256+len(rec.Body)))); err != nil {
 		return nil, err
 	}
 	return &item{seq: seq, rec: rec, index: -1}, nil

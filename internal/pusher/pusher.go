@@ -51,6 +51,10 @@ type Options struct {
 	// DrainTimeout bounds how long Close keeps retrying a failing outbox
 	// write before it gives the events up, loudly (10 s).
 	DrainTimeout time.Duration
+	// LazyWrite bounds how long a delivery (its deletion from the outbox)
+	// or a failed attempt waits for a transaction to ride in before it is
+	// written in one of its own (1 s; see op.urgent).
+	LazyWrite time.Duration
 }
 
 // Pusher owns the outbox and the receivers' dispatchers.
@@ -114,6 +118,9 @@ func Open(db *bbolt.DB, opts Options) (*Pusher, error) {
 	}
 	if opts.DrainTimeout <= 0 {
 		opts.DrainTimeout = 10 * time.Second
+	}
+	if opts.LazyWrite <= 0 {
+		opts.LazyWrite = time.Second
 	}
 	if opts.Client == nil {
 		opts.Client = &http.Client{

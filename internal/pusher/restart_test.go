@@ -287,3 +287,77 @@ func TestRestartProbeFailsKeepsBackoff(t *testing.T) {
 		t.Errorf("%d requests, want %d before the restart and one probe after", n, calls+1)
 	}
 }
+
+// TestDeliveryRidesTheNextCommit: a delivered event is deleted from the
+// outbox in the transaction of the next append, not in one of its own, so
+// one event at a time costs one commit; Close writes the deletions still
+// waiting. Had the daemon died before, the delivered events would be sent
+// again after the restart, with their webhook-ids: at least once.
+func TestDeliveryRidesTheNextCommit(t *testing.T) {
+	t.Parallel()
+	h := newHook(t, status(http.StatusOK))
+	db := testkit.OpenDB(t, filepath.Join(t.TempDir(), "push.db"))
+	opts := testOptions(t, h.url())
+	opts.LazyWrite = time.Hour // only an append or Close writes a deletion
+	p, err := Open(db, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	evs := testEvents(1, 10)
+	for i, ev := range evs {
+		appendAll(t, p, []Event{ev})
+		testkit.Eventually(t, "the event delivered", 5*time.Second, func() bool {
+			return h.acked() == i+1 && p.Stats()[0].Pending == 0
+		})
+	}
+	if n := p.batches.Load(); n != uint64(len(evs)) {
+		t.Errorf("%d commits for %d events appended one at a time, want one each", n, len(evs))
+	}
+
+	// What the disk holds now is what a daemon that died now would find:
+	// the last event, delivered, not yet deleted.
+	crashed := filepath.Join(t.TempDir(), "crashed.db")
+	if err := db.View(func(tx *bbolt.Tx) error { return tx.CopyFile(crashed, 0o600) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := p.batches.Load(); n != uint64(len(evs))+1 {
+		t.Errorf("%d commits after Close, want %d: the last deletion written", n, len(evs)+1)
+	}
+	if left := outboxLen(t, db, h.url()); left != 0 {
+		t.Errorf("%d delivered events still in the outbox after Close", left)
+	}
+
+	again := testkit.OpenDB(t, crashed)
+	if left := outboxLen(t, again, h.url()); left != 1 {
+		t.Fatalf("%d events in the outbox of the crashed daemon, want the last one", left)
+	}
+	p2, err := Open(again, testOptions(t, h.url()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p2.Close() })
+	testkit.Eventually(t, "the last event sent again", 5*time.Second, func() bool { return len(h.accepted()) == len(evs)+1 })
+	all := h.accepted()
+	if first, last := all[len(evs)-1], all[len(evs)]; first.ID != last.ID || first.Body != last.Body {
+		t.Errorf("sent again as %s %s, first sent as %s %s", last.ID, last.Body, first.ID, first.Body)
+	}
+}
+
+// outboxLen is how many events the outbox on disk holds for url.
+func outboxLen(t *testing.T, db *bbolt.DB, url string) int {
+	t.Helper()
+	var n int
+	if err := db.View(func(tx *bbolt.Tx) error {
+		if b := tx.Bucket(outboxBucket).Bucket([]byte(url)); b != nil {
+			n = b.Stats().KeyN
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
