@@ -16,6 +16,7 @@
 // the extension for extensionstatus), the events in the order they happened
 // and sends only the oldest of each key, at most InFlight at a time; so a
 // call whose events keep failing holds up only itself. A delivered event is
-// deleted; one that fails past MaxAge moves to the dead letters, which can be
-// listed and queued again.
+// deleted, in the next transaction rather than one of its own (op.urgent);
+// one that fails past MaxAge moves to the dead letters, which can be listed
+// and queued again.
 package pusher
