@@ -18,38 +18,33 @@ type Header struct {
 // one string, and every key and value a Message returns points into it.
 type Message struct {
 	// data is the headers' text followed by the field table: for each
-	// header, four little-endian uint32 offsets into data, the key's start
-	// and end and the value's start and end.
+	// header, the offsets in data of its key's start and end and its
+	// value's start and end, little-endian uint16, or uint32 in a wide
+	// message (text of 64 KiB or more).
 	data string
-	n    int // headers
+	n    int32 // headers
+	wide bool
 }
 
-// fieldSize is the size of one header's entry in the field table.
-const fieldSize = 16
-
-// entry is the i-th header's entry in the field table.
-func (m Message) entry(i int) string {
-	t := m.data[len(m.data)-(m.n-i)*fieldSize:]
-	return t[:fieldSize]
-}
+// narrowMax bounds the text of a message whose field table is uint16.
+const narrowMax = 0xffff
 
 // field returns the offsets of the i-th header: key data[k0:k1], value
 // data[v0:v1].
 func (m Message) field(i int) (k0, k1, v0, v1 int) {
-	t := m.entry(i)
-	return int(le32(t[0:])), int(le32(t[4:])), int(le32(t[8:])), int(le32(t[12:]))
+	if m.wide {
+		t := m.data[len(m.data)-(int(m.n)-i)*16:]
+		_ = t[15]
+		return int(le32(t)), int(le32(t[4:])), int(le32(t[8:])), int(le32(t[12:]))
+	}
+	t := m.data[len(m.data)-(int(m.n)-i)*8:]
+	_ = t[7]
+	return int(le16(t)), int(le16(t[2:])), int(le16(t[4:])), int(le16(t[6:]))
 }
 
-// key is the i-th header's key.
-func (m Message) key(i int) string {
-	t := m.entry(i)
-	return m.data[le32(t[0:]):le32(t[4:])]
-}
-
-// value is the i-th header's value.
-func (m Message) value(i int) string {
-	t := m.entry(i)
-	return m.data[le32(t[8:]):le32(t[12:])]
+func le16(s string) uint16 {
+	_ = s[1]
+	return uint16(s[0]) | uint16(s[1])<<8
 }
 
 func le32(s string) uint32 {
@@ -69,7 +64,7 @@ func NewMessage(headers ...Header) (Message, error) {
 }
 
 // Len is the number of headers.
-func (m Message) Len() int { return m.n }
+func (m Message) Len() int { return int(m.n) }
 
 // At returns the i-th header.
 func (m Message) At(i int) (key, value string) {
@@ -85,9 +80,19 @@ func (m Message) Get(key string) string {
 
 // Lookup is Get that also says whether the header was present.
 func (m Message) Lookup(key string) (string, bool) {
-	for i := range m.n {
-		if equalFold(m.key(i), key) {
-			return m.value(i), true
+	if m.wide {
+		for i := range int(m.n) {
+			if k0, k1, v0, v1 := m.field(i); equalFold(m.data[k0:k1], key) {
+				return m.data[v0:v1], true
+			}
+		}
+		return "", false
+	}
+	// The loop of every lookup, over the narrow table as it lies.
+	for t := m.data[len(m.data)-int(m.n)*8:]; len(t) >= 8; t = t[8:] {
+		k0, k1 := int(le16(t)), int(le16(t[2:]))
+		if k1-k0 == len(key) && equalFold(m.data[k0:k1], key) {
+			return m.data[le16(t[4:]):le16(t[6:])], true
 		}
 	}
 	return "", false
@@ -96,9 +101,9 @@ func (m Message) Lookup(key string) (string, bool) {
 // Values returns the values of every header named key, in order.
 func (m Message) Values(key string) []string {
 	var out []string
-	for i := range m.n {
-		if equalFold(m.key(i), key) {
-			out = append(out, m.value(i))
+	for i := range int(m.n) {
+		if k0, k1, v0, v1 := m.field(i); equalFold(m.data[k0:k1], key) {
+			out = append(out, m.data[v0:v1])
 		}
 	}
 	return out
@@ -107,7 +112,7 @@ func (m Message) Values(key string) []string {
 // All iterates over the headers in wire order.
 func (m Message) All() iter.Seq2[string, string] {
 	return func(yield func(string, string) bool) {
-		for i := range m.n {
+		for i := range int(m.n) {
 			if !yield(m.At(i)) {
 				return
 			}
@@ -118,7 +123,7 @@ func (m Message) All() iter.Seq2[string, string] {
 // Headers returns a copy of the headers, for building a modified message.
 func (m Message) Headers() []Header {
 	out := make([]Header, m.n)
-	for i := range m.n {
+	for i := range int(m.n) {
 		out[i].Key, out[i].Value = m.At(i)
 	}
 	return out

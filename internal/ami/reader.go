@@ -29,10 +29,11 @@ const endCommand = "--END COMMAND--"
 // up to `--END COMMAND--` is returned as repeated `Output` headers, exactly
 // as Asterisk 14+ sends it. A Reader is not safe for concurrent use.
 type Reader struct {
-	br      *bufio.Reader
-	max     int
-	buf     []byte  // the message being read, normalised to "Key: Value\n" lines
-	scratch []field // its fields; copied out when the message is complete
+	br     *bufio.Reader
+	max    int
+	buf    []byte   // the message being read, normalised to "Key: Value\n" lines
+	table  []uint32 // its field table (see Message)
+	narrow []byte   // the fast path's field table, as Message holds it
 }
 
 // NewReader returns a Reader with DefaultMaxMessageSize.
@@ -77,12 +78,12 @@ func (r *Reader) ReadMessage() (Message, error) {
 		return m, nil
 	}
 	r.buf = r.buf[:0]
-	r.scratch = r.scratch[:0]
+	r.table = r.table[:0]
 	follows, body := false, false
 	for {
 		line, err := r.readLine()
 		if err != nil {
-			if errors.Is(err, io.EOF) && (len(r.scratch) > 0 || len(line) > 0) {
+			if errors.Is(err, io.EOF) && (len(r.table) > 0 || len(line) > 0) {
 				return Message{}, io.ErrUnexpectedEOF
 			}
 			return Message{}, err
@@ -104,14 +105,14 @@ func (r *Reader) ReadMessage() (Message, error) {
 			}
 			r.addField([]byte("Output"), line)
 		} else if len(line) == 0 {
-			if len(r.scratch) == 0 {
+			if len(r.table) == 0 {
 				continue // blank lines between messages
 			}
 			return r.finish(), nil
 		} else {
 			key, value, _ := splitHeader(line)
 			r.addField(key, value)
-			follows = len(r.scratch) == 1 && equalFold(string(key), "Response") && equalFold(string(value), "Follows")
+			follows = len(r.table) == 4 && equalFold(string(key), "Response") && equalFold(string(value), "Follows")
 		}
 		if len(r.buf) > r.max {
 			return Message{}, ErrMessageTooLarge
@@ -130,7 +131,12 @@ func (r *Reader) readBuffered() (Message, bool) {
 		}
 	}
 	b, _ := r.br.Peek(r.br.Buffered())
-	r.scratch = r.scratch[:0]
+	if len(b) >= narrowMax {
+		b = b[:narrowMax-1] // a message found here is narrow; a longer one takes the slow path
+	}
+	// The field table is appended to in a local: a store to r.narrow per
+	// header would cost a write barrier each while the collector runs.
+	table := r.narrow[:0]
 	start, pos := 0, 0
 	for {
 		i := bytes.IndexByte(b[pos:], '\n')
@@ -142,34 +148,36 @@ func (r *Reader) readBuffered() (Message, bool) {
 			end--
 		}
 		if end == pos { // blank line
-			if len(r.scratch) == 0 {
+			if len(table) == 0 {
 				pos += i + 1
 				start = pos
 				continue
 			}
-			m := r.message(b[start:pos])
+			m := narrowMessage(b[start:pos], table)
+			r.narrow = table
 			_, _ = r.br.Discard(pos + i + 1)
 			return m, true
 		}
-		f := field{k0: uint32(pos - start), v1: uint32(end - start)}
-		if c := bytes.IndexByte(b[pos:end], ':'); c >= 0 {
-			f.k1 = f.k0 + uint32(c)
-			v := pos + c + 1
-			for v < end && (b[v] == ' ' || b[v] == '\t') {
-				v++
+		// Keys are short: a loop finds the ':' sooner than IndexByte.
+		k1 := pos
+		for k1 < end && b[k1] != ':' {
+			k1++
+		}
+		v0 := end // a line without ':' is a key with no value
+		if k1 < end {
+			v0 = k1 + 1
+			for v0 < end && (b[v0] == ' ' || b[v0] == '\t') {
+				v0++
 			}
-			f.v0 = uint32(v - start)
-		} else {
-			f.k1, f.v0 = f.v1, f.v1
+			if len(table) == 0 && bytes.EqualFold(b[pos:k1], []byte("Response")) && bytes.EqualFold(b[v0:end], []byte("Follows")) {
+				return Message{}, false
+			}
 		}
 		if end-start > r.max {
 			return Message{}, false // the slow path reports the size error
 		}
-		if len(r.scratch) == 0 && bytes.EqualFold(b[start+int(f.k0):start+int(f.k1)], []byte("Response")) &&
-			bytes.EqualFold(b[start+int(f.v0):end], []byte("Follows")) {
-			return Message{}, false
-		}
-		r.scratch = append(r.scratch, f)
+		k0, k1, v0, v1 := pos-start, k1-start, v0-start, end-start
+		table = append(table, byte(k0), byte(k0>>8), byte(k1), byte(k1>>8), byte(v0), byte(v0>>8), byte(v1), byte(v1>>8))
 		pos += i + 1
 	}
 }
@@ -218,39 +226,49 @@ func splitHeader(line []byte) (key, value []byte, ok bool) {
 }
 
 func (r *Reader) addField(key, value []byte) {
-	var f field
-	f.k0 = uint32(len(r.buf))
+	k0 := len(r.buf)
 	r.buf = append(r.buf, key...)
-	f.k1 = uint32(len(r.buf))
+	k1 := len(r.buf)
 	r.buf = append(r.buf, ':', ' ')
-	f.v0 = uint32(len(r.buf))
+	v0 := len(r.buf)
 	r.buf = append(r.buf, value...)
-	f.v1 = uint32(len(r.buf))
+	r.table = append(r.table, uint32(k0), uint32(k1), uint32(v0), uint32(len(r.buf)))
 	r.buf = append(r.buf, '\n')
-	r.scratch = append(r.scratch, f)
 }
 
 // finish copies the message out of the reusable buffers.
-func (r *Reader) finish() Message { return r.message(r.buf) }
+func (r *Reader) finish() Message { return message(r.buf, r.table) }
 
-// field locates one header in the text being read: key [k0:k1], value [v0:v1].
-type field struct{ k0, k1, v0, v1 uint32 }
-
-// message makes a Message of text and the fields in scratch, in one
-// allocation: the text, then the field table.
-func (r *Reader) message(text []byte) Message {
-	var b strings.Builder
-	b.Grow(len(text) + len(r.scratch)*fieldSize)
-	b.Write(text)
-	var e [fieldSize]byte
-	for _, f := range r.scratch {
-		binary.LittleEndian.PutUint32(e[0:], f.k0)
-		binary.LittleEndian.PutUint32(e[4:], f.k1)
-		binary.LittleEndian.PutUint32(e[8:], f.v0)
-		binary.LittleEndian.PutUint32(e[12:], f.v1)
-		b.Write(e[:])
+// message makes a Message of text and its field table, in one allocation.
+func message(text []byte, table []uint32) Message {
+	m := Message{n: int32(len(table) / 4), wide: len(text) >= narrowMax}
+	size := 2
+	if m.wide {
+		size = 4
 	}
-	return Message{data: b.String(), n: len(r.scratch)}
+	var b strings.Builder
+	b.Grow(len(text) + len(table)*size)
+	b.Write(text)
+	var e [8]byte
+	for _, v := range table {
+		if m.wide {
+			b.Write(binary.LittleEndian.AppendUint32(e[:0], v))
+		} else {
+			b.Write(binary.LittleEndian.AppendUint16(e[:0], uint16(v)))
+		}
+	}
+	m.data = b.String()
+	return m
+}
+
+// narrowMessage makes a Message of text and its narrow field table, in one
+// allocation.
+func narrowMessage(text, table []byte) Message {
+	var b strings.Builder
+	b.Grow(len(text) + len(table))
+	b.Write(text)
+	b.Write(table)
+	return Message{data: b.String(), n: int32(len(table) / 8)}
 }
 
 // parseComplete turns one encoded message (as AppendMessage writes it) into

@@ -3,6 +3,7 @@ package ami_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -215,5 +216,37 @@ func TestReadAllocatesOnce(t *testing.T) {
 		}
 	}); n != 1 {
 		t.Errorf("message read line by line: %v allocations, want 1", n)
+	}
+}
+
+// TestReadWideMessage: a message of 64 KiB or more (a big Command's
+// output) keeps a wide field table; its headers read as a small one's.
+func TestReadWideMessage(t *testing.T) {
+	for _, lines := range []int{10, 3000, 6000} {
+		var in strings.Builder
+		in.WriteString("Response: Success\r\nActionID: a1\r\n")
+		for i := range lines {
+			fmt.Fprintf(&in, "Output: line %05d of the output, padded to about twenty-four bytes\r\n", i)
+		}
+		in.WriteString("Last: yes\r\n\r\n")
+		for name, r := range map[string]io.Reader{
+			"buffered":     strings.NewReader(in.String()),
+			"line by line": iotest.OneByteReader(strings.NewReader(in.String())),
+		} {
+			m, err := ami.NewReader(r).ReadMessage()
+			if err != nil {
+				t.Fatalf("%d lines, %s: %v", lines, name, err)
+			}
+			out := m.Values("Output")
+			if m.Len() != lines+3 || len(out) != lines || m.Get("ActionID") != "a1" || m.Get("last") != "yes" {
+				t.Fatalf("%d lines, %s: %d headers, %d outputs, ActionID %q, Last %q", lines, name, m.Len(), len(out), m.Get("ActionID"), m.Get("Last"))
+			}
+			if want := fmt.Sprintf("line %05d of the output, padded to about twenty-four bytes", lines-1); out[lines-1] != want {
+				t.Errorf("%d lines, %s: last output %q", lines, name, out[lines-1])
+			}
+			if k, v := m.At(m.Len() - 1); k != "Last" || v != "yes" {
+				t.Errorf("%d lines, %s: last header %q: %q", lines, name, k, v)
+			}
+		}
 	}
 }
