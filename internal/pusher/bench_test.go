@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/bbolt"
+
 	"github.com/coocenter/coocenterd/internal/testkit"
 )
 
@@ -38,10 +40,38 @@ func benchPusher(b *testing.B, url string) *Pusher {
 // events and waits until all of them are on disk (one group commit, or a
 // few, per burst), while they are also being delivered to a receiver that
 // answers 200 at once. A burst of 1 is the cost of one fsync'd commit.
+// naive is what the outbox is held against: a bbolt Put of each event in
+// a transaction of its own, in a database opened as the daemon's is, with
+// nothing delivered or deleted.
 func BenchmarkAppend(b *testing.B) {
 	for _, burst := range []int{1, 1000} {
 		b.Run(fmt.Sprintf("burst=%d", burst), func(b *testing.B) { benchAppend(b, burst) })
 	}
+	b.Run("naive", benchNaiveAppend)
+}
+
+func benchNaiveAppend(b *testing.B) {
+	db := testkit.OpenDB(b, filepath.Join(b.TempDir(), "bench.db"))
+	began := time.Now()
+	n := 0
+	for b.Loop() {
+		body := append(strconv.AppendInt(slices.Clip(benchBody), int64(n), 10), '}')
+		err := db.Update(func(tx *bbolt.Tx) error {
+			bk, err := tx.CreateBucketIfNotExists(outboxBucket)
+			if err != nil {
+				return err
+			}
+			seq, _ := bk.NextSequence()
+			return bk.Put(seqKey(seq), body)
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	elapsed := time.Since(began)
+	b.ReportMetric(float64(n)/elapsed.Seconds(), "events/s")
+	b.ReportMetric(float64(elapsed.Nanoseconds())/float64(n), "ns/event")
 }
 
 func benchAppend(b *testing.B, burst int) {
