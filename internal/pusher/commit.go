@@ -1,7 +1,11 @@
 package pusher
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -103,63 +107,23 @@ func (p *Pusher) commit() {
 	}
 }
 
+// apply writes one batch, retrying a failed write, and then hands its
+// new events to the receivers and answers its replays. A batch of
+// appends, deliveries and failed attempts is one frame of the journal;
+// one with a dead letter or a replay, or too big for the journal, is a
+// bbolt transaction that also checks the journal in.
 func (p *Pusher) apply(batch []op) {
 	now := p.opts.Now()
-	fresh := make([][]*item, len(p.receivers))
+	fresh, appended := p.prepare(batch, now)
 	replayed := make([]int, len(batch))
+	var died, revived int64
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 10*time.Second) {
-		for i := range fresh {
-			fresh[i] = fresh[i][:0]
+		for ri := range fresh {
+			fresh[ri] = fresh[ri][:appended[ri]] // a failed replay's items go
 		}
-		var died, revived int64
-		err := p.update(func(tx *bbolt.Tx) error {
-			died, revived = 0, 0
-			out, dead := tx.Bucket(outboxBucket), tx.Bucket(deadBucket)
-			for i, o := range batch {
-				switch o.kind {
-				case opAppend:
-					rec := record{ID: o.ev.ID, Name: o.ev.Name, Keys: o.ev.Keys, At: micro(o.ev.At), Queued: micro(now), Body: o.ev.Body}
-					for ri, r := range p.receivers {
-						it, err := put(out, r.url, rec)
-						if err != nil {
-							return err
-						}
-						fresh[ri] = append(fresh[ri], it)
-					}
-				case opDone:
-					if err := out.Bucket([]byte(o.r.url)).Delete(seqKey(o.seq)); err != nil {
-						return err
-					}
-				case opRetry:
-					v := o.rec.appendJSON(nil)
-					b := out.Bucket([]byte(o.r.url))
-					if b.Get(seqKey(o.seq)) != nil { // not already delivered by an earlier attempt
-						if err := b.Put(seqKey(o.seq), v); err != nil {
-							return err
-						}
-					}
-				case opDead:
-					if err := out.Bucket([]byte(o.r.url)).Delete(seqKey(o.seq)); err != nil {
-						return err
-					}
-					o.rec.Died = micro(now)
-					if _, err := put(dead, o.r.url, o.rec); err != nil {
-						return err
-					}
-					died++
-				case opReplay:
-					n, err := p.replayIn(tx, o.filter, now, fresh)
-					if err != nil {
-						return err
-					}
-					replayed[i] = n
-					revived += int64(n)
-				}
-			}
-			return nil
-		})
+		var err error
+		died, revived, err = p.write(batch, fresh, replayed, now)
 		if err == nil {
-			p.deadLetters.Add(died - revived)
 			p.writeErr.Store(nil)
 			break
 		}
@@ -171,6 +135,7 @@ func (p *Pusher) apply(batch []op) {
 		}
 		p.log.Error("push outbox write failed; retrying", "err", err, "ops", len(batch), "in", wait)
 	}
+	p.deadLetters.Add(died - revived)
 	p.batches.Add(1)
 	for ri, r := range p.receivers {
 		if len(fresh[ri]) > 0 {
@@ -190,6 +155,253 @@ func (p *Pusher) apply(batch []op) {
 			o.reply <- replayed[i]
 		}
 	}
+}
+
+// prepare makes the items of the batch's new events, each receiver's next
+// sequence numbers taken once (a retried write keeps them), and says how
+// many there are per receiver.
+func (p *Pusher) prepare(batch []op, now time.Time) ([][]*item, []int) {
+	fresh := make([][]*item, len(p.receivers))
+	for _, o := range batch {
+		if o.kind != opAppend {
+			continue
+		}
+		rec := record{ID: o.ev.ID, Name: o.ev.Name, Keys: o.ev.Keys, At: micro(o.ev.At), Queued: micro(now), Body: o.ev.Body}
+		for ri, r := range p.receivers {
+			fresh[ri] = append(fresh[ri], &item{seq: p.nextSeq(r.url), rec: rec, index: -1})
+		}
+	}
+	appended := make([]int, len(fresh))
+	for ri := range fresh {
+		appended[ri] = len(fresh[ri])
+	}
+	return fresh, appended
+}
+
+// nextSeq takes the next sequence number of url's outbox.
+func (p *Pusher) nextSeq(url string) uint64 {
+	p.seqs[url]++
+	return p.seqs[url]
+}
+
+// write writes the batch to the journal, or to bbolt when it must.
+func (p *Pusher) write(batch []op, fresh [][]*item, replayed []int, now time.Time) (died, revived int64, err error) {
+	if p.journal != nil && journalOnly(batch) {
+		payload := p.frame(batch, fresh)
+		if !p.journal.fits(len(payload)) && !p.stale {
+			if err := p.checkpoint(); err != nil {
+				return 0, 0, err
+			}
+		}
+		if !p.stale && p.journal.fits(len(payload)) {
+			if err := p.journalWrite(payload); err != nil {
+				return 0, 0, err
+			}
+			p.note(batch, fresh)
+			return 0, 0, nil
+		}
+	}
+	err = p.update(func(tx *bbolt.Tx) error {
+		died, revived = 0, 0
+		if err := p.checkIn(tx); err != nil {
+			return err
+		}
+		out, dead := tx.Bucket(outboxBucket), tx.Bucket(deadBucket)
+		for ri, r := range p.receivers {
+			for _, it := range fresh[ri] {
+				if err := p.putOutbox(out, r.url, it.seq, &it.rec); err != nil {
+					return err
+				}
+			}
+		}
+		for i, o := range batch {
+			switch o.kind {
+			case opDone:
+				if err := out.Bucket([]byte(o.r.url)).Delete(seqKey(o.seq)); err != nil {
+					return err
+				}
+			case opRetry:
+				b := out.Bucket([]byte(o.r.url))
+				if b.Get(seqKey(o.seq)) != nil { // not already delivered by an earlier attempt
+					if err := b.Put(seqKey(o.seq), o.rec.appendJSON(nil)); err != nil {
+						return err
+					}
+				}
+			case opDead:
+				if err := out.Bucket([]byte(o.r.url)).Delete(seqKey(o.seq)); err != nil {
+					return err
+				}
+				o.rec.Died = micro(now)
+				if err := putDead(dead, o.r.url, o.rec); err != nil {
+					return err
+				}
+				died++
+			case opReplay:
+				n, err := p.replayIn(tx, o.filter, now, fresh)
+				if err != nil {
+					return err
+				}
+				replayed[i] = n
+				revived += int64(n)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	p.checkedIn()
+	return died, revived, nil
+}
+
+// journalOnly: the batch holds nothing but appends, deliveries and
+// failed attempts, which the journal holds.
+func journalOnly(batch []op) bool {
+	for _, o := range batch {
+		if o.kind == opDead || o.kind == opReplay {
+			return false
+		}
+	}
+	return true
+}
+
+// frame is the journal payload of a batch.
+func (p *Pusher) frame(batch []op, fresh [][]*item) []byte {
+	b := p.payload[:0]
+	for ri, r := range p.receivers {
+		for _, it := range fresh[ri] {
+			b = appendEntry(b, entryAppend, r.url, it.seq, &it.rec)
+		}
+	}
+	for _, o := range batch {
+		switch o.kind {
+		case opDone:
+			b = appendEntry(b, entryDone, o.r.url, o.seq, nil)
+		case opRetry:
+			b = appendEntry(b, entryRetry, o.r.url, o.seq, &o.rec)
+		}
+	}
+	p.payload = b
+	return b
+}
+
+// A pending entry is what the journal holds of one event of one receiver
+// that bbolt does not hold yet.
+type pendingKey struct {
+	url string
+	seq uint64
+}
+
+type pending struct {
+	rec   record
+	fresh bool // appended since the last checkpoint: not in bbolt
+	done  bool // delivered: delete it from bbolt
+}
+
+// note records a batch written to the journal in what the next checkpoint
+// writes to bbolt. An event appended and delivered between two
+// checkpoints never reaches bbolt.
+func (p *Pusher) note(batch []op, fresh [][]*item) {
+	for ri, r := range p.receivers {
+		for _, it := range fresh[ri] {
+			p.pending[pendingKey{r.url, it.seq}] = &pending{rec: it.rec, fresh: true}
+		}
+	}
+	for _, o := range batch {
+		if o.kind != opDone && o.kind != opRetry {
+			continue
+		}
+		k := pendingKey{o.r.url, o.seq}
+		switch o.kind {
+		case opDone:
+			if e := p.pending[k]; e != nil && e.fresh {
+				delete(p.pending, k)
+			} else {
+				p.pending[k] = &pending{done: true}
+			}
+		case opRetry:
+			if e := p.pending[k]; e != nil {
+				e.rec = o.rec
+			} else {
+				p.pending[k] = &pending{rec: o.rec}
+			}
+		}
+	}
+}
+
+// checkIn writes what the journal holds into bbolt, in tx, in key order
+// (bbolt inserts in order cheaply, at random dearly).
+func (p *Pusher) checkIn(tx *bbolt.Tx) error {
+	out := tx.Bucket(outboxBucket)
+	keys := slices.SortedFunc(maps.Keys(p.pending), func(a, b pendingKey) int {
+		return cmp.Or(strings.Compare(a.url, b.url), cmp.Compare(a.seq, b.seq))
+	})
+	for _, k := range keys {
+		e := p.pending[k]
+		switch {
+		case e.done:
+			if b := out.Bucket([]byte(k.url)); b != nil {
+				if err := b.Delete(seqKey(k.seq)); err != nil {
+					return err
+				}
+			}
+		case e.fresh:
+			if err := p.putOutbox(out, k.url, k.seq, &e.rec); err != nil {
+				return err
+			}
+		default: // a failed attempt of an event bbolt holds
+			if b := out.Bucket([]byte(k.url)); b != nil && b.Get(seqKey(k.seq)) != nil {
+				if err := b.Put(seqKey(k.seq), e.rec.appendJSON(nil)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// checkedIn follows a bbolt transaction that ran checkIn: the journal
+// starts again. If it cannot, bbolt takes every batch until it can
+// (stale); what the journal still holds is checked in again at the next
+// Open, which is harmless.
+func (p *Pusher) checkedIn() {
+	clear(p.pending)
+	if p.journal == nil {
+		return
+	}
+	if err := p.journal.reset(); err != nil {
+		if !p.stale {
+			p.log.Error("push journal cannot start again; writing the outbox to the database meanwhile", "err", err)
+		}
+		p.stale = true
+		return
+	}
+	p.stale = false
+}
+
+// checkpoint moves what the journal holds into bbolt and starts it again.
+func (p *Pusher) checkpoint() error {
+	if err := p.update(p.checkIn); err != nil {
+		return err
+	}
+	p.checkpoints.Add(1)
+	p.checkedIn()
+	return nil
+}
+
+// putOutbox stores rec at seq in url's outbox, whose sequence it keeps
+// up with the numbers taken.
+func (p *Pusher) putOutbox(out *bbolt.Bucket, url string, seq uint64, rec *record) error {
+	b, err := out.CreateBucketIfNotExists([]byte(url))
+	if err != nil {
+		return fmt.Errorf("bucket for %s: %w", redact(url), err)
+	}
+	if seq > b.Sequence() {
+		if err := b.SetSequence(seq); err != nil {
+			return err
+		}
+	}
+	return b.Put(seqKey(seq), rec.appendJSON(make([]byte, 0, 256+len(rec.Body))))
 }
 
 // retryIn waits before a failed write is tried again. While the pusher runs
@@ -232,18 +444,15 @@ func (p *Pusher) lose(batch []op, err error) {
 	}
 }
 
-// put stores rec under the next sequence of parent's bucket for url.
-func put(parent *bbolt.Bucket, url string, rec record) (*item, error) {
-	b, err := parent.CreateBucketIfNotExists([]byte(url))
+// putDead stores rec under the next sequence of url's dead letters.
+func putDead(dead *bbolt.Bucket, url string, rec record) error {
+	b, err := dead.CreateBucketIfNotExists([]byte(url))
 	if err != nil {
-		return nil, fmt.Errorf("bucket for %s: %w", redact(url), err)
+		return fmt.Errorf("bucket for %s: %w", redact(url), err)
 	}
 	seq, err := b.NextSequence()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := b.Put(seqKey(seq), rec.appendJSON(make([]byte, 0, 256+len(rec.Body)))); err != nil {
-		return nil, err
-	}
-	return &item{seq: seq, rec: rec, index: -1}, nil
+	return b.Put(seqKey(seq), rec.appendJSON(make([]byte, 0, 256+len(rec.Body))))
 }

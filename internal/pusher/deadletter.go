@@ -128,8 +128,8 @@ func (p *Pusher) replayIn(tx *bbolt.Tx, f Filter, now time.Time, fresh [][]*item
 		}
 		for i, rec := range recs {
 			rec.Attempts, rec.Next, rec.LastError, rec.Died, rec.Queued = 0, 0, "", 0, micro(now)
-			it, err := put(out, r.url, rec)
-			if err != nil {
+			it := &item{seq: p.nextSeq(r.url), rec: rec, index: -1}
+			if err := p.putOutbox(out, r.url, it.seq, &it.rec); err != nil {
 				return 0, err
 			}
 			if err := b.Delete(keys[i]); err != nil {

@@ -55,6 +55,11 @@ type Options struct {
 	// or a failed attempt waits for a transaction to ride in before it is
 	// written in one of its own (1 s; see op.urgent).
 	LazyWrite time.Duration
+	// Journal is the path of the outbox's journal (journal.go): the
+	// database's path + "-journal".
+	Journal string
+
+	journalSize int64 // the journal file's size (8 MiB); tests make it small
 }
 
 // Pusher owns the outbox and the receivers' dispatchers.
@@ -64,19 +69,28 @@ type Pusher struct {
 	log       *slog.Logger
 	receivers []*receiver
 
-	ops      chan op
-	mu       sync.RWMutex // guards closed against concurrent Append
-	closed   bool
-	update   func(func(*bbolt.Tx) error) error // db.Update; tests make it fail
-	stopOnce sync.Once
-	stopping chan struct{} // closed when Close begins
-	drainBy  time.Time     // set before stopping is closed
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	commitWG sync.WaitGroup
+	ops    chan op
+	mu     sync.RWMutex // guards closed against concurrent Append
+	closed bool
+	update func(func(*bbolt.Tx) error) error // db.Update; tests make it fail
+	// The committer's own: the journal, and what it holds that bbolt does
+	// not (commit.go).
+	journal      *journal
+	journalWrite func([]byte) error // journal.append; tests make it fail
+	stale        bool               // the journal could not start again: bbolt takes every batch
+	pending      map[pendingKey]*pending
+	seqs         map[string]uint64 // per receiver URL, the last sequence number taken
+	payload      []byte
+	stopOnce     sync.Once
+	stopping     chan struct{} // closed when Close begins
+	drainBy      time.Time     // set before stopping is closed
+	cancel       context.CancelFunc
+	wg           sync.WaitGroup
+	commitWG     sync.WaitGroup
 
 	appended      atomic.Uint64
 	batches       atomic.Uint64
+	checkpoints   atomic.Uint64
 	deadLetters   atomic.Int64
 	writeFailures atomic.Uint64         // outbox transactions that failed
 	writeErr      atomic.Pointer[error] // the last one's error while the outbox cannot be written
@@ -136,8 +150,14 @@ func Open(db *bbolt.DB, opts Options) (*Pusher, error) {
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	opts.Client = &client
 
+	if opts.Journal == "" {
+		opts.Journal = db.Path() + "-journal"
+	}
+	if opts.journalSize <= 0 {
+		opts.journalSize = journalSize
+	}
 	p := &Pusher{db: db, opts: opts, log: opts.Logger.With("component", "pusher"), ops: make(chan op, opts.QueueSize),
-		stopping: make(chan struct{}), update: db.Update}
+		stopping: make(chan struct{}), update: db.Update, pending: map[pendingKey]*pending{}, seqs: map[string]uint64{}}
 	seen := map[string]bool{}
 	for _, u := range opts.URLs {
 		if seen[u] {
@@ -146,7 +166,11 @@ func Open(db *bbolt.DB, opts Options) (*Pusher, error) {
 		seen[u] = true
 		p.receivers = append(p.receivers, newReceiver(p, u))
 	}
+	if err := p.openJournal(); err != nil {
+		return nil, err
+	}
 	if err := p.load(); err != nil {
+		p.closeJournal()
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -176,6 +200,7 @@ func (p *Pusher) load() error {
 			if err != nil {
 				return fmt.Errorf("push outbox of %s: %w", r.label, err)
 			}
+			p.seqs[r.url] = b.Sequence()
 			var items []*item
 			err = b.ForEach(func(k, v []byte) error {
 				var rec record
@@ -301,6 +326,7 @@ func (p *Pusher) Close() error {
 	p.wg.Wait()
 	close(p.ops)
 	p.commitWG.Wait()
+	p.closeJournal()
 	if n := p.lost.Load(); n > 0 {
 		return fmt.Errorf("%d push events lost: the outbox could not be written (%v)", n, p.StorageErr())
 	}

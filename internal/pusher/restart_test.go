@@ -2,6 +2,7 @@ package pusher
 
 import (
 	"net/http"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -321,6 +322,13 @@ func TestDeliveryRidesTheNextCommit(t *testing.T) {
 	if err := db.View(func(tx *bbolt.Tx) error { return tx.CopyFile(crashed, 0o600) }); err != nil {
 		t.Fatal(err)
 	}
+	journal, err := os.ReadFile(db.Path() + "-journal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(crashed+"-journal", journal, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -332,9 +340,6 @@ func TestDeliveryRidesTheNextCommit(t *testing.T) {
 	}
 
 	again := testkit.OpenDB(t, crashed)
-	if left := outboxLen(t, again, h.url()); left != 1 {
-		t.Fatalf("%d events in the outbox of the crashed daemon, want the last one", left)
-	}
 	p2, err := Open(again, testOptions(t, h.url()))
 	if err != nil {
 		t.Fatal(err)

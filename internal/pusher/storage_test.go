@@ -16,14 +16,21 @@ import (
 
 var errDisk = errors.New("input/output error")
 
-// failWrites makes the outbox's transactions fail while fail is true.
+// failWrites makes the outbox's writes fail while fail is true: its
+// journal's and its bbolt transactions.
 func failWrites(p *Pusher, fail *atomic.Bool) {
-	update := p.db.Update
+	update, write := p.db.Update, p.journalWrite
 	p.update = func(fn func(*bbolt.Tx) error) error {
 		if fail.Load() {
 			return errDisk
 		}
 		return update(fn)
+	}
+	p.journalWrite = func(payload []byte) error {
+		if fail.Load() {
+			return errDisk
+		}
+		return write(payload)
 	}
 }
 

@@ -1,0 +1,183 @@
+package pusher
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/coocenter/coocenterd/internal/testkit"
+)
+
+// TestJournalFrames: the frames of the journal's last generation are read
+// back in order; a frame torn by a crash ends the reading, and so do the
+// frames an earlier generation left after the current one's.
+func TestJournalFrames(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "j")
+	j, got, err := openJournal(path, 4096)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("new journal: %d frames, %v", len(got), err)
+	}
+	if err := j.reset(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if err := j.append([]byte(fmt.Sprintf("frame %d of the first generation", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reopen := func() [][]byte {
+		t.Helper()
+		j.close()
+		var err error
+		j, got, err = openJournal(path, 4096)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := reopen(); len(got) != 5 || string(got[4]) != "frame 4 of the first generation" {
+		t.Fatalf("after five appends: %q", got)
+	}
+
+	// A new generation: two frames, shorter than what the first left.
+	if err := j.reset(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if err := j.append([]byte(fmt.Sprintf("second %d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := reopen(); len(got) != 2 || string(got[0]) != "second 0" || string(got[1]) != "second 1" {
+		t.Fatalf("after a reset and two appends: %q", got)
+	}
+
+	// The last frame torn: only its first half reached the disk.
+	if err := j.append([]byte("a frame the crash tore")); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := bytes.Index(data, []byte("a frame the crash tore"))
+	copy(data[at+8:], make([]byte, 10))
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := reopen(); len(got) != 2 {
+		t.Fatalf("with a torn last frame: %q", got)
+	}
+
+	// A file that is not a journal reads as an empty one.
+	j.close()
+	if err := os.WriteFile(path, bytes.Repeat([]byte("x"), 4096), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := reopen(); len(got) != 0 {
+		t.Fatalf("a file of x: %q", got)
+	}
+	j.close()
+}
+
+// TestJournalFull: while a receiver is down, its events fill the journal
+// several times over; each time they move into bbolt (a checkpoint). A
+// restart finds them all there, and once the receiver is back every event
+// is delivered, in order per call.
+func TestJournalFull(t *testing.T) {
+	t.Parallel()
+	h := newHook(t, status(http.StatusServiceUnavailable))
+	db := testkit.OpenDB(t, filepath.Join(t.TempDir(), "push.db"))
+	opts := testOptions(t, h.url())
+	opts.journalSize = 8 << 10
+	p, err := Open(db, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	evs := testEvents(5, 40)
+	for i := 0; i < len(evs); i += 5 { // a frame each, not one batch too big for the journal
+		appendAll(t, p, evs[i:i+5])
+		testkit.Eventually(t, "the events written", 5*time.Second, func() bool { return p.appended.Load() == uint64(i+5) })
+	}
+	if p.checkpoints.Load() == 0 {
+		t.Errorf("%d events of about 100 bytes through an 8 KiB journal without a checkpoint", len(evs))
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := outboxLen(t, db, h.url()); n != len(evs) {
+		t.Fatalf("%d events in the outbox after a restart, want %d", n, len(evs))
+	}
+	h.setAnswer(nil)
+	p, err = Open(db, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	testkit.Eventually(t, "every event delivered", 10*time.Second, func() bool { return h.acked() == len(evs) })
+	checkDelivered(t, h, evs)
+}
+
+// TestJournalAfterCrash: a daemon that dies with events on their way
+// (accepted, written, not yet delivered) leaves them in the journal; the
+// next start checks them in and delivers every one.
+func TestJournalAfterCrash(t *testing.T) {
+	t.Parallel()
+	h := newHook(t, status(http.StatusServiceUnavailable))
+	dir := t.TempDir()
+	db := testkit.OpenDB(t, filepath.Join(dir, "push.db"))
+	opts := testOptions(t, h.url())
+	opts.LazyWrite = time.Hour // nothing written after the appends
+	p, err := Open(db, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	evs := testEvents(4, 10)
+	appendAll(t, p, evs)
+	testkit.Eventually(t, "every event written", 5*time.Second, func() bool { return p.appended.Load() == uint64(len(evs)) })
+
+	// What the disk holds now is what a daemon that died now would find.
+	crashed := filepath.Join(t.TempDir(), "crashed.db")
+	if err := db.View(func(tx *bbolt.Tx) error { return tx.CopyFile(crashed, 0o600) }); err != nil {
+		t.Fatal(err)
+	}
+	journal, err := os.ReadFile(db.Path() + "-journal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(crashed+"-journal", journal, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h2 := newHook(t, nil)
+	again := testkit.OpenDB(t, crashed)
+	p2, err := Open(again, testOptions(t, h2.url()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p2.Close() })
+	// h2 is another URL: the events wait for h's, which the next Open of
+	// that URL delivers.
+	if err := p2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := outboxLen(t, again, h.url()); n != len(evs) {
+		t.Fatalf("%d events in the crashed daemon's outbox for %s, want %d", n, h.url(), len(evs))
+	}
+	h.setAnswer(nil)
+	p3, err := Open(again, testOptions(t, h.url()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p3.Close() })
+	testkit.Eventually(t, "every event delivered after the crash", 10*time.Second, func() bool { return h.acked() == len(evs) })
+	checkDelivered(t, h, evs)
+}
