@@ -3,6 +3,7 @@ package pbx
 import (
 	"slices"
 	"sort"
+	"strings"
 )
 
 // Snapshot is the model as it stood after a batch of AMI events: shared
@@ -95,7 +96,8 @@ func (pb *publisher) channelsNow(st *state, published []*Channel) ([]*Channel, b
 			check[id] = true
 		}
 	}
-	changed, reorder := false, false
+	changed := false
+	var placed []*Channel // channels new or whose start moved: to place in order
 	for id := range check {
 		c, live := st.channels[id]
 		pub, was := pb.channels[id]
@@ -104,13 +106,14 @@ func (pb *publisher) channelsNow(st *state, published []*Channel) ([]*Channel, b
 			continue
 		case !live:
 			delete(pb.channels, id)
-			reorder = true
 		case was && *pub == *c:
 			continue
 		default:
 			cp := *c
 			pb.channels[id] = &cp
-			reorder = reorder || !was || !pub.Created.Equal(c.Created)
+			if !was || !pub.Created.Equal(c.Created) {
+				placed = append(placed, &cp)
+			}
 		}
 		changed = true
 	}
@@ -119,24 +122,31 @@ func (pb *publisher) channelsNow(st *state, published []*Channel) ([]*Channel, b
 	if !changed {
 		return nil, false
 	}
-	if !reorder { // the same channels in the same order: swap the changed copies in
-		out := slices.Clone(published)
-		for i, c := range out {
-			out[i] = pb.channels[c.Uniqueid]
-		}
-		return out, true
-	}
+	// The published order, less the channels gone, the changed copies
+	// swapped in, and the channels to place merged in: no sort of all the
+	// channels at each change.
+	slices.SortFunc(placed, compareChannels)
 	out := make([]*Channel, 0, len(pb.channels))
-	for _, c := range pb.channels {
-		out = append(out, c)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].Created.Equal(out[j].Created) {
-			return out[i].Created.Before(out[j].Created)
+	for _, c := range published {
+		cur, live := pb.channels[c.Uniqueid]
+		if !live || (cur != c && !cur.Created.Equal(c.Created)) {
+			continue // gone, or placed anew
 		}
-		return out[i].Uniqueid < out[j].Uniqueid
-	})
-	return out, true
+		for len(placed) > 0 && compareChannels(placed[0], cur) < 0 {
+			out = append(out, placed[0])
+			placed = placed[1:]
+		}
+		out = append(out, cur)
+	}
+	return append(out, placed...), true
+}
+
+// compareChannels orders channels oldest first, then by Uniqueid.
+func compareChannels(a, b *Channel) int {
+	if c := a.Created.Compare(b.Created); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Uniqueid, b.Uniqueid)
 }
 
 func sortedPeers(peers map[string]*Peer) ([]Peer, map[string]int) {
