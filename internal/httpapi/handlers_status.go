@@ -101,26 +101,40 @@ type currentCalls struct {
 	rows    [][]byte    // a row's JSON up to and including `"duration":"`
 	created []time.Time // each row's channel's start
 	size    int
+	// byChannel keeps each row by the Snapshot's channel it was made
+	// from: a Snapshot shares the channels that did not change with the
+	// one before, so the next rendering encodes only those that did.
+	byChannel map[*pbx.Channel][]byte
 }
 
-func renderCurrentCalls(snap *pbx.Snapshot) *currentCalls {
-	r := &currentCalls{rows: make([][]byte, len(snap.Channels)), created: make([]time.Time, len(snap.Channels))}
+// renderCurrentCalls renders snap, taking from prev (the rendering of an
+// earlier Snapshot, or nil) the rows of the channels they share.
+func renderCurrentCalls(snap *pbx.Snapshot, prev *currentCalls) *currentCalls {
+	n := len(snap.Channels)
+	r := &currentCalls{rows: make([][]byte, n), created: make([]time.Time, n), byChannel: make(map[*pbx.Channel][]byte, n)}
 	for i, ch := range snap.Channels {
-		row, err := marshal(channelRow{
-			CallerIDName:      ch.CallerIDName,
-			CallerIDNum:       ch.CallerIDNum,
-			Channel:           ch.Name,
-			ChannelState:      strconv.Itoa(ch.State),
-			ChannelStateDesc:  ch.StateDesc,
-			ConnectedLineName: ch.ConnectedLineName,
-			ConnectedLineNum:  ch.ConnectedLineNum,
-		})
-		if err != nil { // only our own types are encoded: a bug
-			panic("httpapi: encoding a channel: " + err.Error())
+		row, ok := []byte(nil), false
+		if prev != nil {
+			row, ok = prev.byChannel[ch]
 		}
-		r.rows[i] = row[:len(row)-len(`"}`)] // open at the duration's value
+		if !ok {
+			full, err := marshal(channelRow{
+				CallerIDName:      ch.CallerIDName,
+				CallerIDNum:       ch.CallerIDNum,
+				Channel:           ch.Name,
+				ChannelState:      strconv.Itoa(ch.State),
+				ChannelStateDesc:  ch.StateDesc,
+				ConnectedLineName: ch.ConnectedLineName,
+				ConnectedLineNum:  ch.ConnectedLineNum,
+			})
+			if err != nil { // only our own types are encoded: a bug
+				panic("httpapi: encoding a channel: " + err.Error())
+			}
+			row = full[:len(full)-len(`"}`)] // open at the duration's value
+		}
+		r.rows[i], r.byChannel[ch] = row, row
 		r.created[i] = ch.Created
-		r.size += len(row) + len(",00:00:00")
+		r.size += len(row) + len(`00:00:00"},`)
 	}
 	return r
 }
@@ -146,12 +160,13 @@ func (r *currentCalls) answer(b []byte, now time.Time) []byte {
 // per change of the model; each answer adds the durations.
 func handleCurrentCalls(px PBX, now func() time.Time) gin.HandlerFunc {
 	var cache rendered[*currentCalls]
+	render := func(snap *pbx.Snapshot) *currentCalls { return renderCurrentCalls(snap, cache.value()) }
 	return func(c *gin.Context) {
 		snap, ok := model(c, px)
 		if !ok {
 			return
 		}
-		r := cache.get(snap, renderCurrentCalls)
+		r := cache.get(snap, render)
 		buf := bodies.Get().(*[]byte)
 		body := r.answer((*buf)[:0], now())
 		writeBody(c, http.StatusOK, body)

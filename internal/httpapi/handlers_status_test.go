@@ -192,3 +192,29 @@ func TestReadsRenderedOncePerChange(t *testing.T) {
 		t.Errorf("extension-status after the change: %s", s)
 	}
 }
+
+// TestCurrentCallsReuseRows: a rendering takes from the one before the
+// rows of the channels the two Snapshots share, encodes the rest, and
+// answers as a rendering from nothing does.
+func TestCurrentCallsReuseRows(t *testing.T) {
+	channel := func(id, name string) *pbx.Channel {
+		c := fixtureChannels()[0]
+		c.Uniqueid, c.Name = id, name
+		return &c
+	}
+	a, b, c := channel("1732175822.11", "SIP/896-0000000b"), channel("1732175823.12", "SIP/897-0000000c"), channel("1732175900.99", "SIP/809-00000099")
+	first := renderCurrentCalls(&pbx.Snapshot{Channels: []*pbx.Channel{a, b}}, nil)
+	b2 := *b
+	b2.CallerIDName = "renamed"
+	snap := &pbx.Snapshot{Channels: []*pbx.Channel{a, &b2, c}}
+	next := renderCurrentCalls(snap, first)
+	if &next.rows[0][0] != &first.rows[0][0] {
+		t.Error("the row of a channel both Snapshots share was encoded again")
+	}
+	if &next.rows[1][0] == &first.rows[1][0] {
+		t.Error("the row of a changed channel was taken from before")
+	}
+	if got, want := string(next.answer(nil, noon)), string(renderCurrentCalls(snap, nil).answer(nil, noon)); got != want {
+		t.Errorf("answer from the rows kept:\n%s\nwant\n%s", got, want)
+	}
+}

@@ -34,6 +34,15 @@ func (r *rendered[T]) get(snap *pbx.Snapshot, render func(*pbx.Snapshot) T) T {
 	return v
 }
 
+// value is the rendering kept, of whichever Snapshot; the zero T if none.
+func (r *rendered[T]) value() T {
+	if last := r.last.Load(); last != nil {
+		return last.value
+	}
+	var zero T
+	return zero
+}
+
 // serveRendered answers a read of the model whose answer depends on the
 // model only: render's value, as JSON, once per change of the model.
 func serveRendered(px PBX, render func(*pbx.Snapshot) any) gin.HandlerFunc {
