@@ -166,9 +166,8 @@ func handleCurrentCalls(px PBX, now func() time.Time) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		r := cache.get(snap, render)
 		buf := bodies.Get().(*[]byte)
-		body := r.answer((*buf)[:0], now())
+		body := inRenderSlot(func() []byte { return cache.get(snap, render).answer((*buf)[:0], now()) })
 		writeBody(c, http.StatusOK, body)
 		*buf = body
 		bodies.Put(buf)

@@ -218,3 +218,47 @@ func TestCurrentCallsReuseRows(t *testing.T) {
 		t.Errorf("answer from the rows kept:\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestRenderSlots: an answer that must be rendered waits for a render
+// slot; one already rendered for this Version of the model does not.
+// While every slot is held (as by that many clients rendering at once),
+// current-calls does not answer; once one is free it does.
+func TestRenderSlots(t *testing.T) {
+	env := newEnv(t)
+	env.pbx.frozen = true
+	status := func() string {
+		return env.do(req{method: http.MethodGet, target: BasePath + "/extensions/extension-status"}).Body.String()
+	}
+	rendered := status()
+	for range cap(renderSlots) {
+		renderSlots <- struct{}{}
+	}
+	held := cap(renderSlots)
+	t.Cleanup(func() {
+		for ; held > 0; held-- {
+			<-renderSlots
+		}
+	})
+	if got := status(); got != rendered {
+		t.Errorf("extension-status, already rendered, while the slots are held: %s", got)
+	}
+	answered := make(chan string, 1)
+	go func() {
+		answered <- env.do(req{method: http.MethodGet, target: BasePath + "/extensions/current-calls"}).Body.String()
+	}()
+	select {
+	case got := <-answered:
+		t.Fatalf("current-calls rendered while every render slot was held: %s", got)
+	case <-time.After(50 * time.Millisecond):
+	}
+	<-renderSlots
+	held--
+	select {
+	case got := <-answered:
+		if !strings.Contains(got, `"Channels will follow"`) {
+			t.Errorf("current-calls once a slot was free: %s", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("current-calls did not answer once a render slot was free")
+	}
+}

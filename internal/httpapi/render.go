@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -48,11 +49,13 @@ func (r *rendered[T]) value() T {
 func serveRendered(px PBX, render func(*pbx.Snapshot) any) gin.HandlerFunc {
 	var cache rendered[[]byte]
 	encode := func(snap *pbx.Snapshot) []byte {
-		body, err := marshal(render(snap))
-		if err != nil { // only our own types are encoded: a bug
-			panic("httpapi: encoding the answer: " + err.Error())
-		}
-		return body
+		return inRenderSlot(func() []byte {
+			body, err := marshal(render(snap))
+			if err != nil { // only our own types are encoded: a bug
+				panic("httpapi: encoding the answer: " + err.Error())
+			}
+			return body
+		})
 	}
 	return func(c *gin.Context) {
 		snap, ok := model(c, px)
@@ -61,6 +64,21 @@ func serveRendered(px PBX, render func(*pbx.Snapshot) any) gin.HandlerFunc {
 		}
 		writeBody(c, http.StatusOK, cache.get(snap, encode))
 	}
+}
+
+// renderSlots bounds how many answers of the model are rendered at once:
+// one processor fewer than the process may use, at least one. However
+// many clients poll, and however fast, a processor stays for what matters
+// more than any answer: the AMI events and the pushes they make. Only the
+// rendering waits for a slot; a client's own pace of reading does not
+// hold one.
+var renderSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))
+
+// inRenderSlot runs render in a slot of renderSlots.
+func inRenderSlot[T any](render func() T) T {
+	renderSlots <- struct{}{}
+	defer func() { <-renderSlots }()
+	return render()
 }
 
 // bodies holds answer buffers for reuse: an answer of hundreds of
