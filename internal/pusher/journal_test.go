@@ -145,18 +145,7 @@ func TestJournalAfterCrash(t *testing.T) {
 	appendAll(t, p, evs)
 	testkit.Eventually(t, "every event written", 5*time.Second, func() bool { return p.appended.Load() == uint64(len(evs)) })
 
-	// What the disk holds now is what a daemon that died now would find.
-	crashed := filepath.Join(t.TempDir(), "crashed.db")
-	if err := db.View(func(tx *bbolt.Tx) error { return tx.CopyFile(crashed, 0o600) }); err != nil {
-		t.Fatal(err)
-	}
-	journal, err := os.ReadFile(db.Path() + "-journal")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(crashed+"-journal", journal, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	crashed := crashCopy(t, db)
 	h2 := newHook(t, nil)
 	again := testkit.OpenDB(t, crashed)
 	p2, err := Open(again, testOptions(t, h2.url()))
@@ -180,4 +169,23 @@ func TestJournalAfterCrash(t *testing.T) {
 	t.Cleanup(func() { _ = p3.Close() })
 	testkit.Eventually(t, "every event delivered after the crash", 10*time.Second, func() bool { return h.acked() == len(evs) })
 	checkDelivered(t, h, evs)
+}
+
+// crashCopy copies what the disk holds of db's outbox now, its bbolt file
+// and its journal, as a daemon that died now would leave them, and
+// returns the copy's database path.
+func crashCopy(t *testing.T, db *bbolt.DB) string {
+	t.Helper()
+	crashed := filepath.Join(t.TempDir(), "crashed.db")
+	if err := db.View(func(tx *bbolt.Tx) error { return tx.CopyFile(crashed, 0o600) }); err != nil {
+		t.Fatal(err)
+	}
+	journal, err := os.ReadFile(db.Path() + "-journal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(crashed+"-journal", journal, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return crashed
 }

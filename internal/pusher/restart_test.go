@@ -2,7 +2,6 @@ package pusher
 
 import (
 	"net/http"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -318,17 +317,7 @@ func TestDeliveryRidesTheNextCommit(t *testing.T) {
 
 	// What the disk holds now is what a daemon that died now would find:
 	// the last event, delivered, not yet deleted.
-	crashed := filepath.Join(t.TempDir(), "crashed.db")
-	if err := db.View(func(tx *bbolt.Tx) error { return tx.CopyFile(crashed, 0o600) }); err != nil {
-		t.Fatal(err)
-	}
-	journal, err := os.ReadFile(db.Path() + "-journal")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(crashed+"-journal", journal, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	crashed := crashCopy(t, db)
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
