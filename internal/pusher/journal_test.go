@@ -2,10 +2,12 @@ package pusher
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -188,4 +190,62 @@ func crashCopy(t *testing.T, db *bbolt.DB) string {
 		t.Fatal(err)
 	}
 	return crashed
+}
+
+// TestOutboxWithoutJournal: a database whose outbox 1.0.0 wrote (records
+// in bbolt, no journal beside it) is delivered by this one, which makes
+// the journal and goes on numbering after the records it found.
+func TestOutboxWithoutJournal(t *testing.T) {
+	t.Parallel()
+	h := newHook(t, status(http.StatusOK))
+	db := testkit.OpenDB(t, filepath.Join(t.TempDir(), "push.db"))
+	evs := testEvents(2, 3)
+	err := db.Update(func(tx *bbolt.Tx) error {
+		out, err := tx.CreateBucketIfNotExists(outboxBucket)
+		if err != nil {
+			return err
+		}
+		b, err := out.CreateBucketIfNotExists([]byte(h.url()))
+		if err != nil {
+			return err
+		}
+		for i, ev := range evs {
+			seq, _ := b.NextSequence()
+			rec := record{ID: fmt.Sprintf("msg_old%d", i), Name: ev.Name, Keys: ev.Keys, At: micro(ev.At), Queued: micro(ev.At), Body: ev.Body}
+			v, err := json.Marshal(rec) // as 1.0.0 wrote them
+			if err != nil {
+				return err
+			}
+			if err := b.Put(seqKey(seq), v); err != nil {
+				return err
+			}
+		}
+		_, err = tx.CreateBucketIfNotExists(deadBucket)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(db.Path() + "-journal"); !os.IsNotExist(err) {
+		t.Fatalf("a journal before the first Open: %v", err)
+	}
+	p, err := Open(db, testOptions(t, h.url()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	more := testEvents(1, 2)
+	for i := range more {
+		more[i].Body = fmt.Appendf(nil, `{"new":%d}`, i)
+	}
+	appendAll(t, p, more)
+	all := append(slices.Clone(evs), more...)
+	testkit.Eventually(t, "the old events and the new delivered", 10*time.Second, func() bool { return h.acked() == len(all) })
+	checkDelivered(t, h, all)
+	if _, err := os.Stat(db.Path() + "-journal"); err != nil {
+		t.Errorf("no journal after Open: %v", err)
+	}
+	if got := p.seqs[h.url()]; got != uint64(len(all)) {
+		t.Errorf("last sequence number %d, want %d: the new events numbered after the old", got, len(all))
+	}
 }
