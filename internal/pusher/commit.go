@@ -304,27 +304,39 @@ type pending struct {
 func (p *Pusher) note(batch []op, fresh [][]*item) {
 	for ri, r := range p.receivers {
 		for _, it := range fresh[ri] {
-			p.pending[pendingKey{r.url, it.seq}] = &pending{rec: it.rec, fresh: true}
+			p.remember(entryAppend, r.url, it.seq, it.rec)
 		}
 	}
 	for _, o := range batch {
-		if o.kind != opDone && o.kind != opRetry {
-			continue
-		}
-		k := pendingKey{o.r.url, o.seq}
 		switch o.kind {
 		case opDone:
-			if e := p.pending[k]; e != nil && e.fresh {
-				delete(p.pending, k)
-			} else {
-				p.pending[k] = &pending{done: true}
-			}
+			p.remember(entryDone, o.r.url, o.seq, record{})
 		case opRetry:
-			if e := p.pending[k]; e != nil {
-				e.rec = o.rec
-			} else {
-				p.pending[k] = &pending{rec: o.rec}
-			}
+			p.remember(entryRetry, o.r.url, o.seq, o.rec)
+		}
+	}
+}
+
+// remember is one journal entry's effect on what bbolt is yet to be told:
+// the journal's frames, written now or read back after a crash, go
+// through it alike, and checkIn writes what it leaves.
+func (p *Pusher) remember(kind byte, url string, seq uint64, rec record) {
+	k := pendingKey{url, seq}
+	e := p.pending[k]
+	switch kind {
+	case entryAppend:
+		p.pending[k] = &pending{rec: rec, fresh: true}
+	case entryDone:
+		if e != nil && e.fresh {
+			delete(p.pending, k)
+		} else {
+			p.pending[k] = &pending{done: true}
+		}
+	case entryRetry:
+		if e != nil {
+			e.rec = rec
+		} else {
+			p.pending[k] = &pending{rec: rec}
 		}
 	}
 }

@@ -1,16 +1,14 @@
 package pusher
 
 import (
-	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
-
-	"go.etcd.io/bbolt"
 )
 
 // The journal is the outbox's write-ahead log. A bbolt transaction costs
@@ -57,8 +55,8 @@ const (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// errJournalFull: the frame does not fit after the frames written; a
-// checkpoint and reset make room.
+// errJournalFull: append was given a frame that does not fit; its caller
+// checks fits first (and checkpoints), so this is append's guard only.
 var errJournalFull = errors.New("push journal full")
 
 // openJournal opens the journal at path, making it (size bytes of zeros)
@@ -145,7 +143,7 @@ func (j *journal) append(payload []byte) error {
 	if !j.fits(len(payload)) {
 		return errJournalFull
 	}
-	if err := j.write(j.pos, payload); err != nil {
+	if err := j.writeAt(j.pos, j.gen, payload); err != nil {
 		return err
 	}
 	j.pos += int64(frameHeader + len(payload))
@@ -161,8 +159,6 @@ func (j *journal) reset() error {
 	j.pos = frameHeader + 1
 	return nil
 }
-
-func (j *journal) write(at int64, payload []byte) error { return j.writeAt(at, j.gen, payload) }
 
 func (j *journal) writeAt(at int64, gen uint64, payload []byte) error {
 	b := j.buf[:0]
@@ -244,40 +240,41 @@ func syncDir(dir string) error {
 	return d.Sync()
 }
 
-// openJournal opens the outbox's journal when there is a receiver,
-// checks in what a daemon that stopped without Close left in it, and
-// starts it again.
+// openJournal opens the outbox's journal (the database's path +
+// "-journal") when there is a receiver, checks in what a daemon that
+// stopped without Close left in it, and starts it again. A journal whose
+// frames are whole but do not parse (not one this daemon wrote) is set
+// aside, renamed, for a person to look at, and a new one is made: the
+// daemon starts, and the file is not lost.
 func (p *Pusher) openJournal() error {
 	if len(p.receivers) == 0 {
 		return nil
 	}
-	j, payloads, err := openJournal(p.opts.Journal, p.opts.journalSize)
+	path := p.db.Path() + "-journal"
+	j, payloads, err := openJournal(path, p.opts.journalSize)
 	if err != nil {
 		return err
 	}
-	if len(payloads) > 0 {
-		n := 0
-		err = p.db.Update(func(tx *bbolt.Tx) error {
-			out, err := tx.CreateBucketIfNotExists(outboxBucket)
-			if err != nil {
-				return err
-			}
-			for _, payload := range payloads {
-				err := entries(payload, func(kind byte, url string, seq uint64, v []byte) error {
-					n++
-					return recoverEntry(out, kind, url, seq, v)
-				})
-				if err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			j.close()
-			return fmt.Errorf("push journal %s: %w", p.opts.Journal, err)
+	entries, err := readEntries(payloads, p.remember)
+	if errors.Is(err, errBadEntry) {
+		j.close()
+		aside := fmt.Sprintf("%s.unreadable-%d", path, p.opts.Now().Unix())
+		if err := os.Rename(path, aside); err != nil {
+			return fmt.Errorf("push journal %s: unreadable, and cannot be set aside: %w", path, err)
 		}
-		p.log.Info("push journal checked in after an unclean stop", "frames", len(payloads), "entries", n)
+		p.log.Error("push journal unreadable: set aside, its events are not sent; a new journal is made",
+			"journal", path, "aside", aside, "frames", len(payloads))
+		clear(p.pending)
+		if j, _, err = openJournal(path, p.opts.journalSize); err != nil {
+			return err
+		}
+	} else if len(payloads) > 0 {
+		if err := p.update(p.checkIn); err != nil {
+			j.close()
+			return fmt.Errorf("push journal %s: %w", path, err)
+		}
+		clear(p.pending)
+		p.log.Info("push journal checked in after an unclean stop", "frames", len(payloads), "entries", entries)
 	}
 	if err := j.reset(); err != nil {
 		j.close()
@@ -287,29 +284,40 @@ func (p *Pusher) openJournal() error {
 	return nil
 }
 
-// recoverEntry applies one journal entry to the outbox in bbolt.
-func recoverEntry(out *bbolt.Bucket, kind byte, url string, seq uint64, v []byte) error {
-	b, err := out.CreateBucketIfNotExists([]byte(url))
-	if err != nil {
-		return err
+// readEntries hands every entry of the payloads to f, in order, with its
+// record decoded (a delivery has none); it stops at the first that does
+// not parse, with errBadEntry, before f has seen any.
+func readEntries(payloads [][]byte, f func(kind byte, url string, seq uint64, rec record)) (int, error) {
+	type entry struct {
+		kind byte
+		url  string
+		seq  uint64
+		rec  record
 	}
-	switch kind {
-	case entryAppend:
-		if seq > b.Sequence() {
-			if err := b.SetSequence(seq); err != nil {
-				return err
+	var all []entry
+	for _, payload := range payloads {
+		err := entries(payload, func(kind byte, url string, seq uint64, v []byte) error {
+			e := entry{kind: kind, url: url, seq: seq}
+			switch kind {
+			case entryAppend, entryRetry:
+				if err := json.Unmarshal(v, &e.rec); err != nil {
+					return fmt.Errorf("%w: %v", errBadEntry, err)
+				}
+			case entryDone:
+			default:
+				return errBadEntry
 			}
+			all = append(all, e)
+			return nil
+		})
+		if err != nil {
+			return 0, err
 		}
-		return b.Put(seqKey(seq), bytes.Clone(v))
-	case entryRetry:
-		if b.Get(seqKey(seq)) == nil {
-			return nil // delivered meanwhile
-		}
-		return b.Put(seqKey(seq), bytes.Clone(v))
-	case entryDone:
-		return b.Delete(seqKey(seq))
 	}
-	return errBadEntry
+	for _, e := range all {
+		f(e.kind, e.url, e.seq, e.rec)
+	}
+	return len(all), nil
 }
 
 // closeJournal checks in what the journal holds, so that bbolt holds the

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -248,4 +250,48 @@ func TestOutboxWithoutJournal(t *testing.T) {
 	if got := p.seqs[h.url()]; got != uint64(len(all)) {
 		t.Errorf("last sequence number %d, want %d: the new events numbered after the old", got, len(all))
 	}
+}
+
+// TestJournalUnreadable: a journal whose frames are whole but whose
+// entries do not parse is set aside under another name, not deleted, and
+// the daemon starts with a new one that works.
+func TestJournalUnreadable(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "push.db")
+	j, _, err := openJournal(dbPath+"-journal", 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.reset(); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.append([]byte("not entries")); err != nil {
+		t.Fatal(err)
+	}
+	j.close()
+
+	h := newHook(t, status(http.StatusOK))
+	db := testkit.OpenDB(t, dbPath)
+	logs := &syncBuffer{}
+	opts := testOptions(t, h.url())
+	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	p, err := Open(db, opts)
+	if err != nil {
+		t.Fatalf("Open with an unreadable journal: %v", err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	aside, _ := filepath.Glob(dbPath + "-journal.unreadable-*")
+	if len(aside) != 1 {
+		t.Fatalf("journals set aside: %q", aside)
+	}
+	if data, err := os.ReadFile(aside[0]); err != nil || !bytes.Contains(data, []byte("not entries")) {
+		t.Errorf("the set-aside journal lost its frame (%v)", err)
+	}
+	if !strings.Contains(logs.String(), "push journal unreadable") {
+		t.Errorf("not logged:\n%s", logs.String())
+	}
+	evs := testEvents(1, 3)
+	appendAll(t, p, evs)
+	testkit.Eventually(t, "events delivered through the new journal", 5*time.Second, func() bool { return h.acked() == len(evs) })
 }

@@ -54,11 +54,7 @@ type Options struct {
 	// LazyWrite bounds how long a delivery (its deletion from the outbox)
 	// or a failed attempt waits for a transaction to ride in before it is
 	// written in one of its own (1 s; see op.urgent).
-	LazyWrite time.Duration
-	// Journal is the path of the outbox's journal (journal.go): the
-	// database's path + "-journal".
-	Journal string
-
+	LazyWrite   time.Duration
 	journalSize int64 // the journal file's size (8 MiB); tests make it small
 }
 
@@ -150,9 +146,6 @@ func Open(db *bbolt.DB, opts Options) (*Pusher, error) {
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	opts.Client = &client
 
-	if opts.Journal == "" {
-		opts.Journal = db.Path() + "-journal"
-	}
 	if opts.journalSize <= 0 {
 		opts.journalSize = journalSize
 	}
