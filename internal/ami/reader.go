@@ -236,29 +236,32 @@ func (r *Reader) addField(key, value []byte) {
 	r.buf = append(r.buf, '\n')
 }
 
-// finish copies the message out of the reusable buffers.
-func (r *Reader) finish() Message { return message(r.buf, r.table) }
+// finish copies the message out of the reusable buffers, with a narrow
+// field table when the text allows.
+func (r *Reader) finish() Message {
+	if len(r.buf) >= narrowMax {
+		return wideMessage(r.buf, r.table)
+	}
+	t := r.narrow[:0]
+	for _, v := range r.table {
+		t = binary.LittleEndian.AppendUint16(t, uint16(v))
+	}
+	r.narrow = t
+	return narrowMessage(r.buf, t)
+}
 
-// message makes a Message of text and its field table, in one allocation.
-func message(text []byte, table []uint32) Message {
-	m := Message{n: int32(len(table) / 4), wide: len(text) >= narrowMax}
-	size := 2
-	if m.wide {
-		size = 4
-	}
+// wideMessage makes a Message of text (64 KiB or more) and its field
+// table, in one allocation.
+func wideMessage(text []byte, table []uint32) Message {
 	var b strings.Builder
-	b.Grow(len(text) + len(table)*size)
+	b.Grow(len(text) + 4*len(table))
 	b.Write(text)
-	var e [8]byte
+	var e [4]byte
 	for _, v := range table {
-		if m.wide {
-			b.Write(binary.LittleEndian.AppendUint32(e[:0], v))
-		} else {
-			b.Write(binary.LittleEndian.AppendUint16(e[:0], uint16(v)))
-		}
+		binary.LittleEndian.PutUint32(e[:], v)
+		b.Write(e[:])
 	}
-	m.data = b.String()
-	return m
+	return Message{data: b.String(), n: int32(len(table) / 4), wide: true}
 }
 
 // narrowMessage makes a Message of text and its narrow field table, in one
