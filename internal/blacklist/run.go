@@ -82,7 +82,7 @@ func (s *Store) liftExpired(ctx context.Context) (int, error) {
 	var due [][]byte
 	err := s.db.View(func(bt *bbolt.Tx) error { // most sweeps find nothing: no write
 		c := bt.Bucket(bucketExpiry).Cursor()
-		for k, _ := c.First(); k != nil && len(k) > 8 && int64(readU64(k[:8])) <= now.Unix(); k, _ = c.Next() {
+		for k, _ := c.First(); len(k) > 8 && int64(readU64(k[:8])) <= now.Unix(); k, _ = c.Next() {
 			due = append(due, bytes.Clone(k))
 		}
 		return nil

@@ -8,6 +8,7 @@ import (
 // Errors of commands and lookups; callers match them with errors.Is.
 var (
 	// ErrNotConnected: Asterisk is not connected; nothing was done.
+	//lint:ignore ST1005 Asterisk is a name, and the API answers say it so
 	ErrNotConnected = errors.New("Asterisk is not connected")
 	// ErrUnknownExtension: no SIP peer or PJSIP endpoint has that name.
 	ErrUnknownExtension = errors.New("unknown extension")
