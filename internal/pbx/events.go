@@ -78,6 +78,9 @@ type CDR struct {
 	// mapping when it has one, else the file MixMonitor recorded the CDR's
 	// channel into (MIXMONITOR_FILENAME), as Asterisk names it; "" if none.
 	RecordFile string
+	// UserData is the call's business data (Channel.UserData of the CDR's
+	// channel or of its call), "" if none.
+	UserData string
 	// Extra holds the headers cdr_manager.conf [mappings] add, e.g.
 	// "RecordFile" or "CallType", by the header's name.
 	Extra map[string]string
@@ -135,6 +138,7 @@ type AgentCompleted struct {
 	Uniqueid  string // the caller's channel: which queue call ended
 	Linkedid  string // that call's Linkedid, when the model knows the call
 	Reason    string // who ended it: caller, agent or transfer
+	UserData  string // the call's business data, "" if none
 }
 
 // MemberPaused: a queue member was paused or unpaused (QueueMemberPause),
@@ -168,6 +172,7 @@ type ExtensionCallEnded struct {
 	Answered     bool
 	Placed       bool
 	Queue        string
+	UserData     string // the call's business data (the phone's channel's, or its call's)
 }
 
 // Synced: the model was loaded from Asterisk afresh: after every
@@ -209,6 +214,7 @@ type QueueCall struct {
 	Score          string // satisfaction survey score, "" if none
 	ForwardNumber  string // where the agent transferred the caller
 	RecordFile     string
+	UserData       string // the call's business data, "" if none
 }
 
 // QueueCallEnded: a queue call is over.
@@ -222,3 +228,39 @@ func (e MemberPaused) eventTime() time.Time       { return e.At }
 func (e Synced) eventTime() time.Time             { return e.At }
 func (e QueueCallEnded) eventTime() time.Time     { return e.At }
 func (e ExtensionCallEnded) eventTime() time.Time { return e.At }
+
+// HoldChanged: a phone's channel put its call on hold or took it off:
+// the Hold and Unhold events of the phone that pressed hold (or of the
+// agent the hold endpoint acted for), and the end of a consult's hold by
+// its transfer.
+type HoldChanged struct {
+	At      time.Time
+	Exten   string // the phone's extension, "" for channels of no phone
+	Channel Channel
+	Held    bool
+}
+
+// MuteChanged: the mute endpoint muted or unmuted a channel.
+type MuteChanged struct {
+	At      time.Time
+	Exten   string
+	Channel Channel
+	Muted   bool
+}
+
+// Transferred: a blind transfer or an attended (consult) transfer
+// completed. From is the extension that transferred, To where the party
+// went (the number dialled, or the extension that took the call);
+// Transferee is the party that was transferred. A three-way join is not
+// a transfer.
+type Transferred struct {
+	At         time.Time
+	Kind       string // "blind" or "attended"
+	From, To   string
+	Transferer Channel
+	Transferee Channel
+}
+
+func (e HoldChanged) eventTime() time.Time { return e.At }
+func (e MuteChanged) eventTime() time.Time { return e.At }
+func (e Transferred) eventTime() time.Time { return e.At }

@@ -46,6 +46,23 @@ type Channel struct {
 	Application       string
 	BridgeID          string
 	Created           time.Time
+
+	// UserData is the business system's data of the call (api.md §3.16),
+	// decoded from the channel variable __COOCENTER_USERDATA; "" if none.
+	UserData string
+	// Held: this channel put its call on hold (a Hold event, until its
+	// Unhold), by its phone's key or by the hold endpoint; HeldSince is
+	// when. HeldHere: the hold endpoint placed it (COOCENTER_HOLD=1), so
+	// unhold can take it off.
+	Held      bool
+	HeldHere  bool
+	HeldSince time.Time
+	// Muted: the mute endpoint silenced this channel's audio towards the
+	// other party (COOCENTER_MUTED=1; MuteAudio has no event of its own).
+	Muted bool
+	// Consulting is the destination this channel consults (consult
+	// endpoint, COOCENTER_XFER_DST) while that consult lasts; "" if none.
+	Consulting string
 }
 
 // Peer is a phone: a chan_sip peer or a chan_pjsip endpoint.
