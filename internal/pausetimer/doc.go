@@ -13,7 +13,8 @@
 // (pbx.ExtensionCallEnded, Answered); under AfterAll, also a call the
 // agent placed once answered (Placed). A direct call has no cc_cdr: no
 // record waits for its pause, the cdr push is not held, and the wrap-up's
-// pushes name the call (WrapUp.Uniqueid, Linkedid).
+// pushes name the call (WrapUp.Uniqueid, Linkedid) and carry its
+// business data (WrapUp.UserData).
 //
 // # Running
 //
@@ -108,7 +109,7 @@
 //
 //	wrapups  extension → {"exten","interface","queues","phase" (deferred, running,
 //	                      unpausing),"since","start","until","ended",
-//	                      "calls":[{"uniqueid","linkedid","at","direct"}]}
+//	                      "calls":[{"uniqueid","linkedid","at","direct","userData"}]}
 //	held     queue call Uniqueid → {"call": pbx.QueueCall,"since","wait"}
 //	ended    queue call Uniqueid → {"pause" (ns),"expires"}
 package pausetimer

@@ -40,12 +40,15 @@ type wrapUp struct {
 
 // callRef is a call the wrap-up follows: At is when its agent finished it.
 // A queue call's record (cc_cdr) waits for the wrap-up; a Direct call has
-// none, and is named by the wrap-up's pushes only.
+// none, and is named by the wrap-up's pushes only. UserData is stored so
+// that the pushes of a wrap-up resumed after a restart still carry it; a
+// record written before it existed reads as "" (no userData).
 type callRef struct {
 	Uniqueid string    `json:"uniqueid"`
 	Linkedid string    `json:"linkedid,omitempty"`
 	At       time.Time `json:"at"`
 	Direct   bool      `json:"direct,omitempty"`
+	UserData string    `json:"userData,omitempty"`
 }
 
 // heldRecord is a finished queue call whose pause is not known yet.
@@ -84,7 +87,8 @@ func (w *wrapUp) pauseOf(c callRef, end time.Time) time.Duration {
 func (t *Timer) view(w *wrapUp, kind string) WrapUp {
 	v := WrapUp{
 		Kind: kind, Exten: w.Exten, Interface: w.Interface, Queues: slices.Clone(w.Queues),
-		Uniqueid: w.last().Uniqueid, Linkedid: w.last().Linkedid, Start: w.Start, Until: w.Until,
+		Uniqueid: w.last().Uniqueid, Linkedid: w.last().Linkedid, UserData: w.last().UserData,
+		Start: w.Start, Until: w.Until,
 	}
 	for _, c := range w.Calls {
 		v.Calls = append(v.Calls, c.Uniqueid)

@@ -133,6 +133,7 @@ type WrapUp struct {
 	Queues    []string // the queues the member was in when it started
 	Uniqueid  string   // the call that started it, or last restarted it: a queue call's uuid, else as the cdr push names it
 	Linkedid  string   // that call's Linkedid, when known
+	UserData  string   // that call's business data (api.md §3.16), "" if none
 	Calls     []string // every call it follows
 	Start     time.Time
 	Until     time.Time

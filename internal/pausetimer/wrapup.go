@@ -22,7 +22,7 @@ func (t *Timer) agentCompleted(e pbx.AgentCompleted) {
 		return // told twice
 	}
 	exten := cmp.Or(e.Exten, pbx.InterfaceExten(e.Interface))
-	t.callEnded(exten, e.Interface, callRef{Uniqueid: uid, Linkedid: e.Linkedid, At: t.now()})
+	t.callEnded(exten, e.Interface, callRef{Uniqueid: uid, Linkedid: e.Linkedid, At: t.now(), UserData: e.UserData})
 	t.resolve(uid)
 }
 
@@ -46,7 +46,8 @@ func (t *Timer) extensionCallEnded(e pbx.ExtensionCallEnded) {
 	if !t.opts.Enabled || !t.startsPause(e) {
 		return
 	}
-	t.callEnded(e.Exten, e.Interface, callRef{Uniqueid: e.CallUniqueid, Linkedid: e.Channel.Linkedid, At: t.now(), Direct: true})
+	call := callRef{Uniqueid: e.CallUniqueid, Linkedid: e.Channel.Linkedid, At: t.now(), Direct: true, UserData: e.UserData}
+	t.callEnded(e.Exten, e.Interface, call)
 }
 
 // callEnded starts, defers or restarts exten's wrap-up for call.
