@@ -59,6 +59,11 @@ func init() {
 		"redirect":           (*Server).actionRedirect,
 		"blindtransfer":      (*Server).actionBlindTransfer,
 		"playdtmf":           (*Server).actionPlayDTMF,
+		"getvar":             (*Server).actionGetvar,
+		"setvar":             (*Server).actionSetvar,
+		"muteaudio":          (*Server).actionMuteAudio,
+		"atxfer":             (*Server).actionAtxfer,
+		"cancelatxfer":       (*Server).actionCancelAtxfer,
 		"listcommands":       (*Server).actionListCommands,
 		"pjsipshowregistrationinboundcontactstatuses": (*Server).actionPJSIPShowContacts,
 	}

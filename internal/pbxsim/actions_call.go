@@ -306,6 +306,5 @@ func (s *Server) actionPlayDTMF(sess *session, req ami.Message) {
 	if !astTrue(req.Get("Receive")) {
 		return
 	}
-	s.chanEvent(classDTMF, "DTMFEnd", ch, hdrs("Digit", digit[:1], "DurationMs", itoa(ms), "Direction", "Received")...)
-	s.onDTMF(ch, digit[0])
+	s.dtmfReceived(ch, digit[0], ms)
 }

@@ -54,7 +54,7 @@ func (s *Server) actionStatus(sess *session, req ami.Message) {
 	want := req.Get("Channel")
 	var list []*channel
 	for _, ch := range s.pbx.channels {
-		if !ch.gone && (want == "" || equalFoldASCII(ch.name, want)) {
+		if !ch.gone && (want == "" || equalFoldASCII(ch.name, want) || ch.uniqueid == want) {
 			list = append(list, ch)
 		}
 	}
@@ -68,11 +68,11 @@ func (s *Server) actionStatus(sess *session, req ami.Message) {
 		if ch.bridge != nil {
 			bridgeID = ch.bridge.id
 		}
-		sess.send(listItem(req, "Status", join(hdrs("Privilege", "Call"), ch.snapshot(""), hdrs("Type", techOf(ch.name),
+		sess.send(listItemIDLast(req, "Status", join(hdrs("Privilege", "Call"), ch.snapshot(""), hdrs("Type", techOf(ch.name),
 			"DNID", "", "EffectiveConnectedLineNum", orUnknown(ch.connNum), "EffectiveConnectedLineName", orUnknown(ch.connName),
 			"TimeToHangup", "0", "BridgeID", bridgeID, "Application", ch.app, "Data", ch.appData,
 			"Nativeformats", "(ulaw)", "Readformat", "ulaw", "Readtrans", "", "Writeformat", "ulaw", "Writetrans", "",
-			"Callgroup", "0", "Pickupgroup", "0", "Seconds", itoa(int(time.Since(ch.created)/time.Second))))...)...)
+			"Callgroup", "0", "Pickupgroup", "0", "Seconds", itoa(int(time.Since(ch.created)/time.Second))), s.statusVariables(ch, req.Get("Variables")))...)...)
 	}
 	sess.send(listComplete(req, "StatusComplete", len(list), hdrs("Items", itoa(len(list)))...)...)
 }

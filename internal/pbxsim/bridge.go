@@ -1,7 +1,9 @@
 package pbxsim
 
 import (
+	"cmp"
 	"fmt"
+	"strings"
 
 	"github.com/coocenter/coocenterd/internal/ami"
 )
@@ -10,23 +12,66 @@ import (
 type bridge struct {
 	id      string
 	members []*channel
+	// tech is the bridge technology when not simple_bridge (softmix once
+	// a three-way joins a third party).
+	tech string
 }
 
-func (b *bridge) snapshot() []ami.Header {
-	return hdrs("BridgeUniqueid", b.id, "BridgeType", "basic", "BridgeTechnology", "simple_bridge",
-		"BridgeCreator", "<unknown>", "BridgeName", "<unknown>", "BridgeNumChannels", itoa(len(b.members)),
-		"BridgeVideoSourceMode", "none")
+func (b *bridge) snapshot() []ami.Header { return b.snapshotAs("") }
+
+// snapshotAs is the bridge snapshot with its keys prefixed
+// (ast_manager_build_bridge_state_string_prefix).
+func (b *bridge) snapshotAs(prefix string) []ami.Header {
+	return hdrs(prefix+"BridgeUniqueid", b.id, prefix+"BridgeType", "basic", prefix+"BridgeTechnology", cmp.Or(b.tech, "simple_bridge"),
+		prefix+"BridgeCreator", "<unknown>", prefix+"BridgeName", "<unknown>", prefix+"BridgeNumChannels", itoa(len(b.members)),
+		prefix+"BridgeVideoSourceMode", "none")
+}
+
+// newBridge creates an empty basic bridge (BridgeCreate).
+func (s *Server) newBridge() *bridge {
+	s.seq.bridge++
+	n := s.seq.bridge
+	b := &bridge{id: fmt.Sprintf("%08x-%04x-4%03x-b%03x-%012x", uint32(n)*2654435761, n&0xffff, n&0xfff, (n*7)&0xfff, n)}
+	s.pbx.bridges = append(s.pbx.bridges, b)
+	s.emit(classCall, "BridgeCreate", b.snapshot()...)
+	return b
+}
+
+// enterBridge adds ch to b (BridgeEnter); linkedids converge on the oldest.
+func (s *Server) enterBridge(b *bridge, ch *channel) {
+	oldest := ch
+	for _, m := range b.members {
+		if m.linkedSeq < oldest.linkedSeq {
+			oldest = m
+		}
+	}
+	for _, m := range append([]*channel{ch}, b.members...) {
+		m.linkedid, m.linkedSeq = oldest.linkedid, oldest.linkedSeq
+	}
+	b.members = append(b.members, ch)
+	ch.bridge = b
+	s.emit(classCall, "BridgeEnter", join(b.snapshot(), ch.snapshot(""))...)
+}
+
+// setMultiPeers is set_bridge_peer_vars_multiparty: BRIDGEPEER of each
+// member lists the others, comma-separated, in the bridge's order.
+func (s *Server) setMultiPeers(b *bridge) {
+	for _, ch := range b.members {
+		var names []string
+		for _, m := range b.members {
+			if m != ch {
+				names = append(names, m.name)
+			}
+		}
+		s.setVar(ch, "BRIDGEPEER", strings.Join(names, ","))
+	}
 }
 
 // bridgeCall creates a bridge and puts callee then caller into it, as
 // Dial and Queue do, with BRIDGEPEER set on both. Linkedids converge on
 // the oldest.
 func (s *Server) bridgeCall(callee, caller *channel) *bridge {
-	s.seq.bridge++
-	n := s.seq.bridge
-	b := &bridge{id: fmt.Sprintf("%08x-%04x-4%03x-b%03x-%012x", uint32(n)*2654435761, n&0xffff, n&0xfff, (n*7)&0xfff, n)}
-	s.pbx.bridges = append(s.pbx.bridges, b)
-	s.emit(classCall, "BridgeCreate", b.snapshot()...)
+	b := s.newBridge()
 	oldest := callee
 	if caller.linkedSeq < callee.linkedSeq {
 		oldest = caller
@@ -75,13 +120,30 @@ func (s *Server) leaveBridge(ch *channel) {
 	if b == nil {
 		return
 	}
+	if len(b.members) > 2 {
+		// A three-way's bridge lets one go and keeps the others (lab
+		// check 4 of docs/design/agent-verbs.md).
+		s.setVar(ch, "BRIDGEPEER", "")
+		s.removeFromBridge(b, ch)
+		if len(b.members) == 2 {
+			s.setBridgePeers(b.members[0], b.members[1], false)
+		} else {
+			s.setMultiPeers(b)
+		}
+		return
+	}
 	if len(b.members) == 2 {
 		callee, caller := b.members[0], b.members[1]
 		s.setBridgePeers(callee, caller, true)
 	}
 	s.removeFromBridge(b, ch)
-	for len(b.members) > 0 {
+	if len(b.members) > 0 {
 		other := b.members[0]
+		if other.dynHold != nil {
+			// The hold feature holds it in the bridge until it returns.
+			other.dynHold.orphaned = true
+			return
+		}
 		s.removeFromBridge(b, other)
 		s.emit(classCall, "BridgeDestroy", b.snapshot()...)
 		s.dropBridge(b)

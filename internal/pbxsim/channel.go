@@ -140,6 +140,15 @@ type channel struct {
 	held       bool
 	holdPeers  []*channel
 	heldByPeer bool
+	// muted is MuteAudio's direction bits (1 in, 2 out); nothing reads
+	// them, as nothing in Asterisk publishes them.
+	muted int
+	// keys are the DTMF digits a bridge's feature hooks collect (dynhold.go).
+	keys string
+	// dynHold is the hold feature running on the channel (dynhold.go).
+	dynHold *dynHold
+	// xfer is the attended transfer the channel takes part in (atxfer.go).
+	xfer *atxfer
 }
 
 // chanVar is one channel variable.

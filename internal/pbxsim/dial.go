@@ -14,6 +14,9 @@ type dialCall struct {
 	start, answer  time.Time
 	done           bool   // answered, failed or cancelled
 	next           func() // the dialplan after Dial()
+	// arm: Dial's b(coocenter-agent^s^1) runs the shipped subroutine on
+	// the callee before it is called (shipped_agent.go).
+	arm bool
 }
 
 // dialVars are the variables app_dial clears before it dials, in its order
@@ -24,6 +27,12 @@ var dialVars = []string{"DIALSTATUS", "DIALEDPEERNUMBER", "DIALEDPEERNAME", "ANS
 // dialApp is app_dial: caller dials dest for at most timeout. When Dial
 // returns and the caller is not hung up, next continues the dialplan.
 func (s *Server) dialApp(caller *channel, dest string, timeout time.Duration, next func()) {
+	s.dialWith(caller, dest, timeout, false, next)
+}
+
+// dialWith is dialApp; arm says whether the callee runs
+// b(coocenter-agent^s^1).
+func (s *Server) dialWith(caller *channel, dest string, timeout time.Duration, arm bool, next func()) {
 	for _, v := range dialVars {
 		s.setVar(caller, v, "")
 	}
@@ -35,7 +44,7 @@ func (s *Server) dialApp(caller *channel, dest string, timeout time.Duration, ne
 		next()
 		return
 	}
-	d := &dialCall{caller: caller, number: strings.TrimPrefix(dest, t.tech+"/"), start: time.Now(), next: next}
+	d := &dialCall{caller: caller, number: strings.TrimPrefix(dest, t.tech+"/"), start: time.Now(), next: next, arm: arm}
 	d.rec = &cdrRecord{dst: caller.exten, dstContext: caller.context, lastApp: "Dial", lastData: caller.appData, start: d.start}
 	caller.cdrs = append(caller.cdrs, d.rec)
 	d.callee = s.dialCallee(d, t)
@@ -74,6 +83,9 @@ func (s *Server) dialCallee(d *dialCall, t dialTarget) *channel {
 	callee.connNum, callee.connName = caller.cidNum, caller.cidName
 	s.newexten(callee, 1, "AppDial", "(Outgoing Line)")
 	s.setConnected(callee, caller.cidNum, caller.cidName)
+	if d.arm {
+		s.agentSub(callee)
+	}
 	s.dialEvent("DialBegin", caller, callee, "DialString", d.number)
 	s.setConnected(caller, callee.cidNum, callee.cidName)
 	return callee
@@ -86,6 +98,9 @@ func (s *Server) dialLocal(d *dialCall, t dialTarget) *channel {
 	one.dialed = true
 	s.newexten(one, 1, "AppDial", "(Outgoing Line)")
 	s.setCallerID(one, caller.cidNum, caller.cidName)
+	if d.arm {
+		s.agentSub(one)
+	}
 	two.connNum, two.connName = caller.cidNum, caller.cidName
 	s.setCallerID(two, caller.cidNum, caller.cidName)
 	s.setConnected(two, caller.cidNum, caller.cidName)
@@ -206,6 +221,14 @@ func (s *Server) dialAnswered(d *dialCall) {
 	}
 	s.bridgeCall(callee, caller)
 	callee.role, caller.role = roleDialCalleeBridged, roleDialCallerBridged
+	if one := caller.other; caller.half == 2 && one != nil && !one.gone && (one.orig != nil || one.role == roleXferTarget) {
+		// A Local ;2 that dialled before it answered is answered with the
+		// Dial (ast_raw_answer in app_dial): ;1's dialer hears of it
+		// (an originate of Local/<n>@internal, an attended transfer's
+		// target).
+		s.localDeviceChanged(one.localDev, devInUse)
+		s.onProgress(one, progAnswer)
+	}
 }
 
 // dialCallerHangup: the caller hangs up during the call. Leaving the bridge

@@ -33,6 +33,8 @@ func init() {
 		{"from-trunk", "_cinq-63[0-2]-X.", (*Server).planFromTrunk},
 		{"inbound", "s", (*Server).planInbound},
 		{"coocenter-inbound", "s", (*Server).planShippedInbound},
+		{"coocenter-xfer", "0", (*Server).planXfer},
+		{"coocenter-webcall", "s", (*Server).planWebcall},
 	}
 }
 

@@ -24,6 +24,11 @@ func (s *Server) hangupChannel(ch *channel, cause int, requested bool) {
 		return
 	}
 	ch.epoch++
+	if ch.heldByPeer && ch.moh {
+		// A held party's music stops as its hangup begins, before it
+		// leaves the bridge (agent-verbs lab: the held party hung up).
+		s.mohStop(ch)
+	}
 	s.onHangup(ch, cause, requested)
 }
 

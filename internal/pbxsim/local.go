@@ -68,6 +68,16 @@ func localIDs(ids assignedIDs) assignedIDs {
 // pair dialled by requestor inherits its variables (;1 from the dial, ;2
 // through the copy of the Local call).
 func (s *Server) newLocalPair(exten, context string, requestor *channel, ids assignedIDs) (one, two *channel) {
+	one, two = s.newLocalHalves(exten, context, requestor, ids)
+	if requestor != nil {
+		s.inheritVars(requestor, one)
+		s.copyLocalVars(one, two)
+	}
+	return one, two
+}
+
+// newLocalHalves is newLocalPair without the variables.
+func (s *Server) newLocalHalves(exten, context string, requestor *channel, ids assignedIDs) (one, two *channel) {
 	ids = localIDs(ids)
 	base := "Local/" + exten + "@" + context + "-" + s.nextSuffix()
 	one = s.newChannel(base+";1", stateDown, context, exten, requestor, ids.one)
@@ -78,10 +88,6 @@ func (s *Server) newLocalPair(exten, context string, requestor *channel, ids ass
 	two.localDev = one.localDev
 	s.newchannelEvent(one)
 	s.newchannelEvent(two)
-	if requestor != nil {
-		s.inheritVars(requestor, one)
-		s.copyLocalVars(one, two)
-	}
 	return one, two
 }
 

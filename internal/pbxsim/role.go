@@ -38,6 +38,9 @@ const (
 	// and is bridged with the caller (call; the member's leg).
 	roleQueueCallerBridged
 	roleQueueMemberBridged
+	// roleXferTarget: the Local ;1 an attended transfer dials
+	// (channel.xfer, atxfer.go).
+	roleXferTarget
 )
 
 // onHangup ends the channel's current activity when a hangup is asked for
@@ -69,6 +72,11 @@ func (s *Server) onHangup(ch *channel, cause int, requested bool) {
 		s.queueCallerHangup(ch.call, cause, requested)
 	case roleQueueMemberBridged:
 		s.queueMemberHangup(ch.leg, cause, requested)
+	case roleXferTarget:
+		if requested {
+			s.hangupRequested(ch, cause)
+		}
+		s.atxferTargetHangup(ch.xfer, cause)
 	}
 }
 
@@ -107,13 +115,17 @@ func (s *Server) onProgress(ch *channel, p progress) {
 		s.dialProgress(ch.dial, p)
 	case roleQueueLeg, roleQueueMemberBridged:
 		s.queueLegProgress(ch.call, ch.leg, p)
+	case roleXferTarget:
+		s.atxferProgress(ch.xfer, p)
 	}
 }
 
-// onDTMF is a key the channel receives (PlayDTMF with Receive). Only a
-// Read takes it; the read stays with the channel until it ends.
+// onDTMF is a key the channel receives (PlayDTMF with Receive). A Read
+// takes it (the read stays with the channel until it ends); else the
+// feature hooks of the channel's bridge (dynhold.go).
 func (s *Server) onDTMF(ch *channel, digit byte) {
 	if ch.read == nil {
+		s.featureKey(ch, digit)
 		return
 	}
 	key := string(digit)

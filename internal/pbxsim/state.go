@@ -34,10 +34,12 @@ type pbxState struct {
 	// Asterisk publishes them while loading queues.conf, before any AMI
 	// client is there.
 	pauseDevs map[string]devState
+	// globals are the global variables (Setvar without Channel).
+	globals map[string]string
 }
 
 func newPBXState(s *Server) *pbxState {
-	p := &pbxState{devices: make(map[string]*device), pauseDevs: make(map[string]devState)}
+	p := &pbxState{devices: make(map[string]*device), pauseDevs: make(map[string]devState), globals: make(map[string]string)}
 	add := func(tech string, names []string, basePort int) {
 		for i, n := range names {
 			d := &device{tech: tech, name: n, callerName: "Ext " + n, port: basePort + i, hintState: 4}
