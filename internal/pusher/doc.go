@@ -4,10 +4,11 @@
 // happens, and POSTs them to every receiver with retries, per-call
 // ordering and Standard Webhooks signatures.
 //
-// Every push is written in one place, the push table (pushes.go): one
+// Every push is listed in one place, the push table (pushes.go): one
 // builder per event name, in the order api.md lists the events, so the code
-// reads side by side with the contract. Translate, QueueCall and WrapUp
-// only pick the name.
+// reads side by side with the contract (the builders of the agent's verbs,
+// hold, mute and transfer, are in agentpushes.go). Translate, QueueCall and
+// WrapUp only pick the name.
 //
 // Flow: Handle (on the model's goroutine) translates an event and queues it
 // for the committer, which writes queued events to disk, a batch at a time

@@ -22,6 +22,15 @@ func (o *object) add(key, value string) *object {
 	return o
 }
 
+// addSet adds key only when value is not "": a key of ours that most
+// pushes do not have (userData), so that theirs stay as they were.
+func (o *object) addSet(key, value string) *object {
+	if value == "" {
+		return o
+	}
+	return o.add(key, value)
+}
+
 // addNumber adds a JSON number: cc_cdr's holdTime and pauseTime are
 // numbers in the original (api.md §4).
 func (o *object) addNumber(key string, n int64) *object {

@@ -12,10 +12,15 @@ import (
 // The push table. Every push the box sends is written here, by the one
 // builder its name has, in the order api.md lists the events (§4.7, then
 // the wrap-ups of §5.3), so this file reads side by side with the
-// contract. Each builder adds the keys in the order of its api.md section;
-// what we add to the original's keys comes after them. Translate,
-// QueueCall and WrapUp only pick the name. TestPushTableMatchesContract
-// holds every entry against api.md.
+// contract; the builders of the agent's verbs (hold, mute, transfer) are
+// in agentpushes.go. Each builder adds the keys in the order of its api.md
+// section; what we add to the original's keys comes after them. A call's
+// userData (api.md §3.16) is the last key of ours, before the mac that
+// closes the push (after it where the original puts mac before our keys:
+// ivr, cc_cdr), and only when the call has one: the pushes of calls
+// without it stay byte for byte the original's. Translate, QueueCall and
+// WrapUp only pick the name. TestPushTableMatchesContract holds every
+// entry against api.md.
 
 // pushes is the table: each push event's name, the api.md section that
 // documents it, and its builder.
@@ -27,6 +32,11 @@ var pushes = []pushEntry{
 	{"ivr", "4.7.5", from((*Translator).ivr)},
 	{"cdr", "4.7.6", from((*Translator).cdr)},
 	{"cc_cdr", "4.7.7", from((*Translator).ccCDR)},
+	{"hold", "4.7.8", from((*Translator).hold)},
+	{"unhold", "4.7.8", from((*Translator).hold)},
+	{"mute", "4.7.9", from((*Translator).mute)},
+	{"unmute", "4.7.9", from((*Translator).mute)},
+	{"transfer", "4.7.10", from((*Translator).transfer)},
 	{"wrapupstart", "5.3", from((*Translator).wrapUp)},
 	{"wrapupextend", "5.3", from((*Translator).wrapUp)},
 	{"wrapupend", "5.3", from((*Translator).wrapUp)},
@@ -77,7 +87,7 @@ func (t *Translator) build(name string, src any) (Event, bool) {
 // Translate returns the push for e, or false when e is not pushed. This
 // switch is which pbx event makes which push.
 func (t *Translator) Translate(e pbx.Event) (Event, bool) {
-	switch e.(type) {
+	switch e := e.(type) {
 	case pbx.DialBegin:
 		return t.build("dialbegein", e)
 	case pbx.DialEnd:
@@ -90,6 +100,18 @@ func (t *Translator) Translate(e pbx.Event) (Event, bool) {
 		return t.build("ivr", e)
 	case pbx.CDR:
 		return t.build("cdr", e)
+	case pbx.HoldChanged:
+		if e.Held {
+			return t.build("hold", e)
+		}
+		return t.build("unhold", e)
+	case pbx.MuteChanged:
+		if e.Muted {
+			return t.build("mute", e)
+		}
+		return t.build("unmute", e)
+	case pbx.Transferred:
+		return t.build("transfer", e)
 	}
 	return Event{}, false
 }
@@ -136,6 +158,7 @@ func (t *Translator) dialBegin(name string, e pbx.DialBegin) (Event, bool) {
 		add("destuniqueid", e.Dest.Uniqueid).
 		add("dialstring", dialString(e.DialString, e.Dest.Name)).
 		add("uniqueid", callerUniqueid(e.Caller, e.Dest)).
+		addSet("userData", dialUserData(e.Caller, e.Dest)).
 		add("mac", t.MAC)
 	return Event{Name: name, Keys: callKeys(e.Caller, e.Dest), At: e.At, Body: o.bytes()}, true
 }
@@ -154,6 +177,7 @@ func (t *Translator) dialEnd(name string, e pbx.DialEnd) (Event, bool) {
 		add("uniqueid", callerUniqueid(e.Caller, e.Dest)).
 		add("dialstatus", e.DialStatus).
 		add("destuniqueid", e.Dest.Uniqueid).
+		addSet("userData", dialUserData(e.Caller, e.Dest)).
 		add("mac", t.MAC)
 	return Event{Name: name, Keys: callKeys(e.Caller, e.Dest), At: e.At, Body: o.bytes()}, true
 }
@@ -178,6 +202,7 @@ func (t *Translator) hangup(name string, e pbx.ChannelHangup) (Event, bool) {
 		add("causetxt", causeText).
 		add("linkedid", c.Linkedid).
 		add("timestamp", timestamp(e.At)).
+		addSet("userData", c.UserData).
 		add("mac", t.MAC)
 	if e.Reconstructed { // missed while Asterisk was away; learnt at resync
 		o.add("reconstructed", "yes")
@@ -224,7 +249,8 @@ func (t *Translator) ivr(name string, e pbx.UserEvent) (Event, bool) {
 		add("ivrDtmf", s.Dtmf).
 		add("trunkNumber", s.TrunkNumber).
 		add("mac", t.MAC).
-		add("timestamp", timestamp(e.At))
+		add("timestamp", timestamp(e.At)).
+		addSet("userData", e.Channel.UserData)
 	return Event{Name: name, Keys: callKey(e.Channel.Linkedid, s.Uniqueid), At: e.At, Body: o.bytes()}, true
 }
 
@@ -249,6 +275,7 @@ func (t *Translator) cdr(name string, e pbx.CDR) (Event, bool) {
 		add("uniqueid", e.UniqueID).
 		add("linkedid", e.Linkedid).
 		add("timestamp", timestamp(e.At)).
+		addSet("userData", e.UserData).
 		add("mac", t.MAC)
 	return Event{Name: name, Keys: callKey(e.Linkedid, e.UniqueID), At: e.At, Body: o.bytes()}, true
 }
@@ -306,7 +333,8 @@ func (t *Translator) ccCDR(name string, q queueCall) (Event, bool) {
 		add("mac", t.MAC).
 		add("agentName", c.AgentName).
 		add("linkedid", c.Linkedid).
-		add("timestamp", timestamp(c.End))
+		add("timestamp", timestamp(c.End)).
+		addSet("userData", c.UserData)
 	return Event{Name: name, Keys: callKey(c.Linkedid, c.Uniqueid), At: c.End, Body: o.bytes()}, true
 }
 
@@ -337,6 +365,6 @@ func (t *Translator) wrapUp(name string, w pausetimer.WrapUp) (Event, bool) {
 			addNumber("pauseTime", wholeSecs(w.Pause)). // a number, as cc_cdr's
 			add("endedBy", w.Ended)
 	}
-	o.add("timestamp", timestamp(at)).add("mac", t.MAC)
+	o.add("timestamp", timestamp(at)).addSet("userData", w.UserData).add("mac", t.MAC)
 	return Event{Name: name, Keys: []string{"exten:" + w.Exten}, At: at, Body: o.bytes()}, true
 }

@@ -104,6 +104,11 @@ func callerUniqueid(caller, dest pbx.Channel) string {
 	return dest.Linkedid
 }
 
+// dialUserData is the business data a dial push carries: the dialling
+// channel's, else (an Originate's first leg, a call not yet marked) the
+// rung channel's.
+func dialUserData(caller, dest pbx.Channel) string { return or(caller.UserData, dest.UserData) }
+
 // callKey orders an event with the other events of its call: the call's
 // Linkedid, else the channel's own Uniqueid.
 func callKey(linkedid, uniqueid string) []string {
