@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -103,8 +104,8 @@ func (f *fakePBX) AddMember(ctx context.Context, queue, exten string) error {
 func (f *fakePBX) RemoveMember(ctx context.Context, queue, exten string) error {
 	return f.command(ctx, "RemoveMember", queue, exten)
 }
-func (f *fakePBX) ClickToCall(ctx context.Context, src, dst string) (string, error) {
-	if err := f.command(ctx, "ClickToCall", src, dst); err != nil {
+func (f *fakePBX) ClickToCall(ctx context.Context, src, dst, userData string) (string, error) {
+	if err := f.command(ctx, "ClickToCall", withUserData([]string{src, dst}, userData)...); err != nil {
 		return "", err
 	}
 	return f.callID, nil
@@ -112,8 +113,46 @@ func (f *fakePBX) ClickToCall(ctx context.Context, src, dst string) (string, err
 func (f *fakePBX) Hangup(ctx context.Context, exten string) error {
 	return f.command(ctx, "Hangup", exten)
 }
-func (f *fakePBX) Transfer(ctx context.Context, src, dst string) error {
-	return f.command(ctx, "Transfer", src, dst)
+func (f *fakePBX) Transfer(ctx context.Context, src, dst, userData string) error {
+	return f.command(ctx, "Transfer", withUserData([]string{src, dst}, userData)...)
+}
+
+// withUserData adds a command's userData to its recorded args, when given.
+func withUserData(args []string, userData string) []string {
+	if userData != "" {
+		args = append(args, "userData="+userData)
+	}
+	return args
+}
+
+func (f *fakePBX) Hold(ctx context.Context, exten string) error { return f.command(ctx, "Hold", exten) }
+func (f *fakePBX) Unhold(ctx context.Context, exten string) error {
+	return f.command(ctx, "Unhold", exten)
+}
+func (f *fakePBX) Mute(ctx context.Context, exten string, muted bool) error {
+	return f.command(ctx, "Mute", exten, strconv.FormatBool(muted))
+}
+func (f *fakePBX) Consult(ctx context.Context, src, dst, userData string) (string, error) {
+	if err := f.command(ctx, "Consult", withUserData([]string{src, dst}, userData)...); err != nil {
+		return "", err
+	}
+	return "call-of-" + src, nil
+}
+func (f *fakePBX) ConsultTransfer(ctx context.Context, src string) error {
+	return f.command(ctx, "ConsultTransfer", src)
+}
+func (f *fakePBX) ConsultCancel(ctx context.Context, src string) error {
+	return f.command(ctx, "ConsultCancel", src)
+}
+func (f *fakePBX) ThreeWay(ctx context.Context, src string) error {
+	return f.command(ctx, "ThreeWay", src)
+}
+func (f *fakePBX) PlaceWebcall(ctx context.Context, w pbx.Webcall) (string, error) {
+	args := []string{w.Customer, w.Dst, w.CustomerCallerID, w.DstCallerID, w.CustomerTimeout.String(), w.DstTimeout.String()}
+	if err := f.command(ctx, "PlaceWebcall", withUserData(args, w.UserData)...); err != nil {
+		return "", err
+	}
+	return "webcall-1", nil
 }
 func (f *fakePBX) Spy(ctx context.Context, src, dst string, mode pbx.SpyMode) (string, error) {
 	if err := f.command(ctx, "Spy", src, dst, string(mode)); err != nil {

@@ -22,12 +22,13 @@ func handleClickNumber(log *slog.Logger, px PBX) gin.HandlerFunc {
 		v := paramsOf(c).validate()
 		src := v.required("src", extension)
 		dst := v.required("dst", phoneNumber)
+		userData := v.optional("userData", userDataText, "")
 		if v.err != nil {
 			failWith(c, v.err)
 			return
 		}
 		id, err := call(c.Request.Context(), func(ctx context.Context) (string, error) {
-			return px.ClickToCall(ctx, src, dst)
+			return px.ClickToCall(ctx, src, dst, userData)
 		})
 		if err != nil {
 			failCall(c, log, px, err, subject{op: fmt.Sprintf("call %s from %s", dst, src),
@@ -65,12 +66,13 @@ func handleTransfer(log *slog.Logger, px PBX) gin.HandlerFunc {
 		v := paramsOf(c).validate()
 		src := v.required("src", extension)
 		dst := v.required("dst", phoneNumber)
+		userData := v.optional("userData", userDataText, "")
 		if v.err != nil {
 			failWith(c, v.err)
 			return
 		}
 		err := run(c.Request.Context(), func(ctx context.Context) error {
-			return px.Transfer(ctx, src, dst)
+			return px.Transfer(ctx, src, dst, userData)
 		})
 		if err != nil {
 			failCall(c, log, px, err, subject{op: fmt.Sprintf("transfer the call of extension %s to %s", src, dst),

@@ -96,24 +96,45 @@ type channelRow struct {
 }
 
 // currentCalls is §3.1 rendered from one Snapshot: each row up to its
-// duration, which only the answer's time can give.
+// duration, which only the answer's time can give, and what follows it.
 type currentCalls struct {
-	rows    [][]byte    // a row's JSON up to and including `"duration":"`
+	rows    []callRowJSON
 	created []time.Time // each row's channel's start
 	size    int
 	// byChannel keeps each row by the Snapshot's channel it was made
 	// from: a Snapshot shares the channels that did not change with the
 	// one before, so the next rendering encodes only those that did.
-	byChannel map[*pbx.Channel][]byte
+	byChannel map[*pbx.Channel]callRowJSON
+}
+
+// callRowJSON is one row of current-calls around its duration.
+type callRowJSON struct {
+	head []byte // up to and including `"duration":"`
+	tail []byte // from the duration's closing quote: `"}`, or the userData (ours) and `}`
+}
+
+// plainTail ends a row without userData.
+var plainTail = []byte(`"}`)
+
+// rowTail ends the row of a channel: with its call's userData, if any.
+func rowTail(userData string) []byte {
+	if userData == "" {
+		return plainTail
+	}
+	ud, err := marshal(userData)
+	if err != nil { // a string always encodes
+		panic("httpapi: encoding userData: " + err.Error())
+	}
+	return append(append([]byte(`","userData":`), ud...), '}')
 }
 
 // renderCurrentCalls renders snap, taking from prev (the rendering of an
 // earlier Snapshot, or nil) the rows of the channels they share.
 func renderCurrentCalls(snap *pbx.Snapshot, prev *currentCalls) *currentCalls {
 	n := len(snap.Channels)
-	r := &currentCalls{rows: make([][]byte, n), created: make([]time.Time, n), byChannel: make(map[*pbx.Channel][]byte, n)}
+	r := &currentCalls{rows: make([]callRowJSON, n), created: make([]time.Time, n), byChannel: make(map[*pbx.Channel]callRowJSON, n)}
 	for i, ch := range snap.Channels {
-		row, ok := []byte(nil), false
+		row, ok := callRowJSON{}, false
 		if prev != nil {
 			row, ok = prev.byChannel[ch]
 		}
@@ -130,11 +151,11 @@ func renderCurrentCalls(snap *pbx.Snapshot, prev *currentCalls) *currentCalls {
 			if err != nil { // only our own types are encoded: a bug
 				panic("httpapi: encoding a channel: " + err.Error())
 			}
-			row = full[:len(full)-len(`"}`)] // open at the duration's value
+			row = callRowJSON{head: full[:len(full)-len(`"}`)], tail: rowTail(ch.UserData)} // open at the duration's value
 		}
 		r.rows[i], r.byChannel[ch] = row, row
 		r.created[i] = ch.Created
-		r.size += len(row) + len(`00:00:00"},`)
+		r.size += len(row.head) + len(row.tail) + len(`00:00:00,`)
 	}
 	return r
 }
@@ -148,9 +169,9 @@ func (r *currentCalls) answer(b []byte, now time.Time) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, row...)
+		b = append(b, row.head...)
 		b = appendSince(b, r.created[i], now)
-		b = append(b, `"}`...)
+		b = append(b, row.tail...)
 	}
 	return append(b, "]}"...)
 }

@@ -208,10 +208,10 @@ func TestCurrentCallsReuseRows(t *testing.T) {
 	b2.CallerIDName = "renamed"
 	snap := &pbx.Snapshot{Channels: []*pbx.Channel{a, &b2, c}}
 	next := renderCurrentCalls(snap, first)
-	if &next.rows[0][0] != &first.rows[0][0] {
+	if &next.rows[0].head[0] != &first.rows[0].head[0] {
 		t.Error("the row of a channel both Snapshots share was encoded again")
 	}
-	if &next.rows[1][0] == &first.rows[1][0] {
+	if &next.rows[1].head[0] == &first.rows[1].head[0] {
 		t.Error("the row of a changed channel was taken from before")
 	}
 	if got, want := string(next.answer(nil, noon)), string(renderCurrentCalls(snap, nil).answer(nil, noon)); got != want {

@@ -37,6 +37,7 @@ func (s *server) addRoutes(r *gin.Engine) {
 	api.Match(readMethods, "/extensions/extension-hints-status", handleExtensionHintsStatus(s.pbx)) // §3.3
 	api.Match(readMethods, "/queues/queue-info", handleQueueInfo(s.pbx))                            // §3.4
 	api.Match(readMethods, "/blacklist/index", handleBlacklistIndex(s.log, s.blacklist))            // §3.13
+	api.Match(readMethods, "/extensions/agent-status", s.handleAgentStatus())                       // §3.16, ours
 
 	// Commands: parameters parsed once, before the handler validates them.
 	cmd := api.Group("", s.parseParams)
@@ -69,4 +70,14 @@ func (s *server) addRoutes(r *gin.Engine) {
 	once.POST("/extensions/hangup", handleHangup(s.log, s.pbx))            // §3.9
 	once.POST("/extensions/transfer", handleTransfer(s.log, s.pbx))        // §3.10
 	once.POST("/extensions/extenSpy", handleExtenSpy(s.log, s.pbx))        // §3.11
+	// The agent's verbs (ours).
+	once.POST("/extensions/hold", handleHold(s.log, s.pbx))                        // §3.17
+	once.POST("/extensions/unhold", handleUnhold(s.log, s.pbx))                    // §3.17
+	once.POST("/extensions/mute", handleMute(s.log, s.pbx))                        // §3.18
+	once.POST("/extensions/unmute", handleUnmute(s.log, s.pbx))                    // §3.18
+	once.POST("/extensions/consult", handleConsult(s.log, s.pbx))                  // §3.19
+	once.POST("/extensions/consult-transfer", handleConsultTransfer(s.log, s.pbx)) // §3.20
+	once.POST("/extensions/consult-cancel", handleConsultCancel(s.log, s.pbx))     // §3.21
+	once.POST("/extensions/three-way", handleThreeWay(s.log, s.pbx))               // §3.22
+	once.POST("/extensions/webcall", handleWebcall(s.log, s.pbx))                  // §3.23
 }

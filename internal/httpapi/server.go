@@ -24,10 +24,20 @@ type PBX interface {
 	PauseMember(ctx context.Context, queue, exten string, paused bool, reason string) error
 	AddMember(ctx context.Context, queue, exten string) error    // idempotent
 	RemoveMember(ctx context.Context, queue, exten string) error // idempotent
-	ClickToCall(ctx context.Context, src, dst string) (callID string, err error)
+	ClickToCall(ctx context.Context, src, dst, userData string) (callID string, err error)
 	Hangup(ctx context.Context, exten string) error
-	Transfer(ctx context.Context, src, dst string) error
+	Transfer(ctx context.Context, src, dst, userData string) error
 	Spy(ctx context.Context, src, dst string, mode pbx.SpyMode) (string, error)
+
+	// The agent's verbs (api.md §3.17–§3.23).
+	Hold(ctx context.Context, exten string) error
+	Unhold(ctx context.Context, exten string) error
+	Mute(ctx context.Context, exten string, muted bool) error
+	Consult(ctx context.Context, src, dst, userData string) (callID string, err error)
+	ConsultTransfer(ctx context.Context, src string) error
+	ConsultCancel(ctx context.Context, src string) error
+	ThreeWay(ctx context.Context, src string) error
+	PlaceWebcall(ctx context.Context, w pbx.Webcall) (callID string, err error)
 }
 
 // Blacklist is the store of blocked caller numbers; internal/blacklist implements it.

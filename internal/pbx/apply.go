@@ -44,6 +44,7 @@ var appliers = map[string]applier{
 	"unhold":             snapshots((*PBX).unhold),
 	"blindtransfer":      snapshots((*PBX).blindTransfer),
 	"varset":             snapshots((*PBX).varSet),
+	"attendedtransfer":   (*PBX).attendedTransfer,
 
 	// Queue members.
 	"queuememberadded":     (*PBX).memberChanged,
@@ -102,6 +103,7 @@ func snapshots(f applier) applier {
 func (p *PBX) newChannel(m ami.Message, at time.Time) []Event {
 	c := &Channel{Created: at}
 	snapshotChannel(c, m, "")
+	c.UserData = p.st.callData[c.Linkedid]
 	if c.Uniqueid != "" {
 		p.st.channels[c.Uniqueid] = c
 		p.pub.touch(c.Uniqueid)
@@ -167,6 +169,7 @@ func (p *PBX) bridgeEnter(m ami.Message, _ time.Time) []Event {
 
 func (p *PBX) bridgeLeave(m ami.Message, at time.Time) []Event {
 	if c := p.known(m, ""); c != nil {
+		p.releaseHolds(c)
 		c.BridgeID = ""
 		p.leftBridge(c.Uniqueid, at)
 	}
@@ -238,6 +241,9 @@ func (p *PBX) known(m ami.Message, prefix string) *Channel {
 		return nil
 	}
 	snapshotChannel(c, m, prefix)
+	if c.UserData == "" { // a channel of a call with userData it did not inherit (a bridge joined it to the call)
+		c.UserData = p.st.callData[c.Linkedid]
+	}
 	p.pub.touch(c.Uniqueid)
 	return c
 }

@@ -22,25 +22,31 @@ const goneMemory = 4096
 type ended struct {
 	linkedid  map[string]string // Uniqueid → Linkedid
 	recording map[string]string // Uniqueid → its MixMonitor file, when it had one
+	userData  map[string]string // Uniqueid → its call's userData, when it had one
 	order     []string          // ring of Uniqueids
 	next      int
 }
 
-func (e *ended) add(uniqueid, linkedid, recording string) {
+func (e *ended) add(uniqueid, linkedid, recording, userData string) {
 	if e.linkedid == nil {
 		e.linkedid = make(map[string]string, goneMemory)
 		e.recording = make(map[string]string)
+		e.userData = make(map[string]string)
 		e.order = make([]string, goneMemory)
 	}
 	if old := e.order[e.next]; old != "" {
 		delete(e.linkedid, old)
 		delete(e.recording, old)
+		delete(e.userData, old)
 	}
 	e.order[e.next] = uniqueid
 	e.next = (e.next + 1) % goneMemory
 	e.linkedid[uniqueid] = linkedid
 	if recording != "" {
 		e.recording[uniqueid] = recording
+	}
+	if userData != "" {
+		e.userData[uniqueid] = userData
 	}
 }
 
@@ -145,6 +151,7 @@ func (p *PBX) cdr(m ami.Message, at time.Time) Event {
 	if v := r.Extra["Linkedid"]; v != "" {
 		r.Linkedid = v
 	}
+	r.UserData = p.st.userDataOf(r.UniqueID, r.Linkedid)
 	switch {
 	case !p.st.isPhone(r.Channel):
 		r.Direction = Inbound

@@ -43,10 +43,16 @@ func (p *PBX) newCallID(what string) (string, error) {
 }
 
 // ClickToCall rings src's phone and, when it answers, dials dst from the
-// originate context. It returns the call's id.
-func (p *PBX) ClickToCall(ctx context.Context, src, dst string) (string, error) {
+// originate context. It returns the call's id. userData ("" for none)
+// goes with every leg of the call. src's leg is armed for the agent's
+// verbs: the hold feature, and leave to transfer (so consult works) as
+// the caller of the originate context's Dial.
+func (p *PBX) ClickToCall(ctx context.Context, src, dst, userData string) (string, error) {
 	if err := checkNumber("destination", dst); err != nil {
 		return "", err
+	}
+	if !ValidUserData(userData) {
+		return "", fmt.Errorf("%w: userData", ErrInvalid)
 	}
 	dev, err := p.device(src)
 	if err != nil {
@@ -56,11 +62,16 @@ func (p *PBX) ClickToCall(ctx context.Context, src, dst string) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	_, err = p.do(ctx, ami.Action{Name: "Originate", Headers: []ami.Header{
+	headers := []ami.Header{
 		h("Channel", dev), h("Context", p.opts.OriginateContext), h("Exten", dst), h("Priority", "1"),
 		h("CallerID", fmt.Sprintf("%q <%s>", dst, src)), h("Timeout", p.timeoutMS()),
 		h("ChannelId", id), h("Variable", "COOCENTER_CALLID="+id), h("Async", "true"),
-	}})
+		h("Variable", "DYNAMIC_FEATURES="+holdFeature), h("Variable", "BRIDGE_FEATURES=T"),
+	}
+	if userData != "" {
+		headers = append(headers, h("Variable", "__"+varUserData+"="+encodeUserData(userData)))
+	}
+	_, err = p.do(ctx, ami.Action{Name: "Originate", Headers: headers})
 	if err != nil {
 		return "", fmt.Errorf("click-to-call %s to %s: %w", src, dst, err)
 	}
@@ -90,8 +101,9 @@ func (p *PBX) Hangup(ctx context.Context, exten string) error {
 }
 
 // Transfer blind-transfers the call src is on: the party talking to src
-// ends up ringing dst and src is released.
-func (p *PBX) Transfer(ctx context.Context, src, dst string) error {
+// ends up ringing dst and src is released. userData, when given, becomes
+// the call's first.
+func (p *PBX) Transfer(ctx context.Context, src, dst, userData string) error {
 	if err := checkNumber("destination", dst); err != nil {
 		return err
 	}
@@ -101,6 +113,9 @@ func (p *PBX) Transfer(ctx context.Context, src, dst string) error {
 	leg, ok := p.legOf(src)
 	if !ok || leg.BridgeID == "" {
 		return fmt.Errorf("%w: %s", ErrNoActiveCall, src)
+	}
+	if err := p.SetUserData(ctx, leg.Linkedid, userData); err != nil {
+		return fmt.Errorf("transfer %s to %s: %w", src, dst, err)
 	}
 	_, err := p.do(ctx, ami.Action{Name: "BlindTransfer", Headers: []ami.Header{
 		h("Channel", leg.Name), h("Exten", dst), h("Context", p.opts.OriginateContext),

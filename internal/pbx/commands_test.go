@@ -23,12 +23,12 @@ func TestCommandsRefuseBadValues(t *testing.T) {
 		name, param string
 		run         func() error
 	}{
-		{"click-to-call src", "extension", func() error { _, err := p.ClickToCall(ctx, bad, "802"); return err }},
-		{"click-to-call dst", "destination", func() error { _, err := p.ClickToCall(ctx, "801", bad); return err }},
+		{"click-to-call src", "extension", func() error { _, err := p.ClickToCall(ctx, bad, "802", ""); return err }},
+		{"click-to-call dst", "destination", func() error { _, err := p.ClickToCall(ctx, "801", bad, ""); return err }},
 		{"hangup", "extension", func() error { return p.Hangup(ctx, bad) }},
 		{"hangup too long", "extension", func() error { return p.Hangup(ctx, tooLong) }},
-		{"transfer src", "extension", func() error { return p.Transfer(ctx, bad, "802") }},
-		{"transfer dst", "destination", func() error { return p.Transfer(ctx, "801", bad) }},
+		{"transfer src", "extension", func() error { return p.Transfer(ctx, bad, "802", "") }},
+		{"transfer dst", "destination", func() error { return p.Transfer(ctx, "801", bad, "") }},
 		{"spy src", "extension", func() error { _, err := p.Spy(ctx, bad, "801", Listen); return err }},
 		{"spy dst", "extension", func() error { _, err := p.Spy(ctx, "801", bad, Listen); return err }},
 		{"spy mode", "spy mode", func() error { _, err := p.Spy(ctx, "801", "801", "shout"); return err }},

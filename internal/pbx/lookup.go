@@ -66,8 +66,12 @@ func (p *PBX) device(exten string) (string, error) {
 
 // legOf returns the channel of an extension's phone to act on: an answered,
 // bridged one before a ringing one (ami-mapping §3.4).
-func (p *PBX) legOf(exten string) (Channel, bool) {
-	legs := p.legsOf(exten)
+func (p *PBX) legOf(exten string) (Channel, bool) { return p.snap.Load().LegOf(exten) }
+
+// LegOf returns the channel of an extension's phone that its call is on:
+// an answered, bridged one before a ringing one (ami-mapping §3.4).
+func (s *Snapshot) LegOf(exten string) (Channel, bool) {
+	legs := s.legsOf(exten)
 	best, found, score := Channel{}, false, -1
 	for _, c := range legs {
 		s := 0
@@ -85,9 +89,11 @@ func (p *PBX) legOf(exten string) (Channel, bool) {
 }
 
 // legsOf returns every channel of an extension's phone.
-func (p *PBX) legsOf(exten string) []Channel {
+func (p *PBX) legsOf(exten string) []Channel { return p.snap.Load().legsOf(exten) }
+
+func (s *Snapshot) legsOf(exten string) []Channel {
 	var out []Channel
-	for _, c := range p.snap.Load().Channels {
+	for _, c := range s.Channels {
 		if _, name, ok := deviceOf(c.Name); ok && name == exten {
 			out = append(out, *c)
 		}
@@ -132,4 +138,18 @@ func (p *PBX) membership(queue, exten string) (map[string]Member, error) {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownQueue, queue)
 	}
 	return out, nil
+}
+
+// BridgedWith returns the other channel in c's bridge (the first, in a
+// conference of several), if c is bridged.
+func (s *Snapshot) BridgedWith(c Channel) (Channel, bool) {
+	if c.BridgeID == "" {
+		return Channel{}, false
+	}
+	for _, o := range s.Channels {
+		if o.BridgeID == c.BridgeID && o.Uniqueid != c.Uniqueid {
+			return *o, true
+		}
+	}
+	return Channel{}, false
 }

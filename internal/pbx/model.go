@@ -56,10 +56,11 @@ type PBX struct {
 
 	applied applied // how far run has applied the client's events
 
-	refresh   chan time.Time // a debounced partial resync (phones) is wanted, since then
-	resyncReq chan struct{}  // a full resync is wanted (retry after a failure)
-	edits     chan edit      // commands' changes, applied by the model's goroutine
-	done      chan struct{}  // closed when run returns; nil until Start
+	refresh   chan time.Time  // a debounced partial resync (phones) is wanted, since then
+	resyncReq chan struct{}   // a full resync is wanted (retry after a failure)
+	edits     chan edit       // commands' changes, applied by the model's goroutine
+	chores    chan ami.Action // what the model asks of Asterisk itself (agent.go), sent by doChores
+	done      chan struct{}   // closed when run and doChores return; nil until Start
 	cancel    context.CancelFunc
 }
 
@@ -89,6 +90,7 @@ func New(client *ami.Client, opts Options) *PBX {
 	p := &PBX{
 		ami: client, opts: opts, log: opts.Logger.With("component", "pbx"),
 		unknown: map[string]bool{}, refresh: make(chan time.Time, 1), resyncReq: make(chan struct{}, 1), edits: make(chan edit),
+		chores: make(chan ami.Action, 64),
 	}
 	p.init()
 	return p
@@ -124,7 +126,45 @@ func (p *PBX) Start(ctx context.Context) {
 	ctx, p.cancel = context.WithCancel(ctx)
 	p.done = make(chan struct{})
 	sub := p.ami.Subscribe(0) // the first event is Connected if the client already is
-	go p.run(ctx, sub)
+	choresCtx, stopChores := context.WithCancel(ctx)
+	chored := make(chan struct{})
+	go func() {
+		defer close(chored)
+		p.doChores(choresCtx)
+	}()
+	go func() {
+		p.run(ctx, sub)
+		stopChores()
+		<-chored
+		close(p.done)
+	}()
+}
+
+// chore has doChores send a, after the batch being applied: the model
+// never waits for Asterisk on its own goroutine. A chore that finds the
+// queue full is dropped and logged (Asterisk is far behind).
+func (p *PBX) chore(a ami.Action) {
+	select {
+	case p.chores <- a:
+	default:
+		p.log.Warn("model chore dropped: too many pending", "action", a.Name)
+	}
+}
+
+// doChores sends the model's chores until ctx ends.
+func (p *PBX) doChores(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case a := <-p.chores:
+			actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			if _, err := p.ami.Do(actx, a); err != nil {
+				p.log.Warn("model chore failed", "action", a.Name, "err", err)
+			}
+			cancel()
+		}
+	}
 }
 
 // Close stops the model and waits for its goroutine. Without Start it
@@ -159,7 +199,6 @@ func isDigits(s string) bool {
 
 // run applies events in order; on every (re)connect and overflow it resyncs.
 func (p *PBX) run(ctx context.Context, sub *ami.Subscription) {
-	defer close(p.done)
 	defer sub.Unsubscribe()
 	defer p.applied.advance(math.MaxUint64) // no command waits for a model that stopped
 	defer p.flush()

@@ -60,7 +60,7 @@ func (s *state) extensionCallEnded(c *Channel, at time.Time) (Event, bool) {
 		return nil, false
 	}
 	e := ExtensionCallEnded{At: at, Exten: exten, Interface: string(tech) + "/" + exten, Channel: *c,
-		CallUniqueid: c.Uniqueid, Answered: leg.answered, Placed: leg.placed, Queue: leg.queue}
+		CallUniqueid: c.Uniqueid, Answered: leg.answered, Placed: leg.placed, Queue: leg.queue, UserData: c.UserData}
 	if leg.answered {
 		e.CallUniqueid = leg.caller
 	}

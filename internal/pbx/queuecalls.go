@@ -170,6 +170,7 @@ func (p *PBX) agentComplete(m ami.Message, at time.Time) []Event {
 	} else {
 		done.Linkedid = cmp.Or(m.Get("Linkedid"), p.st.ended.linkedid[done.Uniqueid])
 	}
+	done.UserData = p.st.userDataOf(done.Uniqueid, done.Linkedid)
 	return []Event{done}
 }
 
@@ -179,24 +180,33 @@ func (p *PBX) hold(m ami.Message, at time.Time) []Event {
 			t.holds[m.Get("Uniqueid")] = at
 		}
 	}
-	return nil
+	return p.holdChanged(p.st.channels[m.Get("Uniqueid")], true, at)
 }
 
 func (p *PBX) unhold(m ami.Message, at time.Time) []Event {
 	if t := p.trackOf(m.Get("Uniqueid")); t != nil {
 		t.unhold(m.Get("Uniqueid"), at)
 	}
-	return nil
+	c := p.st.channels[m.Get("Uniqueid")]
+	if c != nil {
+		p.endConsult(c) // an Unhold of a consulting agent: the consult was cancelled
+	}
+	return p.holdChanged(c, false, at)
 }
 
-func (p *PBX) blindTransfer(m ami.Message, _ time.Time) []Event {
+func (p *PBX) blindTransfer(m ami.Message, at time.Time) []Event {
 	if t := p.trackOf(m.Get("TransfererUniqueid")); t != nil {
 		t.call.ForwardNumber = m.Get("Extension")
 	}
-	return nil
+	return p.blindTransferred(m, at)
 }
 
-func (p *PBX) varSet(m ami.Message, _ time.Time) []Event {
+func (p *PBX) varSet(m ami.Message, at time.Time) []Event {
+	if c := p.st.channels[m.Get("Uniqueid")]; c != nil {
+		if out := p.agentVarSet(c, m.Get("Variable"), m.Get("Value"), at); out != nil {
+			return out
+		}
+	}
 	switch v := m.Get("Variable"); {
 	case strings.EqualFold(v, "QUEUESTATUS"):
 		if t, ok := p.st.queueCalls[m.Get("Uniqueid")]; ok && m.Get("Value") != "" {
@@ -292,6 +302,7 @@ func (p *PBX) endQueueCall(c *Channel, at time.Time, cause string) (Event, bool)
 		p.st.completeDue[memberKey{t.call.Queue, t.call.AgentInterface}] = c.Uniqueid
 	}
 	t.call.HangupCause = cause
+	t.call.UserData = p.st.userDataOf(c.Uniqueid, c.Linkedid)
 	return QueueCallEnded{At: at, Call: t.finish(at)}, true
 }
 

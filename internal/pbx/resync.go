@@ -40,9 +40,14 @@ func (p *PBX) resync(parent context.Context) {
 			if f, ok := old.recordings[id]; ok {
 				next.recordings[id] = f
 			}
+			if c.Held && !nc.Held { // a phone's own hold leaves no variable to read back
+				nc.Held, nc.HeldSince = true, c.HeldSince
+			} else if nc.Held && !c.HeldSince.IsZero() {
+				nc.HeldSince = c.HeldSince
+			}
 			continue
 		}
-		next.ended.add(c.Uniqueid, c.Linkedid, old.recordings[id])
+		next.ended.add(c.Uniqueid, c.Linkedid, old.recordings[id], old.userDataOf(id, c.Linkedid))
 		out = append(out, ChannelHangup{At: now, Channel: *c, Reconstructed: true})
 	}
 	// Queue calls go on while their channels live; one whose caller is gone
@@ -93,6 +98,9 @@ func (p *PBX) load(ctx context.Context) (*state, error) {
 		c.Application = m.Get("Application")
 		c.Created = now.Add(-parseDuration(m.Get("Duration")))
 		st.channels[c.Uniqueid] = c
+	}
+	if err := p.loadAgentVariables(ctx, st); err != nil {
+		return nil, err
 	}
 	if err := p.loadPhones(ctx, st); err != nil {
 		return nil, err
@@ -217,4 +225,36 @@ func (p *PBX) list(ctx context.Context, name string) (ami.Result, error) {
 func isEmptyList(err error) bool {
 	return isResponse(err, "no endpoints found") || isResponse(err, "no contacts found") ||
 		isResponse(err, "no dialplan hints") || isResponse(err, "invalid/unknown command")
+}
+
+// loadAgentVariables reads the variables of the agent's verbs of every
+// channel (Status, Variables: …): userData, hold, mute, consult. Without
+// channels there is nothing to ask.
+func (p *PBX) loadAgentVariables(ctx context.Context, st *state) error {
+	if len(st.channels) == 0 {
+		return nil
+	}
+	res, err := p.ami.Do(ctx, ami.Action{Name: "Status", Headers: []ami.Header{h("Variables", statusVariables)}})
+	if err != nil && !isEmptyList(err) {
+		return fmt.Errorf("load channel variables: %w", err)
+	}
+	for _, m := range res.Events {
+		if c, ok := st.channels[m.Get("Uniqueid")]; ok && m.Event() == "Status" {
+			p.statusVariablesOf(c, m)
+			if c.Held && c.HeldSince.IsZero() {
+				c.HeldSince = c.Created // not known: since the channel is, at most
+			}
+		}
+	}
+	for _, c := range st.channels {
+		if c.UserData != "" && c.Linkedid != "" {
+			st.callData[c.Linkedid] = c.UserData
+		}
+	}
+	for _, c := range st.channels { // legs that did not inherit it (bridged in later) are the call's too
+		if c.UserData == "" {
+			c.UserData = st.callData[c.Linkedid]
+		}
+	}
+	return nil
 }

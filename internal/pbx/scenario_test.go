@@ -108,7 +108,7 @@ func TestModelSurvivesAsteriskRestart(t *testing.T) {
 
 func TestClickToCallHangup(t *testing.T) {
 	testbed.Each(t, testbed.Options{Registered: []string{"801", "802"}, AutoAnswer: 10 * time.Millisecond}, func(t *testing.T, b *testbed.Bed) {
-		id, err := b.Model.ClickToCall(testbed.Ctx(t), "801", "802")
+		id, err := b.Model.ClickToCall(testbed.Ctx(t), "801", "802", "")
 		if err != nil || id == "" {
 			t.Fatalf("click-to-call: %q, %v", id, err)
 		}
@@ -135,7 +135,7 @@ func TestTransferLeavesPeerRingingDst(t *testing.T) {
 		if err := b.Stage().SetAutoAnswer("803", 0); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := b.Model.ClickToCall(testbed.Ctx(t), "801", "802"); err != nil {
+		if _, err := b.Model.ClickToCall(testbed.Ctx(t), "801", "802", ""); err != nil {
 			t.Fatal(err)
 		}
 		b.Eventually("801 talking to 802", func() bool {
@@ -143,7 +143,7 @@ func TestTransferLeavesPeerRingingDst(t *testing.T) {
 			return len(legs) == 1 && legs[0].BridgeID != ""
 		})
 		// 802 transfers its caller (801) to 803.
-		if err := b.Model.Transfer(testbed.Ctx(t), "802", "803"); err != nil {
+		if err := b.Model.Transfer(testbed.Ctx(t), "802", "803", ""); err != nil {
 			t.Fatal(err)
 		}
 		b.Eventually("803 ringing, 802 released", func() bool {
@@ -157,7 +157,7 @@ func TestTransferLeavesPeerRingingDst(t *testing.T) {
 // commands return (callid's numeric form), as the first leg's Uniqueid.
 func TestSpyCreatesChanSpyLeg(t *testing.T) {
 	testbed.Each(t, testbed.Options{Registered: []string{"801", "802", "805"}, AutoAnswer: 10 * time.Millisecond}, func(t *testing.T, b *testbed.Bed) {
-		callID, err := b.Model.ClickToCall(testbed.Ctx(t), "801", "802")
+		callID, err := b.Model.ClickToCall(testbed.Ctx(t), "801", "802", "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -252,7 +252,7 @@ func TestCommandsWhileDisconnected(t *testing.T) {
 			name string
 			run  func() error
 		}{
-			{"click-to-call", func() error { _, err := b.Model.ClickToCall(ctx, "801", "802"); return err }},
+			{"click-to-call", func() error { _, err := b.Model.ClickToCall(ctx, "801", "802", ""); return err }},
 			{"pause", func() error { return b.Model.PauseMember(ctx, "630", "801", true, "") }},
 			{"login", func() error { return b.Model.AddMember(ctx, "632", "801") }},
 			{"logout", func() error { return b.Model.RemoveMember(ctx, "630", "801") }},

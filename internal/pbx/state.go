@@ -20,6 +20,7 @@ type state struct {
 	dialEnded  map[string]bool                 // by the dialled channel's Uniqueid: its DialEnd was seen
 	phoneLegs  map[string]*phoneLeg            // by a phone channel's Uniqueid: how its call was answered
 	recordings map[string]string               // by Uniqueid: the channel's first MixMonitor file
+	callData   map[string]string               // by Linkedid: the call's userData, while it has channels
 	queueCalls map[string]*queueTrack          // by the caller's Uniqueid
 	agentOf    map[string]string               // answering agent's channel → the caller's Uniqueid
 	// completeDue: queue calls that ended before their AgentComplete, by
@@ -37,8 +38,23 @@ func (s *state) forget(c *Channel) {
 	delete(s.userEvents, c.Uniqueid)
 	delete(s.dialEnded, c.Uniqueid)
 	delete(s.phoneLegs, c.Uniqueid)
-	s.ended.add(c.Uniqueid, c.Linkedid, s.recordings[c.Uniqueid])
+	s.ended.add(c.Uniqueid, c.Linkedid, s.recordings[c.Uniqueid], s.userDataOf(c.Uniqueid, c.Linkedid))
 	delete(s.recordings, c.Uniqueid)
+	s.forgetCallData(c.Linkedid)
+}
+
+// forgetCallData drops the userData of a call none of whose channels is
+// left (its channels' own stay in ended, for the CDRs that follow).
+func (s *state) forgetCallData(linkedid string) {
+	if _, ok := s.callData[linkedid]; !ok {
+		return
+	}
+	for _, c := range s.channels {
+		if c.Linkedid == linkedid {
+			return
+		}
+	}
+	delete(s.callData, linkedid)
 }
 
 func newState() *state {
@@ -52,6 +68,7 @@ func newState() *state {
 		dialEnded:  map[string]bool{},
 		phoneLegs:  map[string]*phoneLeg{},
 		recordings: map[string]string{},
+		callData:   map[string]string{},
 		queueCalls: map[string]*queueTrack{},
 		agentOf:    map[string]string{},
 
@@ -111,6 +128,9 @@ func memberFrom(m ami.Message) Member {
 		InCall:         truthy(m.Get("InCall")),
 		Status:         atoi(m.Get("Status")),
 		Dynamic:        strings.EqualFold(m.Get("Membership"), "dynamic"),
+	}
+	if s, err := strconv.ParseInt(m.Get("LastPause"), 10, 64); err == nil && s > 0 {
+		mem.LastPause = time.Unix(s, 0)
 	}
 	if mem.PausedReason == "" && mem.Paused {
 		mem.PausedReason = m.Get("Reason") // 12.x–17.x spelling

@@ -92,6 +92,7 @@ type Member struct {
 	Penalty        int
 	Paused         bool
 	PausedReason   string
+	LastPause      time.Time // when it was last paused (QueueMember LastPause), zero if never or not reported
 	InCall         bool
 	Status         int  // device state (1 not in use, 2 in use, ...)
 	Dynamic        bool // added with QueueAdd (may be removed)

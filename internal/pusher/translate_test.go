@@ -98,7 +98,7 @@ func TestGoldenShippedInboundCall(t *testing.T) {
 func TestGoldenClickToCall(t *testing.T) {
 	testbed.Each(t, testbed.Options{Registered: []string{"801", "802"}}, func(t *testing.T, b *testbed.Bed) {
 		sim := b.Stage()
-		if _, err := b.Model.ClickToCall(testbed.Ctx(t), "801", "802"); err != nil {
+		if _, err := b.Model.ClickToCall(testbed.Ctx(t), "801", "802", ""); err != nil {
 			t.Fatal(err)
 		}
 		b.Eventually("801 ringing", func() bool { return len(b.PhoneChannels("801")) == 1 })
