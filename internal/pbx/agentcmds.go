@@ -211,6 +211,11 @@ func (p *PBX) Mute(ctx context.Context, exten string, muted bool) error {
 	if err := p.setvar(ctx, leg.Uniqueid, varMuted, value); err != nil {
 		return fmt.Errorf("mute %s %s: %w", exten, state, err)
 	}
+	// Its VarSet may follow Setvar's answer: wait for it, so that the next
+	// command sees the model as Asterisk has it.
+	if !p.await(ctx, leg.Uniqueid, func(c Channel, ok bool) bool { return !ok || c.Muted == muted }) {
+		return fmt.Errorf("mute %s %s: Asterisk did not report the variable within %s", exten, state, confirmWithin)
+	}
 	return nil
 }
 
