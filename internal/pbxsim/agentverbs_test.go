@@ -127,7 +127,7 @@ func TestDynamicHoldAndUnhold(t *testing.T) {
 		t.Fatal(m)
 	}
 	c.waitFor("MusicOnHoldStop", isEvent("MusicOnHoldStop", peer))
-	c.waitFor("back in Dial", func(m ami.Message) bool {
+	c.waitForAfter(n, "back in Dial", func(m ami.Message) bool {
 		return m.Event() == "Newexten" && m.Get("Channel") == agent && m.Get("Application") == "Dial"
 	})
 	wantTrace(t, "agent at unhold", trace(c.all(), n, agent), []string{"VarSet COOCENTER_HOLD=0",

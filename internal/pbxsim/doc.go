@@ -73,7 +73,15 @@
 //     Hangup (name, uniqueid, /regex/: every channel soft-hung-up at once,
 //     those outside a bridge ending first), Redirect (also dual),
 //     BlindTransfer, PlayDTMF (Receive: DTMFEnd, and a Read takes the key),
-//     ListCommands.
+//     ListCommands; the agent verbs' (docs/design/agent-verbs.md, recorded
+//     on 22.9.0 and 20.20.1): Getvar, Setvar (a global without Channel),
+//     MuteAudio (no event), Status Variables ("(null)" when unset, ActionID
+//     last), the shipped coocenter-hold feature (*70 by PlayDTMF Receive on
+//     an armed channel, released by Setvar COOCENTER_HOLD; dynhold.go),
+//     Atxfer / CancelAtxfer and the keys *1 *2 *3 of the consultation
+//     (AttendedTransfer, BridgeMerge; atxfer.go), and the shipped
+//     [coocenter-agent], [coocenter-xfer] and [coocenter-webcall]
+//     (shipped_agent.go).
 //   - Calls, with the events of the recordings: Newchannel, Newstate,
 //     Newexten, VarSet, NewCallerid, NewConnectedLine, LocalBridge,
 //     DialBegin/DialState/DialEnd, BridgeCreate/Enter/Leave/Destroy,
@@ -127,7 +135,11 @@
 //   - Event filters (Filter action, eventfilter), per-user read/write
 //     permissions (the one user has all), allowmultiplelogin, writetimeout
 //     by time (the bound is a queue length), timestampevents.
-//   - Attended transfer, parking, call pickup, DTMF other than PlayDTMF
+//   - Attended transfer other than the Atxfer of a two-party bridge (see
+//     atxfer.go), the lab dialplan's arming of every agent leg
+//     (Gosub/b(coocenter-agent) in internal and the queues: pbxsim follows
+//     the recordings there and counts a phone's channel as armed), the
+//     featuredigittimeout, parking, call pickup, DTMF other than PlayDTMF
 //     with Receive, music on hold events other than a queue's
 //     (MusicOnHoldStart/Stop on the held party), MixMonitorStop, Newexten
 //     for every internal step of Local/Dial originates (AppDial2 etc. are

@@ -28,11 +28,24 @@ func channelInfo(sim *Server, prefix string) ChannelInfo {
 // waitForAfter is waitFor over the messages from index n on.
 func (c *testClient) waitForAfter(n int, what string, ok func(ami.Message) bool) ami.Message {
 	c.t.Helper()
-	seen := 0
+	// waitFor scans every message again each time one arrives, so the
+	// position is counted per scan: a message reached again starts one.
+	var first ami.Message
+	i := 0
 	return c.waitFor(what, func(m ami.Message) bool {
-		seen++
-		return seen > n && ok(m)
+		if i > 0 && sameMessage(m, first) {
+			i = 0
+		}
+		if i == 0 {
+			first = m
+		}
+		i++
+		return i > n && ok(m)
 	})
+}
+
+func sameMessage(a, b ami.Message) bool {
+	return slices.Equal(keys(a), keys(b)) && dump([]ami.Message{a}) == dump([]ami.Message{b})
 }
 
 func keys(m ami.Message) []string {
