@@ -235,7 +235,7 @@ func agentRows(snap *pbx.Snapshot, wrapUps []pausetimer.WrapUp, loc *time.Locati
 				continue
 			}
 			r := row(exten)
-			if r.Name == exten && m.Name != "" {
+			if r.Name == exten && m.Name != "" && m.Name != m.Interface { // Asterisk names a member without a name by its interface
 				r.Name = m.Name
 			}
 			aq := agentQueue{Queue: q.Name, Paused: "0", Reason: m.PausedReason}
@@ -302,7 +302,7 @@ func callRow(snap *pbx.Snapshot, leg pbx.Channel, loc *time.Location) *agentCall
 	}
 	if other, ok := snap.BridgedWith(leg); ok {
 		r.Peer = cmp.Or(other.CallerIDNum, r.Peer)
-		if pbx.PhoneExten(other.Name) != "" {
+		if snap.IsPhone(other.Name) {
 			r.Direction = "internal"
 		}
 	}

@@ -37,7 +37,6 @@ func (s *server) addRoutes(r *gin.Engine) {
 	api.Match(readMethods, "/extensions/extension-hints-status", handleExtensionHintsStatus(s.pbx)) // §3.3
 	api.Match(readMethods, "/queues/queue-info", handleQueueInfo(s.pbx))                            // §3.4
 	api.Match(readMethods, "/blacklist/index", handleBlacklistIndex(s.log, s.blacklist))            // §3.13
-	api.Match(readMethods, "/extensions/agent-status", s.handleAgentStatus())                       // §3.16, ours
 
 	// Commands: parameters parsed once, before the handler validates them.
 	cmd := api.Group("", s.parseParams)
@@ -46,6 +45,7 @@ func (s *server) addRoutes(r *gin.Engine) {
 	cmd.POST("/queues/agent-logout", handleAgentLogout(s.log, s.pbx))                        // §3.7
 	cmd.POST("/blacklist/create", handleBlacklistCreate(s.log, s.blacklist))                 // §3.14
 	cmd.Match(deleteMethods, "/blacklist/delete", handleBlacklistDelete(s.log, s.blacklist)) // §3.15
+	cmd.Match(readMethods, "/extensions/agent-status", s.handleAgentStatus())                // §3.16, ours
 
 	// Ours, beyond the original.
 	if s.wrapUps != nil { // ours: the after-call pauses (api.md §5)

@@ -79,22 +79,27 @@ func (p *PBX) channelNow(uniqueid string) (Channel, bool) {
 	return Channel{}, false
 }
 
+// errNotSeen: Asterisk answered a command but did not show, within
+// confirmWithin, that it acted on it.
+var errNotSeen = errors.New("Asterisk did not act on it in time")
+
 // await waits, within confirmWithin and ctx, until the model's channel
-// uniqueid satisfies ok (false for a channel that is gone).
-func (p *PBX) await(ctx context.Context, uniqueid string, ok func(Channel, bool) bool) bool {
+// uniqueid satisfies ok (it is told whether the channel still lives). It
+// returns ctx's error, errNotSeen, or nil.
+func (p *PBX) await(ctx context.Context, uniqueid string, ok func(Channel, bool) bool) error {
 	deadline := time.NewTimer(confirmWithin)
 	defer deadline.Stop()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		if ok(p.channelNow(uniqueid)) {
-			return true
+			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return false
+			return ctx.Err()
 		case <-deadline.C:
-			return false
+			return errNotSeen
 		case <-tick.C:
 		}
 	}
@@ -146,8 +151,8 @@ func (p *PBX) Hold(ctx context.Context, exten string) error {
 	if err := p.sendDigits(ctx, leg.Uniqueid, holdCode); err != nil {
 		return fmt.Errorf("hold %s: %w", exten, err)
 	}
-	if !p.await(ctx, leg.Uniqueid, func(c Channel, ok bool) bool { return ok && c.Held }) {
-		return fmt.Errorf("hold %s: Asterisk did not hold the call within %s (is features_coocenter.conf included?)", exten, confirmWithin)
+	if err := p.await(ctx, leg.Uniqueid, func(c Channel, ok bool) bool { return ok && c.Held }); err != nil {
+		return fmt.Errorf("hold %s (is features_coocenter.conf included?): %w", exten, err)
 	}
 	return nil
 }
@@ -180,8 +185,8 @@ func (p *PBX) Unhold(ctx context.Context, exten string) error {
 	if err := p.setvar(ctx, leg.Uniqueid, varHold, "0"); err != nil {
 		return fmt.Errorf("unhold %s: %w", exten, err)
 	}
-	if !p.await(ctx, leg.Uniqueid, func(c Channel, ok bool) bool { return !ok || !c.Held }) {
-		return fmt.Errorf("unhold %s: Asterisk did not end the hold within %s", exten, confirmWithin)
+	if err := p.await(ctx, leg.Uniqueid, func(c Channel, ok bool) bool { return !ok || !c.Held }); err != nil {
+		return fmt.Errorf("unhold %s: %w", exten, err)
 	}
 	return nil
 }
@@ -213,8 +218,8 @@ func (p *PBX) Mute(ctx context.Context, exten string, muted bool) error {
 	}
 	// Its VarSet may follow Setvar's answer: wait for it, so that the next
 	// command sees the model as Asterisk has it.
-	if !p.await(ctx, leg.Uniqueid, func(c Channel, ok bool) bool { return !ok || c.Muted == muted }) {
-		return fmt.Errorf("mute %s %s: Asterisk did not report the variable within %s", exten, state, confirmWithin)
+	if err := p.await(ctx, leg.Uniqueid, func(c Channel, ok bool) bool { return !ok || c.Muted == muted }); err != nil {
+		return fmt.Errorf("mute %s %s: %w", exten, state, err)
 	}
 	return nil
 }
@@ -273,8 +278,11 @@ func (p *PBX) Consult(ctx context.Context, src, dst, userData string) (string, e
 	}
 	// Asterisk answers Atxfer before it acts, and acts only for a leg whose
 	// dialplan allowed it to transfer: the hold is the sign it did.
-	if !p.await(ctx, leg.Uniqueid, func(c Channel, ok bool) bool { return !ok || c.Held }) {
-		_ = p.setvar(ctx, leg.Uniqueid, "_"+varConsult, "")
+	if err := p.await(ctx, leg.Uniqueid, func(c Channel, ok bool) bool { return !ok || c.Held }); err != nil {
+		_ = p.setvar(context.WithoutCancel(ctx), leg.Uniqueid, "_"+varConsult, "")
+		if !errors.Is(err, errNotSeen) {
+			return "", fmt.Errorf("consult %s from %s: %w", dst, src, err)
+		}
 		return "", conflict("extension %s cannot consult: Asterisk started no attended transfer (the dialplan must Dial the agent with t, or T when the agent calls; features.conf needs atxfer, see README)", src)
 	}
 	return leg.Linkedid, nil

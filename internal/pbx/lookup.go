@@ -153,3 +153,29 @@ func (s *Snapshot) BridgedWith(c Channel) (Channel, bool) {
 	}
 	return Channel{}, false
 }
+
+// IsPhone reports whether channel is a phone's (its device is in an
+// extension's hint, or a known phone when the PBX has no hints), not a
+// trunk's or a Local channel's.
+func (s *Snapshot) IsPhone(channel string) bool {
+	device := channel
+	if i := strings.LastIndexByte(device, '-'); i > 0 {
+		device = device[:i]
+	}
+	tech, name, ok := strings.Cut(device, "/")
+	if !ok || strings.EqualFold(tech, "Local") {
+		return false
+	}
+	if len(s.Hints) == 0 {
+		_, known := s.peer(strings.ToUpper(tech) + "/" + name)
+		return known
+	}
+	for _, h := range s.Hints {
+		for d := range strings.SplitSeq(h.Device, "&") {
+			if strings.EqualFold(d, device) {
+				return true
+			}
+		}
+	}
+	return false
+}
