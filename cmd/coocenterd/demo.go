@@ -27,7 +27,7 @@ var demoPhones = []string{"801", "802", "803", "804", "805", "900", "901", "904"
 func runDemo(ctx context.Context, log *slog.Logger, addr, pushTo string) error {
 	timing := pbxsim.DefaultTiming()
 	timing.FakePhoneHold = 45 * time.Second
-	sim, err := pbxsim.Start(pbxsim.Options{Registered: demoPhones, AutoAnswer: 3 * time.Second, Timing: timing,
+	sim, err := pbxsim.Start(pbxsim.Options{Registered: demoPhones, AutoAnswer: 3 * time.Second, Timing: timing, ArmAgents: true,
 		Logger: log.With("component", "pbxsim")})
 	if err != nil {
 		return err

@@ -81,6 +81,8 @@ func (p *PBX) channelNow(uniqueid string) (Channel, bool) {
 
 // errNotSeen: Asterisk answered a command but did not show, within
 // confirmWithin, that it acted on it.
+//
+//lint:ignore ST1005 Asterisk is a name, and the API answers say it so
 var errNotSeen = errors.New("Asterisk did not act on it in time")
 
 // await waits, within confirmWithin and ctx, until the model's channel
@@ -151,7 +153,7 @@ func (p *PBX) Hold(ctx context.Context, exten string) error {
 	if err := p.sendDigits(ctx, leg.Uniqueid, holdCode); err != nil {
 		return fmt.Errorf("hold %s: %w", exten, err)
 	}
-	if err := p.await(ctx, leg.Uniqueid, func(c Channel, ok bool) bool { return ok && c.Held }); err != nil {
+	if err := p.await(ctx, leg.Uniqueid, func(c Channel, ok bool) bool { return ok && c.Held && c.HeldHere }); err != nil {
 		return fmt.Errorf("hold %s (is features_coocenter.conf included?): %w", exten, err)
 	}
 	return nil

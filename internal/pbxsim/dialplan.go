@@ -316,7 +316,9 @@ func (s *Server) endDialplan(ch *channel, cause int) {
 
 // --- internal: phones, queues, the outbound trunk ---------------------------
 
-// planDialPhone is _8XX / _9XX: NoOp, MixMonitor, Dial(TECH/${EXTEN},30).
+// planDialPhone is _8XX / _9XX: NoOp, MixMonitor, Dial(TECH/${EXTEN},30),
+// Hangup; with ArmAgents, a phone caller is armed first and the phone
+// rung with tTb(coocenter-agent^s^1).
 func (s *Server) planDialPhone(ch *channel) {
 	tech := "SIP"
 	if ch.exten[0] == '9' {
@@ -324,16 +326,40 @@ func (s *Server) planDialPhone(ch *channel) {
 	}
 	s.newexten(ch, 1, "NoOp", fmt.Sprintf("Internal call %s -> %s/%s", ch.cidNum, tech, ch.exten))
 	s.mixMonitor(ch, 2)
-	s.newexten(ch, 3, "Dial", tech+"/"+ch.exten+",30")
-	s.dialApp(ch, tech+"/"+ch.exten, s.opts.Timing.DialTimeout, func() { s.dialplanHangup(ch, 4) })
+	dial, options := s.armCaller(ch, 3)
+	s.newexten(ch, dial, "Dial", tech+"/"+ch.exten+",30"+options)
+	s.dialWith(ch, tech+"/"+ch.exten, s.opts.Timing.DialTimeout, s.opts.ArmAgents, func() { s.dialplanHangup(ch, dial+1) })
+}
+
+// armCaller is, with ArmAgents, the test dialplan's steps from priority
+// prio before a Dial: GotoIf($["${CHANNEL(channeltype)}" = "Local"]?dial),
+// then Gosub(coocenter-agent,s,1) for a phone's channel. It returns the
+// Dial's priority and its options (",tTb(coocenter-agent^s^1)").
+func (s *Server) armCaller(ch *channel, prio int) (int, string) {
+	if !s.opts.ArmAgents {
+		return prio, ""
+	}
+	local := strings.HasPrefix(ch.name, "Local/")
+	s.newexten(ch, prio, "GotoIf", gotoIf(local, "dial"))
+	if !local {
+		context, exten := ch.context, ch.exten
+		s.newexten(ch, prio+1, "Gosub", "coocenter-agent,s,1")
+		s.agentSub(ch)
+		ch.gotoExten(context, exten)
+	}
+	return prio + 2, ",tTb(coocenter-agent^s^1)"
 }
 
 // planOutbound is _0X.: the "trunk" is a Local fake phone that answers.
 func (s *Server) planOutbound(ch *channel) {
 	s.newexten(ch, 1, "NoOp", fmt.Sprintf("Outbound call %s -> %s", ch.cidNum, ch.exten))
 	s.mixMonitor(ch, 2)
-	s.newexten(ch, 3, "Dial", "Local/"+ch.exten+"@fake-phone/n,60")
-	s.dialApp(ch, "Local/"+ch.exten+"@fake-phone/n", 2*s.opts.Timing.DialTimeout, func() { s.dialplanHangup(ch, 4) })
+	dial, options := s.armCaller(ch, 3)
+	if options != "" {
+		options = ",T"
+	}
+	s.newexten(ch, dial, "Dial", "Local/"+ch.exten+"@fake-phone/n,60"+options)
+	s.dialApp(ch, "Local/"+ch.exten+"@fake-phone/n", 2*s.opts.Timing.DialTimeout, func() { s.dialplanHangup(ch, dial+1) })
 }
 
 // planQueue is _63[0-2]: Queue(${EXTEN},r,,,300), Hangup().

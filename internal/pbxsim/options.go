@@ -24,6 +24,12 @@ type Options struct {
 	// NoChanSIP plays an Asterisk 21+ without chan_sip: SIPpeers is an
 	// unknown action there, answered with a RequestBadFormat event.
 	NoChanSIP bool
+	// ArmAgents plays the test dialplan as README tells users to write it
+	// for the agent's verbs: phones placing a call run Gosub(coocenter-agent)
+	// and Dial rings phones with tTb(coocenter-agent^s^1). Off, internal
+	// calls are the plain Dial(TECH/${EXTEN},30) the ami-* transcripts
+	// under internal/ami/testdata were recorded with.
+	ArmAgents bool
 	// Timing holds every delay the simulated PBX uses.
 	Timing Timing
 	// SessionQueue bounds the messages waiting to be written to one AMI

@@ -126,6 +126,22 @@ func golden(t *testing.T, b *testbed.Bed) []push {
 	if b.IsReplay() {
 		return exactGolden(t, b)
 	}
+	got := livePushes(t, b)
+	path, want := recordedGolden(t, b)
+	var pushes []push // the recording's, less the cc_cdr, which only the pusher adds
+	for _, m := range want {
+		if m["event"] != "cc_cdr" {
+			pushes = append(pushes, m)
+		}
+	}
+	sameShape(t, b, path, got, pushes)
+	return got
+}
+
+// livePushes collects the pushes of the model's events until every
+// channel is gone and the model has gone quiet.
+func livePushes(t *testing.T, b *testbed.Bed) []push {
+	t.Helper()
 	tr := pusher.Translator{MAC: testMAC, Location: time.UTC, LegacyDialBegin: true}
 	var got []push
 	quietSince := time.Now()
@@ -144,14 +160,6 @@ func golden(t *testing.T, b *testbed.Bed) []push {
 			break
 		}
 	}
-	path, want := recordedGolden(t, b)
-	var pushes []push // the recording's, less the cc_cdr, which only the pusher adds
-	for _, m := range want {
-		if m["event"] != "cc_cdr" {
-			pushes = append(pushes, m)
-		}
-	}
-	sameShape(t, b, path, got, pushes)
 	return got
 }
 

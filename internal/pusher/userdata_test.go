@@ -44,8 +44,15 @@ func TestGoldenUserDataThroughCall(t *testing.T) {
 		if err := b.Stage().Hangup(b.PhoneChannels("803")[0].Name, 16); err != nil {
 			t.Fatal(err)
 		}
+		// pbxsim models the consult's channels only roughly (their hangups
+		// differ): its pushes are held to the userData, not to the real
+		// Asterisk's shape.
+		pushes := livePushes
+		if b.Sim == nil {
+			pushes = golden
+		}
 		seen := map[string]int{}
-		for _, m := range golden(t, b) {
+		for _, m := range pushes(t, b) {
 			event, _ := m["event"].(string)
 			if event == "extensionstatus" { // an extension's, not a call's
 				continue

@@ -87,7 +87,7 @@ func Start(t testing.TB, opts Options) *Bed {
 		t.Cleanup(func() { b.stage.Close() })
 		cfg.Addr = b.link.addr
 	} else {
-		sim, err := pbxsim.Start(pbxsim.Options{Registered: opts.Registered, AutoAnswer: opts.AutoAnswer, Timing: pbxsim.FastTiming()})
+		sim, err := pbxsim.Start(pbxsim.Options{Registered: opts.Registered, AutoAnswer: opts.AutoAnswer, Timing: pbxsim.FastTiming(), ArmAgents: true})
 		if err != nil {
 			t.Fatal(err)
 		}
