@@ -129,6 +129,7 @@ func TestPackageContents(t *testing.T) {
 		"/etc/coocenterd/api.conf":                                 {"-rw-r-----", "root/root"},
 		"/usr/share/coocenterd/asterisk/manager_coocenter.conf":    {"-rw-r--r--", "root/root"},
 		"/usr/share/coocenterd/asterisk/extensions_coocenter.conf": {"-rw-r--r--", "root/root"},
+		"/usr/share/coocenterd/asterisk/features_coocenter.conf":   {"-rw-r--r--", "root/root"},
 		"/usr/share/man/man8/coocenterd.8.gz":                      {"-rw-r--r--", "root/root"},
 		"/usr/share/doc/coocenterd/copyright":                      {"-rw-r--r--", "root/root"},
 		"/usr/share/doc/coocenterd/changelog.gz":                   {"-rw-r--r--", "root/root"},
