@@ -237,3 +237,36 @@ func (e *e2e) waitBlacklistedHangup(t *testing.T, number, ch string) {
 		}
 	}
 }
+
+// TestEndToEndAgentVerbs: a call bar's minute through the API: a call
+// with userData, hold, mute, the agent's state, on the live PBX.
+func TestEndToEndAgentVerbs(t *testing.T) {
+	e := startE2E(t)
+	code, body := e.call("POST", "/extensions/click-number", "src=801&dst=802&userData=ticket+7")
+	if code != 200 {
+		t.Fatalf("click-number: %d %s", code, body)
+	}
+	e.Eventually("801 talking to 802", func() bool {
+		legs := e.PhoneChannels("802")
+		return len(legs) == 1 && legs[0].State == 6 && legs[0].BridgeID != ""
+	})
+	e.want(t, "POST", "/extensions/hold", "extension=802", 200, `{"status":"success","message":"hold extension success"}`)
+	e.want(t, "POST", "/extensions/hold", "extension=802", 409, `{"status":"error","message":"the call of extension 802 is already on hold"}`)
+	_, status := e.call("GET", "/extensions/agent-status?extension=802", "")
+	for _, want := range []string{`"device":"onhold"`, `"held":"1"`, `"muted":"0"`, `"userData":"ticket 7"`, `"direction":"internal"`, `"peer":"801"`} {
+		if !strings.Contains(status, want) {
+			t.Errorf("agent-status of the held 802 lacks %s: %s", want, status)
+		}
+	}
+	e.want(t, "POST", "/extensions/unhold", "extension=802", 200, `{"status":"success","message":"unhold extension success"}`)
+	e.want(t, "POST", "/extensions/mute", "extension=802", 200, `{"status":"success","message":"mute extension success"}`)
+	if _, status := e.call("GET", "/extensions/agent-status?extension=802", ""); !strings.Contains(status, `"held":"0","muted":"1"`) {
+		t.Errorf("agent-status of the muted 802: %s", status)
+	}
+	e.want(t, "POST", "/extensions/unmute", "extension=802", 200, `{"status":"success","message":"unmute extension success"}`)
+	if _, calls := e.call("GET", "/extensions/current-calls", ""); strings.Count(calls, `"userData":"ticket 7"`) != 2 {
+		t.Errorf("current-calls: want both legs with the userData: %s", calls)
+	}
+	e.want(t, "POST", "/extensions/consult-transfer", "src=802", 409, `{"status":"error","message":"extension 802 is not consulting anyone"}`)
+	e.want(t, "POST", "/extensions/hangup", "extension=802", 200, "")
+}

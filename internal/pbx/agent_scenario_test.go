@@ -302,3 +302,28 @@ func TestUserDataSurvivesReconnect(t *testing.T) {
 		})
 	})
 }
+
+// TestWebcallToQueue: the customer, once answered, waits in the queue
+// like any caller, and an agent of it takes the call with its userData.
+func TestWebcallToQueue(t *testing.T) {
+	testbed.Each(t, testbed.Options{Registered: []string{"804", "904"}, AutoAnswer: 10 * time.Millisecond}, func(t *testing.T, b *testbed.Bed) {
+		id, err := b.Model.PlaceWebcall(testbed.Ctx(t), pbx.Webcall{Customer: "0555777", Dst: "632",
+			CustomerTimeout: 30 * time.Second, DstTimeout: 20 * time.Second, UserData: "lead 12"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var agent pbx.Channel
+		b.Eventually("an agent of 632 talking to the customer", func() bool {
+			for _, ext := range []string{"804", "904"} {
+				if legs := b.PhoneChannels(ext); len(legs) == 1 && legs[0].State == 6 && legs[0].BridgeID != "" {
+					agent = legs[0]
+					return true
+				}
+			}
+			return false
+		})
+		if agent.Linkedid != id || agent.UserData != "lead 12" {
+			t.Errorf("the agent's leg of webcall %s: %+v", id, agent)
+		}
+	})
+}

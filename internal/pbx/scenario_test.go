@@ -150,6 +150,10 @@ func TestTransferLeavesPeerRingingDst(t *testing.T) {
 			ringing := b.PhoneChannels("803")
 			return len(ringing) == 1 && ringing[0].State == 5 && len(b.PhoneChannels("802")) == 0 && len(b.PhoneChannels("801")) == 1
 		})
+		e := awaitEvent(t, b, "the blind transfer", func(e pbx.Transferred) bool { return true })
+		if e.Kind != "blind" || e.From != "802" || e.To != "803" || e.Transferee.Name != b.PhoneChannels("801")[0].Name {
+			t.Errorf("transfer: %+v", e)
+		}
 	})
 }
 
