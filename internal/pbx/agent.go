@@ -97,7 +97,7 @@ func (p *PBX) agentVarSet(c *Channel, v, value string, at time.Time) []Event {
 
 // setUserData gives channel c, and so its call, userData ud.
 func (p *PBX) setUserData(c *Channel, ud string) {
-	c.UserData = ud
+	c.UserData, c.ownUserData = ud, ud != ""
 	if ud != "" && c.Linkedid != "" {
 		p.st.callData[c.Linkedid] = ud
 	}
@@ -156,7 +156,7 @@ func (p *PBX) attendedTransfer(m ami.Message, at time.Time) []Event {
 			t.unhold(agent.Uniqueid, at)
 		}
 		out = append(out, p.holdChanged(agent, false, at)...)
-		if p.st.channels[agent.Uniqueid] != nil {
+		if to != "" && p.st.channels[agent.Uniqueid] != nil { // the consult endpoint's: its variable goes
 			p.chore(ami.Action{Name: "Setvar", Headers: []ami.Header{
 				h("Channel", agent.Uniqueid), h("Variable", "_"+varConsult), h("Value", "")}})
 		}
@@ -168,9 +168,26 @@ func (p *PBX) attendedTransfer(m ami.Message, at time.Time) []Event {
 	to = cmp.Or(to, PhoneExten(target.Name), target.CallerIDNum)
 	transferee := p.party(m, "Transferee")
 	transferee.UserData = cmp.Or(transferee.UserData, p.st.userDataOf(transferee.Uniqueid, transferee.Linkedid))
+	p.carryUserData(transferee.UserData, m.Get("TransferTargetUniqueid"), m.Get("SecondTransfererUniqueid"))
 	from := PhoneExten(m.Get("OrigTransfererChannel"))
 	return append(out, Transferred{At: at, Kind: "attended", From: from, To: to,
 		Transferer: p.party(m, "OrigTransferer"), Transferee: transferee})
+}
+
+// carryUserData writes userData into the variable of the channels with
+// those uniqueids that lack it: a phone's own attended transfer (SIP
+// REFER) joins its consultation's channels, a call of their own, to the
+// call, and what they dial later must inherit the call's userData.
+func (p *PBX) carryUserData(userData string, uniqueids ...string) {
+	if userData == "" {
+		return
+	}
+	for _, id := range uniqueids {
+		if c := p.st.channels[id]; c != nil && !c.ownUserData {
+			p.chore(ami.Action{Name: "Setvar", Headers: []ami.Header{
+				h("Channel", id), h("Variable", "__"+varUserData), h("Value", encodeUserData(userData))}})
+		}
+	}
 }
 
 // blindTransferred is the Transferred of a BlindTransfer.
@@ -221,6 +238,7 @@ func (p *PBX) statusVariablesOf(c *Channel, m ami.Message) {
 		switch strings.ToUpper(name) {
 		case varUserData:
 			c.UserData = decodeUserData(value)
+			c.ownUserData = c.UserData != ""
 		case varHold:
 			if value == "1" {
 				c.Held, c.HeldHere = true, true

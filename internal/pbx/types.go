@@ -63,6 +63,10 @@ type Channel struct {
 	// Consulting is the destination this channel consults (consult
 	// endpoint, COOCENTER_XFER_DST) while that consult lasts; "" if none.
 	Consulting string
+
+	// ownUserData: UserData is in the channel's own variable, not only
+	// its call's (a leg a bridge joined to the call has only the latter).
+	ownUserData bool
 }
 
 // Peer is a phone: a chan_sip peer or a chan_pjsip endpoint.
