@@ -250,7 +250,7 @@ func (s *Server) planInbound(ch *channel) {
 		s.newexten(ch, 5, "Wait", "1")
 		s.later(ch, s.opts.Timing.IVRWait, func() {
 			ivr(6, "to-queue")
-			s.newexten(ch, 7, "Queue", q+",r,,,20")
+			s.newexten(ch, 7, "Queue", q+","+s.queueOptions("r")+",,,20")
 			s.enterQueue(ch, s.findQueue(q), "r", func() { s.dialplanHangup(ch, 8) })
 		})
 	})
@@ -365,7 +365,7 @@ func (s *Server) planOutbound(ch *channel) {
 // planQueue is _63[0-2]: Queue(${EXTEN},r,,,300), Hangup().
 func (s *Server) planQueue(ch *channel) {
 	s.newexten(ch, 1, "NoOp", fmt.Sprintf("Queue %s from %s", ch.exten, ch.cidNum))
-	s.newexten(ch, 2, "Queue", ch.exten+",r,,,300")
+	s.newexten(ch, 2, "Queue", ch.exten+","+s.queueOptions("r")+",,,300")
 	if ch.state != stateUp {
 		s.setState(ch, stateUp)
 	}
@@ -380,4 +380,13 @@ func (s *Server) mixMonitor(ch *channel, prio int) {
 	s.newexten(ch, prio, "MixMonitor", file+",b")
 	s.setVar(ch, "MIXMONITOR_FILENAME", "/var/spool/asterisk/monitor/"+file)
 	s.chanEvent(classCall, "MixMonitorStart", ch)
+}
+
+// queueOptions are the test dialplan's Queue options: with ArmAgents
+// also tb(coocenter-agent^s^1), as README tells users to arm agents.
+func (s *Server) queueOptions(options string) string {
+	if s.opts.ArmAgents {
+		return options + "tb(coocenter-agent^s^1)"
+	}
+	return options
 }

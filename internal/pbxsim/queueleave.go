@@ -104,7 +104,13 @@ func (s *Server) queueConnect(qc *queueCaller, win *queueLeg) {
 		s.newexten(win.ch, 1, "AppQueue", "(Outgoing Line)")
 		s.setConnected(win.ch, caller.cidNum, caller.cidName)
 	}
-	s.dialEvent("DialEnd", caller, win.ch, "DialStatus", "ANSWER")
+	// A member up before app_queue looks (wait_for_answer finds it
+	// AST_STATE_UP) gets no DialEnd ANSWER: with the armed dialplan's
+	// pre-dial Gosub a Local fake phone answers that fast (recorded on 20
+	// and 22, TestGoldenInboundQueueCall).
+	if !s.opts.ArmAgents || win.ch.half != 1 {
+		s.dialEvent("DialEnd", caller, win.ch, "DialStatus", "ANSWER")
+	}
 	s.cancelLegs(qc, win, false)
 	m.ringing = false
 	if win.ch.dev != nil {

@@ -109,7 +109,7 @@ func (s *Server) planShippedInbound(ch *channel) {
 		s.newexten(ch, 5, "Wait", "1")
 		s.later(ch, s.opts.Timing.IVRWait, func() {
 			s.shippedIVRLeave(ch, 6, "610", "welcome", "1", q)
-			s.newexten(ch, 7, "Queue", q+",c,,,300")
+			s.newexten(ch, 7, "Queue", q+","+s.queueOptions("c")+",,,300")
 			s.enterQueue(ch, s.findQueue(q), "c", func() {
 				s.shippedSurvey(ch, 8, func() { s.dialplanHangup(ch, 9) })
 			})

@@ -44,6 +44,8 @@ func TestGoldenUserDataThroughCall(t *testing.T) {
 		if err := b.Stage().Hangup(b.PhoneChannels("803")[0].Name, 16); err != nil {
 			t.Fatal(err)
 		}
+		// A step once the call is over: a replay then plays its every push.
+		b.Eventually("the call over", func() bool { return len(b.Model.Channels()) == 0 })
 		// pbxsim models the consult's channels only roughly (their hangups
 		// differ): its pushes are held to the userData, not to the real
 		// Asterisk's shape.
