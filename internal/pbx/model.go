@@ -159,7 +159,11 @@ func (p *PBX) doChores(ctx context.Context) {
 			return
 		case a := <-p.chores:
 			actx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			if _, err := p.ami.Do(actx, a); err != nil {
+			switch _, err := p.ami.Do(actx, a); {
+			case err == nil:
+			case isResponse(err, "no such channel"): // it hung up meanwhile: nothing left to do
+				p.log.Debug("model chore's channel gone", "action", a.Name)
+			default:
 				p.log.Warn("model chore failed", "action", a.Name, "err", err)
 			}
 			cancel()
