@@ -164,6 +164,9 @@ func (s *Server) queueRing(qc *queueCaller, m *member) *queueLeg {
 		leg.ch = ch
 		s.inheritVars(caller, ch)
 		s.setVar(ch, "DIALEDPEERNUMBER", m.iface)
+		if s.opts.ArmAgents { // the armed test dialplan's Queue(...,tb(coocenter-agent^s^1))
+			s.agentSub(ch)
+		}
 		s.agentEvent("AgentCalled", qc, leg)
 		s.dialEvent("DialBegin", caller, ch, "DialString", m.iface)
 		s.queueLegRole(qc, leg)

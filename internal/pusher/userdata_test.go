@@ -71,3 +71,36 @@ func TestGoldenUserDataThroughCall(t *testing.T) {
 		}
 	})
 }
+
+// TestGoldenQueueCallUserData: an agent of 632 holds the caller through
+// the API (the hold counts into holdTime) and transfers it on with the
+// business system's userData, which the queue call's cc_cdr then carries.
+func TestGoldenQueueCallUserData(t *testing.T) {
+	testbed.Each(t, testbed.Options{Registered: []string{"804", "802"}}, func(t *testing.T, b *testbed.Bed) {
+		ctx := testbed.Ctx(t)
+		caller, _ := answered632(b)
+		if err := b.Model.Hold(ctx, "804"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(1100 * time.Millisecond) // holdTime counts whole seconds
+		if err := b.Model.Unhold(ctx, "804"); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Model.Transfer(ctx, "804", "802", "ticket 9"); err != nil {
+			t.Fatal(err)
+		}
+		b.Eventually("802 ringing", func() bool { return len(b.PhoneChannels("802")) == 1 })
+		if err := b.Stage().Hangup(caller, 16); err != nil {
+			t.Fatal(err)
+		}
+		// A step once the call is over: a replay then plays its end.
+		b.Eventually("the call over", func() bool { return len(b.Model.Channels()) == 0 })
+		cc := goldenQueueCall(t, b)
+		if cc["userData"] != "ticket 9" || cc["forwardNumber"] != "802" {
+			t.Errorf("cc_cdr: %v", cc)
+		}
+		if hold, _ := cc["holdTime"].(float64); hold < 1 {
+			t.Errorf("cc_cdr holdTime %v: want the API's hold counted", cc["holdTime"])
+		}
+	})
+}
