@@ -75,6 +75,8 @@ func explain(px PBX, err error, subj subject) *apiError {
 		return &apiError{http.StatusNotFound, fmt.Sprintf("extension %s has no active call", subj.busy)}
 	case errors.Is(err, pbx.ErrUnknownExtension):
 		return &apiError{http.StatusNotFound, fmt.Sprintf("extension %s does not exist", unknownOf(px, subj.exts))}
+	case errors.Is(err, pbx.ErrNotActed):
+		return &apiError{http.StatusServiceUnavailable, fmt.Sprintf("could not %s: Asterisk did not act on it in time", subj.op)}
 	case errors.Is(err, pbx.ErrConflict): // its text is a sentence about the call's state
 		return &apiError{http.StatusConflict, err.Error()}
 	case errors.Is(err, pbx.ErrStaticMember): // before ErrInvalid, which it wraps

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -70,6 +71,8 @@ func TestAgentVerbErrors(t *testing.T) {
 		{"hold held", "/extensions/hold", "extension=802", conflictErr("the call of extension 802 is already on hold"), 409,
 			"the call of extension 802 is already on hold"},
 		{"hold away", "/extensions/hold", "extension=802", pbx.ErrNotConnected, 503, "Asterisk is not connected"},
+		{"hold not acted on", "/extensions/hold", "extension=802", fmt.Errorf("hold 802: %w", pbx.ErrNotActed), 503,
+			"could not hold extension 802: Asterisk did not act on it in time"},
 		{"consult bad dst", "/extensions/consult", "src=802&dst=80%3A3", nil, 400,
 			`parameter \"dst\" must be a phone number: digits, *, # or +, at most 32 characters`},
 		{"consult userData control", "/extensions/consult", "src=802&dst=803&userData=a%0Ab", nil, 400,

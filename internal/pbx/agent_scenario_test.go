@@ -327,3 +327,26 @@ func TestWebcallToQueue(t *testing.T) {
 		}
 	})
 }
+
+// TestConsultUnmutesTheAgent: a mute stays with the agent's channel, so
+// a consult ends it first: the consulted party hears the agent.
+func TestConsultUnmutesTheAgent(t *testing.T) {
+	testbed.Each(t, testbed.Options{Registered: []string{"801", "802", "803"}, AutoAnswer: 10 * time.Millisecond}, func(t *testing.T, b *testbed.Bed) {
+		ctx := testbed.Ctx(t)
+		talking(t, b, "")
+		if err := b.Model.Mute(ctx, "802", true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Model.Consult(ctx, "802", "803", ""); err != nil {
+			t.Fatal(err)
+		}
+		b.Eventually("802 consulting 803, unmuted", func() bool {
+			legs := b.PhoneChannels("802")
+			return len(legs) == 1 && legs[0].Consulting == "803" && !legs[0].Muted && talks(b, "803")
+		})
+		if err := b.Model.ConsultCancel(ctx, "802"); err != nil {
+			t.Fatal(err)
+		}
+		b.Eventually("802 back with 801", func() bool { return len(b.PhoneChannels("803")) == 0 && talks(b, "802") })
+	})
+}

@@ -79,15 +79,16 @@ func (p *PBX) channelNow(uniqueid string) (Channel, bool) {
 	return Channel{}, false
 }
 
-// errNotSeen: Asterisk answered a command but did not show, within
-// confirmWithin, that it acted on it.
+// ErrNotActed: Asterisk answered a command but did not show, within
+// confirmWithin, that it acted on it (hold without features_coocenter.conf,
+// an overloaded Asterisk).
 //
 //lint:ignore ST1005 Asterisk is a name, and the API answers say it so
-var errNotSeen = errors.New("Asterisk did not act on it in time")
+var ErrNotActed = errors.New("Asterisk did not act on it in time")
 
 // await waits, within confirmWithin and ctx, until the model's channel
 // uniqueid satisfies ok (it is told whether the channel still lives). It
-// returns ctx's error, errNotSeen, or nil.
+// returns ctx's error, ErrNotActed, or nil.
 func (p *PBX) await(ctx context.Context, uniqueid string, ok func(Channel, bool) bool) error {
 	deadline := time.NewTimer(confirmWithin)
 	defer deadline.Stop()
@@ -101,7 +102,7 @@ func (p *PBX) await(ctx context.Context, uniqueid string, ok func(Channel, bool)
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-deadline.C:
-			return errNotSeen
+			return ErrNotActed
 		case <-tick.C:
 		}
 	}
@@ -267,6 +268,11 @@ func (p *PBX) Consult(ctx context.Context, src, dst, userData string) (string, e
 	if err := p.SetUserData(ctx, leg.Linkedid, userData); err != nil {
 		return "", err
 	}
+	if leg.Muted { // the mute stays with the agent's channel: the consulted party would not hear it
+		if err := p.Mute(ctx, src, false); err != nil {
+			return "", fmt.Errorf("consult %s from %s: %w", dst, src, err)
+		}
+	}
 	if err := p.setvar(ctx, leg.Uniqueid, "_"+varConsultContext, p.opts.OriginateContext); err != nil {
 		return "", fmt.Errorf("consult %s from %s: %w", dst, src, err)
 	}
@@ -282,7 +288,7 @@ func (p *PBX) Consult(ctx context.Context, src, dst, userData string) (string, e
 	// dialplan allowed it to transfer: the hold is the sign it did.
 	if err := p.await(ctx, leg.Uniqueid, func(c Channel, ok bool) bool { return !ok || c.Held }); err != nil {
 		_ = p.setvar(context.WithoutCancel(ctx), leg.Uniqueid, "_"+varConsult, "")
-		if !errors.Is(err, errNotSeen) {
+		if !errors.Is(err, ErrNotActed) {
 			return "", fmt.Errorf("consult %s from %s: %w", dst, src, err)
 		}
 		return "", conflict("extension %s cannot consult: Asterisk started no attended transfer (the dialplan must Dial the agent with t, or T when the agent calls; features.conf needs atxfer, see README)", src)
