@@ -45,7 +45,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	// The live event stream, fed by the pusher as it appends to the
 	// outbox. Closed when ctx ends, first: its clients' requests end, so
 	// that the HTTP shutdown does not wait for them.
-	events := stream.New(stream.Options{})
+	events := stream.New(stream.Options{Window: cfg.Stream.Window, MaxEvents: cfg.Stream.WindowEvents})
 	defer events.Close()
 	defer context.AfterFunc(ctx, events.Close)()
 
