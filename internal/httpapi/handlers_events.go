@@ -166,10 +166,6 @@ func (s *server) handleEvents() gin.HandlerFunc {
 		c.Status(http.StatusOK)
 		w := newStreamWriter(c)
 		defer w.close()
-		// The server's ReadTimeout would end the request once it is over
-		// (net/http's background read fails, and cancels the request's
-		// context); a stream reads nothing, and lasts.
-		_ = w.rc.SetReadDeadline(time.Time{})
 		w.watch(sub)
 
 		b := stream.AppendRetry(nil, int(streamRetry/time.Millisecond))

@@ -348,3 +348,24 @@ func TestEventStreamHeartbeat(t *testing.T) {
 		}
 	}
 }
+
+// TestEventStreamOutlivesReadTimeout: the daemon's server has a
+// ReadTimeout; a stream lasts beyond it (net/http clears the read
+// deadline once the request is read). The test waits the timeout out:
+// that time is what it is about.
+func TestEventStreamOutlivesReadTimeout(t *testing.T) {
+	const readTimeout = 100 * time.Millisecond
+	e := newStreamEnv(t, stream.Options{})
+	srv := httptest.NewUnstartedServer(e.h)
+	srv.Config.ReadTimeout = readTimeout
+	srv.Start()
+	t.Cleanup(srv.Close) // after the client's stream is closed (cleanups run last first)
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+BasePath+"/events?event=hangup", nil)
+	s := testkit.OpenSSE(t, req)
+	testkit.Eventually(t, "the stream open", within, func() bool { return e.st.Subscribers() == 1 })
+	time.Sleep(3 * readTimeout)
+	id := e.publish(t, "hangup", `{"event":"hangup"}`)
+	if ev := s.NextEvent(t, within); ev.ID != id {
+		t.Fatalf("got %+v, want %s", ev, id)
+	}
+}
