@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -106,7 +107,7 @@ func (s *server) handleEventToken() gin.HandlerFunc {
 		succeed(c, "token will follow", gin.H{
 			"token":   token,
 			"expires": expires.Unix(),
-			"url":     BasePath + "/events?token=" + token,
+			"url":     BasePath + "/events?token=" + url.QueryEscape(token), // an extension may hold "+" or "#"
 		})
 	}
 }

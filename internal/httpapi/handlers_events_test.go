@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -225,13 +226,14 @@ func TestEventStreamTokens(t *testing.T) {
 				URL     string
 			}
 		}
-		if err := json.Unmarshal(w.Body.Bytes(), &ans); err != nil || w.Code != 200 || ans.Data.URL != BasePath+"/events?token="+ans.Data.Token {
+		if err := json.Unmarshal(w.Body.Bytes(), &ans); err != nil || w.Code != 200 || ans.Data.URL != BasePath+"/events?token="+url.QueryEscape(ans.Data.Token) {
 			t.Fatalf("events/token %q: %d %s", form, w.Code, w.Body.String())
 		}
 		return ans.Data.Token, ans.Data.Expires
 	}
 	box, _ := mint("")
 	agent, expires := mint("extension=801&ttl=60")
+	odd, _ := mint("extension=%2B8%2301") // "+8#01": both need escaping in a URL
 	if expires != noon.Add(time.Minute).Unix() {
 		t.Errorf("expires %d, want noon + 60 s", expires)
 	}
@@ -253,6 +255,7 @@ func TestEventStreamTokens(t *testing.T) {
 		{"an agent's token, its extension", "?token=" + agent + "&extension=801", nil, 200, []string{"801"}},
 		{"an agent's token, another extension", "?token=" + agent + "&extension=802", nil, 403, nil},
 		{"an agent's token, more extensions", "?token=" + agent + "&extension=801,802", nil, 403, nil},
+		{"a token of an extension with + and #", "?token=" + url.QueryEscape(odd), nil, 200, nil},
 		{"tampered", "?token=" + tampered, nil, 401, nil},
 		{"the extension changed", "?token=" + other, nil, 401, nil},
 		{"garbage", "?token=x.y", nil, 401, nil},
