@@ -281,7 +281,7 @@ func (f *feed) answer(a ami.Message) {
 		f.send(msgs...)
 	case "ping":
 		f.send("Response: Success\r\n" + id + "\r\nPing: Pong")
-	case "sippeers", "pjsipshowendpoints", "pjsipshowcontacts", "extensionstatelist", "queuestatus", "dbget":
+	case "sippeers", "pjsipshowendpoints", "pjsipshowcontacts", "extensionstatelist", "queuestatus", "dbget", "status":
 		f.send("Response: Success\r\n"+id+"\r\nEventList: start", "Event: ListComplete\r\n"+id+"\r\nEventList: Complete\r\nListItems: 0")
 	default:
 		f.send("Response: Success\r\n" + id)

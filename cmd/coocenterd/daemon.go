@@ -30,6 +30,7 @@ import (
 	"github.com/coocenter/coocenterd/internal/pusher"
 	"github.com/coocenter/coocenterd/internal/recordings"
 	"github.com/coocenter/coocenterd/internal/sdnotify"
+	"github.com/coocenter/coocenterd/internal/stream"
 )
 
 // serve runs the daemon's parts until ctx ends, then stops them in reverse
@@ -41,8 +42,17 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	defer db.Close()
 
+	// The live event stream, fed by the pusher as it appends to the
+	// outbox. Closed when ctx ends, first: its clients' requests end, so
+	// that the HTTP shutdown does not wait for them.
+	events := stream.New(stream.Options{Window: cfg.Stream.Window, MaxEvents: cfg.Stream.WindowEvents})
+	defer events.Close()
+	defer context.AfterFunc(ctx, events.Close)()
+
 	links := recordingLinks(cfg, log)
-	push, err := pusher.Open(db, pushOptions(cfg, log, links))
+	pushOpts := pushOptions(cfg, log, links)
+	pushOpts.OnAppend = func(ev pusher.Event) { events.Publish(stream.Event{ID: ev.ID, Name: ev.Name, Body: ev.Body}) }
+	push, err := pusher.Open(db, pushOpts)
 	if err != nil {
 		return fmt.Errorf("open push outbox: %w", err)
 	}
@@ -118,6 +128,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		WrapUps:      timer,
 		Recordings:   recordings.NewFolder(cfg.Monitor.Dir),
 		Links:        links,
+		Stream:       events,
 	})
 	return listenAndServe(ctx, cfg.HTTPAddr(), handler, log)
 }

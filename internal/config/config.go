@@ -33,6 +33,7 @@ type Config struct {
 	Blacklist Blacklist
 	Push      Push
 	Metrics   Metrics
+	Stream    Stream
 }
 
 // General is the [general] section: the original box's keys and ours.
@@ -133,6 +134,13 @@ type Push struct {
 	LegacyDialBegin bool
 }
 
+// Stream is the [stream] section: the window of the live event stream,
+// from which a client that reconnects resumes.
+type Stream struct {
+	Window       time.Duration // how long an event is kept; 1h
+	WindowEvents int           // how many events are kept at most; 10000
+}
+
 // Metrics is the [metrics] section: how a Prometheus server, which cannot
 // compute the daily WEBKEY token, may scrape /metrics.
 type Metrics struct {
@@ -178,6 +186,7 @@ func defaults() *Config {
 			MaxInterval:     2 * time.Hour,
 			LegacyDialBegin: true,
 		},
+		Stream: Stream{Window: time.Hour, WindowEvents: 10000},
 	}
 }
 

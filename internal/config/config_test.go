@@ -44,7 +44,8 @@ func TestDefaults(t *testing.T) {
 		Monitor:   Monitor{Dir: "/var/spool/asterisk/monitor", LinkTTL: 168 * time.Hour},
 		Blacklist: Blacklist{Family: "blacklist"},
 		// The original box names the event "dialbegein" and its clients match on it.
-		Push: Push{InFlight: 4, Timeout: 15 * time.Second, MaxAge: 72 * time.Hour, MaxInterval: 2 * time.Hour, LegacyDialBegin: true},
+		Push:   Push{InFlight: 4, Timeout: 15 * time.Second, MaxAge: 72 * time.Hour, MaxInterval: 2 * time.Hour, LegacyDialBegin: true},
+		Stream: Stream{Window: time.Hour, WindowEvents: 10000},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", got, want)

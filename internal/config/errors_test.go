@@ -87,6 +87,8 @@ func TestValidationErrors(t *testing.T) {
 		{"max_interval > max_age", in("push", "max_age = 1h\nmax_interval = 90m"), "push", "max_interval", "is 1h30m, longer than max_age (1h)"},
 		{"secrets", in("push", "secrets = abc"), "push", "secrets", `entry 1 does not start with "whsec_"`},
 		{"legacy_dialbegin", in("push", "legacy_dialbegin = 1"), "push", "legacy_dialbegin", "is not yes or no"},
+		{"stream window", in("stream", "window = 30s"), "stream", "window", "out of range (1m to 24h)"},
+		{"stream window_events", in("stream", "window_events = 99"), "stream", "window_events", "from 100 to 1000000"},
 
 		// Structure.
 		{"set twice, unknown keys beside", gen("x = 1\nURL = http://a\nx = 2\nurl = http://b"), "general", "url", "is set twice (lines 3 and 5)"},

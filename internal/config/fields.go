@@ -22,7 +22,7 @@ func canonicalSection(name string) string { return strings.ToLower(strings.TrimS
 func canonicalKey(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
 
 // sections lists the known sections in the order of api.conf.example.
-var sections = []string{"general", "enable", "ami", "pausetime", "storage", "monitor", "blacklist", "push", "metrics"}
+var sections = []string{"general", "enable", "ami", "pausetime", "storage", "monitor", "blacklist", "push", "metrics", "stream"}
 
 // fields is in the order checks run: the first bad key is the one reported.
 var fields = []field{
@@ -185,6 +185,15 @@ var fields = []field{
 	}},
 	{"metrics", "allow", func(c *Config, v string) (err error) {
 		c.Metrics.Allow, err = parseNetworks(v)
+		return err
+	}},
+
+	{"stream", "window", func(c *Config, v string) (err error) {
+		c.Stream.Window, err = parseDuration(v, time.Minute, 24*time.Hour)
+		return err
+	}},
+	{"stream", "window_events", func(c *Config, v string) (err error) {
+		c.Stream.WindowEvents, err = parseInt(v, 100, 1000000)
 		return err
 	}},
 }

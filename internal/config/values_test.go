@@ -79,10 +79,13 @@ func TestDurations(t *testing.T) {
 		}
 	}
 	c := mustParse(t, "[ami]\nusername=u\nsecret=s\nping_interval=5\naction_timeout=3s\nreconnect_max=1m\n"+
-		"[push]\ntimeout=30\nmax_age=168h\nmax_interval=3600\n")
+		"[push]\ntimeout=30\nmax_age=168h\nmax_interval=3600\n[stream]\nwindow=90m\nwindow_events=500\n")
 	if c.AMI.PingInterval != 5*time.Second || c.AMI.ActionTimeout != 3*time.Second || c.AMI.ReconnectMax != time.Minute ||
 		c.Push.Timeout != 30*time.Second || c.Push.MaxAge != 168*time.Hour || c.Push.MaxInterval != time.Hour {
 		t.Errorf("ami %+v push %+v", c.AMI, c.Push)
+	}
+	if c.Stream != (Stream{Window: 90 * time.Minute, WindowEvents: 500}) {
+		t.Errorf("stream %+v", c.Stream)
 	}
 	for d, want := range map[time.Duration]string{time.Second: "1s", time.Hour: "1h", 90 * time.Minute: "1h30m",
 		10 * time.Minute: "10m", 8760 * time.Hour: "8760h", 61 * time.Second: "1m1s"} {

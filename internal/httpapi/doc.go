@@ -76,4 +76,12 @@
 //     the nextKey of the previous page, stable while files are added; each
 //     row has a signed url (one hour) when links are on. Hidden names,
 //     symlinks and non-regular files are not listed.
+//   - events (§7, ours) is the live stream of internal/stream as Server-Sent
+//     Events, with no request deadline. It opens with the snapshots (the
+//     data of agent-status, queue-info, current-calls, each with the id of
+//     the newest event) or, for Last-Event-ID, the events missed, or a
+//     reset and the snapshots when the window no longer holds that id. A
+//     stream token (?token=, minted by events/token) stands for the
+//     Authorization header there only. Each write has 10 s; a client the
+//     stream drops for falling behind has its pending write cut at once.
 package httpapi

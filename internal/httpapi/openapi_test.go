@@ -16,6 +16,7 @@ import (
 
 	"github.com/coocenter/coocenterd/docs"
 	"github.com/coocenter/coocenterd/internal/recordings"
+	"github.com/coocenter/coocenterd/internal/stream"
 )
 
 // loadOpenAPI loads docs/openapi.yaml and checks it against the OpenAPI
@@ -71,6 +72,9 @@ func fullServer(t *testing.T) *testEnv {
 		o.WrapUps = &fakeWrapUps{}
 		o.Recordings = recordings.NewFolder(t.TempDir())
 		o.Links = testLinks("a-link-secret-for-tests")
+		st := stream.New(stream.Options{})
+		t.Cleanup(st.Close)
+		o.Stream = st
 	})
 }
 
@@ -102,7 +106,8 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 	// A guard against a server built without its optional parts, which
 	// would make the comparison above vacuous.
 	for _, r := range []string{"GET /metrics", "HEAD /coocenter-api/monitor/{filePath}", "POST /coocenter-api/push/replay",
-		"POST /coocenter-api/queues/wrapup-end", "GET /coocenter-api/recordings/link", "GET /coocenter-api/openapi.json"} {
+		"POST /coocenter-api/queues/wrapup-end", "GET /coocenter-api/recordings/link", "GET /coocenter-api/openapi.json",
+		"GET /coocenter-api/events"} {
 		if !served[r] {
 			t.Errorf("the server has no %s: it was not built with every part", r)
 		}

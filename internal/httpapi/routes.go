@@ -31,6 +31,10 @@ func (s *server) addRoutes(r *gin.Engine) {
 		mon.HEAD("/*filePath", serve)
 	}
 
+	if s.stream != nil { // §7, ours: no request deadline, a stream lasts
+		r.GET(BasePath+"/events", s.authenticateStream, s.parseParams, s.handleEvents())
+	}
+
 	api := r.Group(BasePath, s.authenticate, s.deadline)
 	api.Match(readMethods, "/extensions/current-calls", handleCurrentCalls(s.pbx, s.now))           // §3.1
 	api.Match(readMethods, "/extensions/extension-status", handleExtensionStatus(s.pbx))            // §3.2
@@ -56,6 +60,9 @@ func (s *server) addRoutes(r *gin.Engine) {
 	if s.push != nil { // ours: pushes no receiver accepted
 		cmd.Match(readMethods, "/push/dead-letters", s.handleDeadLetters())
 		cmd.POST("/push/replay", s.handleReplay())
+	}
+	if s.stream != nil { // §7, ours: tokens that open the stream in a browser
+		cmd.POST("/events/token", s.handleEventToken())
 	}
 	if s.folder != nil { // ours: find recordings, hand out links a browser can open
 		cmd.Match(readMethods, "/recordings/index", s.handleRecordingIndex())

@@ -10,8 +10,10 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/coocenter/coocenterd/internal/clock"
 	"github.com/coocenter/coocenterd/internal/pbx"
 	"github.com/coocenter/coocenterd/internal/recordings"
+	"github.com/coocenter/coocenterd/internal/stream"
 )
 
 // PBX is the PBX as the API needs it; internal/pbx implements it.
@@ -89,6 +91,14 @@ type Options struct {
 	// the url of recordings/index), which monitor/ then accepts instead of
 	// the Authorization header.
 	Links *recordings.Links
+	// Stream, if non-nil, is served as the live event stream (§7): GET
+	// events, and POST events/token for the tokens that open it without
+	// the Authorization header (signed with a key derived from WebKey).
+	Stream *stream.Stream
+	// Heartbeat is how often an idle stream gets a comment line
+	// (DefaultHeartbeat); Clock times it (default clock.Wall).
+	Heartbeat time.Duration
+	Clock     clock.Clock
 }
 
 // DefaultRequestTimeout is the request timeout when Options.RequestTimeout is 0.
@@ -115,6 +125,10 @@ type server struct {
 	folder       *recordings.Folder
 	links        *recordings.Links
 	idem         *idempotencyStore
+	stream       *stream.Stream
+	tokens       streamTokens
+	heartbeat    time.Duration
+	clock        clock.Clock
 }
 
 // New returns the HTTP handler of the whole API: /coocenter-api/…, /healthz
@@ -145,6 +159,9 @@ func newServer(opts Options) *server {
 		wrapUps:      opts.WrapUps,
 		folder:       opts.Recordings,
 		links:        opts.Links,
+		stream:       opts.Stream,
+		heartbeat:    opts.Heartbeat,
+		clock:        opts.Clock,
 	}
 	if s.loc == nil {
 		s.loc = time.Local
@@ -158,6 +175,13 @@ func newServer(opts Options) *server {
 	if s.timeout <= 0 {
 		s.timeout = DefaultRequestTimeout
 	}
+	if s.heartbeat <= 0 {
+		s.heartbeat = DefaultHeartbeat
+	}
+	if s.clock == nil {
+		s.clock = clock.Wall
+	}
+	s.tokens = streamTokens{key: streamTokenKey(s.webKey), now: s.now}
 	s.idem = newIdempotencyStore(s.now)
 	if opts.Registerer != nil {
 		s.httpStats = newHTTPMetrics(opts.Registerer)

@@ -54,7 +54,12 @@ type Options struct {
 	// LazyWrite bounds how long a delivery (its deletion from the outbox)
 	// or a failed attempt waits for a transaction to ride in before it is
 	// written in one of its own (1 s; see op.urgent).
-	LazyWrite   time.Duration
+	LazyWrite time.Duration
+	// OnAppend, if set, is given every event Append accepts, its ID set,
+	// in the same step as it is queued for the outbox (with no receiver,
+	// where the outbox would be): the live stream's Publish. It runs on
+	// Append's goroutine, the model's, so it must not block.
+	OnAppend    func(Event)
 	journalSize int64 // the journal file's size (8 MiB); tests make it small
 }
 
@@ -274,11 +279,9 @@ func (p *Pusher) HandleWrapUp(w pausetimer.WrapUp) {
 
 // Append queues ev for every receiver. It is written to disk (in a batch
 // with whatever else is waiting) before any delivery. ev.ID is set here
-// when empty.
+// when empty: this is where every push gets its id, and where the live
+// stream is fed (Options.OnAppend).
 func (p *Pusher) Append(ev Event) error {
-	if len(p.receivers) == 0 {
-		return nil
-	}
 	if ev.ID == "" {
 		ev.ID = newID(p.opts.Now())
 	}
@@ -287,7 +290,12 @@ func (p *Pusher) Append(ev Event) error {
 	if p.closed {
 		return ErrClosed
 	}
-	p.ops <- op{kind: opAppend, ev: ev}
+	if len(p.receivers) > 0 {
+		p.ops <- op{kind: opAppend, ev: ev}
+	}
+	if p.opts.OnAppend != nil {
+		p.opts.OnAppend(ev)
+	}
 	return nil
 }
 

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coocenter/coocenterd/internal/config"
+	"github.com/coocenter/coocenterd/internal/testkit"
+)
+
+// BenchmarkEventToStream runs the daemon against a fed AMI stream (the
+// feed of BenchmarkEventToPush: 500 live channels, 20 new calls a
+// second) with no push URL and one client on the event stream. It
+// reports how long an AMI event takes from the socket to its push on the
+// stream (dialbegin, dialend and both hangups of every call); the target
+// is well under 100 ms.
+func BenchmarkEventToStream(b *testing.B) {
+	const (
+		live        = 500
+		callsPerSec = 20
+		calls       = 100
+	)
+	feed := startFeed(b, live)
+	cfg := config.Demo()
+	cfg.Storage.Dir = b.TempDir()
+	cfg.General.BindPort = 0
+	cfg.General.URLs = nil
+	cfg.AMI.Host, cfg.AMI.Port = splitHostPort(feed.addr())
+	cfg.AMI.Username, cfg.AMI.Secret = "coocenter", "secret"
+	logs := &logBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(logs, nil))) }()
+	b.Cleanup(func() { cancel(); <-done })
+	addrRe := regexp.MustCompile(`coocenter-api listening" addr=(\S+)`)
+	if !testkit.Poll(10*time.Second, func() bool {
+		return addrRe.MatchString(logs.String()) && strings.Contains(logs.String(), "model synced")
+	}) {
+		b.Fatalf("the daemon did not start and sync:\n%s", logs.String())
+	}
+	req, _ := http.NewRequest(http.MethodGet, "http://"+addrRe.FindStringSubmatch(logs.String())[1]+"/coocenter-api/events?event=dialbegein,dialend,hangup", nil)
+	s := testkit.OpenSSE(b, req)
+	if s.Resp.StatusCode != http.StatusOK {
+		b.Fatalf("GET events: %d", s.Resp.StatusCode)
+	}
+
+	sent := &sentTimes{at: map[string]time.Time{}}
+	var mu sync.Mutex
+	var latencies []time.Duration
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			ev := s.Next(b, time.Minute)
+			now := time.Now()
+			var push struct{ Event, Uniqueid string }
+			if json.Unmarshal([]byte(ev.Data), &push) != nil {
+				continue
+			}
+			key := strings.Replace(push.Event, "dialbegein", "dialbegin", 1) + ":" + push.Uniqueid
+			if at, ok := sent.take(key); ok {
+				mu.Lock()
+				latencies = append(latencies, now.Sub(at))
+				mu.Unlock()
+			}
+		}
+	})
+	for round := 0; b.Loop(); round++ {
+		feed.calls(b, round, calls, callsPerSec, sent)
+		if !testkit.Poll(30*time.Second, func() bool { return sent.left() == 0 }) {
+			b.Fatalf("%d events did not reach the stream, e.g. %v", sent.left(), sent.sample())
+		}
+	}
+	close(stop)
+	feed.calls(b, 1<<20, 1, callsPerSec, sent) // one more event wakes the reader to see stop
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	slices.Sort(latencies)
+	ms := func(q float64) float64 {
+		return float64(latencies[int(q*float64(len(latencies)-1))]) / float64(time.Millisecond)
+	}
+	b.ReportMetric(ms(0.5), "p50-ms")
+	b.ReportMetric(ms(0.99), "p99-ms")
+	b.ReportMetric(ms(1), "max-ms")
+}
