@@ -37,6 +37,12 @@ func (d *daemon) call(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.answerRinging(t, "802")
+	// On a real Asterisk the answer takes a moment over SIP: hung up
+	// before it, the call would end unanswered.
+	testkit.Eventually(t, "802 answered", 10*time.Second, func() bool {
+		legs := d.PhoneChannels("802")
+		return len(legs) == 1 && legs[0].State == 6
+	})
 	if err := d.Stage().Hangup(caller, 16); err != nil {
 		t.Fatal(err)
 	}
