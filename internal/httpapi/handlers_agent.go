@@ -67,25 +67,7 @@ func handleUnmute(log *slog.Logger, px PBX) gin.HandlerFunc {
 
 // handleConsult is §3.19: src's party is held, src talks to dst.
 func handleConsult(log *slog.Logger, px PBX) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		v := paramsOf(c).validate()
-		src := v.required("src", extension)
-		dst := v.required("dst", phoneNumber)
-		userData := v.optional("userData", userDataText, "")
-		if v.err != nil {
-			failWith(c, v.err)
-			return
-		}
-		id, err := call(c.Request.Context(), func(ctx context.Context) (string, error) {
-			return px.Consult(ctx, src, dst, userData)
-		})
-		if err != nil {
-			failCall(c, log, px, err, subject{op: fmt.Sprintf("consult %s from extension %s", dst, src),
-				exts: []string{src, dst}, busy: src})
-			return
-		}
-		succeed(c, "consult extension success", callData{ID: id})
-	}
+	return dialFrom(log, px, "consult %[2]s from extension %[1]s", "consult extension success", px.Consult)
 }
 
 // handleConsultTransfer is §3.20: the held party goes to the consulted one.
@@ -238,12 +220,9 @@ func agentRows(snap *pbx.Snapshot, wrapUps []pausetimer.WrapUp, loc *time.Locati
 			if r.Name == exten && m.Name != "" && m.Name != m.Interface { // Asterisk names a member without a name by its interface
 				r.Name = m.Name
 			}
-			aq := agentQueue{Queue: q.Name, Paused: "0", Reason: m.PausedReason}
-			if m.Paused {
-				aq.Paused = "1"
-				if !m.LastPause.IsZero() {
-					aq.PausedSince = m.LastPause.In(loc).Format(time.DateTime)
-				}
+			aq := agentQueue{Queue: q.Name, Paused: flag(m.Paused), Reason: m.PausedReason}
+			if m.Paused && !m.LastPause.IsZero() {
+				aq.PausedSince = m.LastPause.In(loc).Format(time.DateTime)
 			}
 			r.Queues = append(r.Queues, aq)
 		}

@@ -18,6 +18,13 @@ type callData struct {
 
 // handleClickNumber is §3.8: ring src; when it answers, dial dst.
 func handleClickNumber(log *slog.Logger, px PBX) gin.HandlerFunc {
+	return dialFrom(log, px, "call %[2]s from %[1]s", "click number success", px.ClickToCall)
+}
+
+// dialFrom is a command that has src call dst, with userData, and
+// answers message and the new call's id; op names it in errors (%[1]s
+// src, %[2]s dst).
+func dialFrom(log *slog.Logger, px PBX, op, message string, dial func(ctx context.Context, src, dst, userData string) (string, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		v := paramsOf(c).validate()
 		src := v.required("src", extension)
@@ -28,14 +35,13 @@ func handleClickNumber(log *slog.Logger, px PBX) gin.HandlerFunc {
 			return
 		}
 		id, err := call(c.Request.Context(), func(ctx context.Context) (string, error) {
-			return px.ClickToCall(ctx, src, dst, userData)
+			return dial(ctx, src, dst, userData)
 		})
 		if err != nil {
-			failCall(c, log, px, err, subject{op: fmt.Sprintf("call %s from %s", dst, src),
-				exts: []string{src, dst}, busy: src})
+			failCall(c, log, px, err, subject{op: fmt.Sprintf(op, src, dst), exts: []string{src, dst}, busy: src})
 			return
 		}
-		succeed(c, "click number success", callData{ID: id})
+		succeed(c, message, callData{ID: id})
 	}
 }
 

@@ -309,11 +309,7 @@ func (qs queueInfo) MarshalJSON() ([]byte, error) {
 func memberRows(ms []pbx.Member) []memberRow {
 	rows := make([]memberRow, 0, len(ms))
 	for _, m := range ms {
-		paused := "0"
-		if m.Paused {
-			paused = "1"
-		}
-		rows = append(rows, memberRow{Name: memberName(m.Interface), Paused: paused, Penalty: strconv.Itoa(m.Penalty)})
+		rows = append(rows, memberRow{Name: memberName(m.Interface), Paused: flag(m.Paused), Penalty: strconv.Itoa(m.Penalty)})
 	}
 	return rows
 }
