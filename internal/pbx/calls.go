@@ -222,20 +222,33 @@ func (s *state) isPhone(channel string) bool {
 		_, ok := s.hints[rest]
 		return ok
 	}
-	device := channel
-	if i := strings.LastIndexByte(device, '-'); i > 0 {
-		device = device[:i]
-	}
+	device := channelDevice(channel)
 	if len(s.hints) == 0 {
 		tech, name, ok := strings.Cut(device, "/")
 		_, known := s.peers[strings.ToUpper(tech)+"/"+name]
 		return ok && known
 	}
 	for _, h := range s.hints {
-		for d := range strings.SplitSeq(h.Device, "&") {
-			if strings.EqualFold(d, device) {
-				return true
-			}
+		if hintHas(h.Device, device) {
+			return true
+		}
+	}
+	return false
+}
+
+// channelDevice is the device of a channel: SIP/801 of SIP/801-0000000a.
+func channelDevice(channel string) string {
+	if i := strings.LastIndexByte(channel, '-'); i > 0 {
+		return channel[:i]
+	}
+	return channel
+}
+
+// hintHas reports whether a hint ("SIP/801&PJSIP/801") names device.
+func hintHas(hint, device string) bool {
+	for d := range strings.SplitSeq(hint, "&") {
+		if strings.EqualFold(d, device) {
+			return true
 		}
 	}
 	return false

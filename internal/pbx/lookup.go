@@ -158,10 +158,7 @@ func (s *Snapshot) BridgedWith(c Channel) (Channel, bool) {
 // extension's hint, or a known phone when the PBX has no hints), not a
 // trunk's or a Local channel's.
 func (s *Snapshot) IsPhone(channel string) bool {
-	device := channel
-	if i := strings.LastIndexByte(device, '-'); i > 0 {
-		device = device[:i]
-	}
+	device := channelDevice(channel)
 	tech, name, ok := strings.Cut(device, "/")
 	if !ok || strings.EqualFold(tech, "Local") {
 		return false
@@ -171,10 +168,8 @@ func (s *Snapshot) IsPhone(channel string) bool {
 		return known
 	}
 	for _, h := range s.Hints {
-		for d := range strings.SplitSeq(h.Device, "&") {
-			if strings.EqualFold(d, device) {
-				return true
-			}
+		if hintHas(h.Device, device) {
+			return true
 		}
 	}
 	return false
