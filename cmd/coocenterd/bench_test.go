@@ -66,24 +66,7 @@ func benchEventToPush(b *testing.B, liveChannels int) {
 	b.Cleanup(receiver.Close)
 	feed := startFeed(b, liveChannels)
 
-	cfg := config.Demo()
-	cfg.Storage.Dir = b.TempDir()
-	cfg.General.BindPort = 0
-	cfg.AMI.Host, cfg.AMI.Port = splitHostPort(feed.addr())
-	cfg.AMI.Username, cfg.AMI.Secret = "coocenter", "secret"
-	cfg.General.URLs = []string{receiver.URL}
-	logs := &logBuffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(logs, nil))) }()
-	b.Cleanup(func() { cancel(); <-done })
-	addrRe := regexp.MustCompile(`coocenter-api listening" addr=(\S+)`)
-	if !testkit.Poll(10*time.Second, func() bool {
-		return addrRe.MatchString(logs.String()) && strings.Contains(logs.String(), "model synced")
-	}) {
-		b.Fatalf("the daemon did not start and sync:\n%s", logs.String())
-	}
-	api := "http://" + addrRe.FindStringSubmatch(logs.String())[1] + "/coocenter-api/extensions/current-calls"
+	api := "http://" + serveOnFeed(b, feed, receiver.URL) + "/coocenter-api/extensions/current-calls"
 
 	stop := make(chan struct{})
 	var polls atomic.Int64
@@ -341,4 +324,28 @@ func (f *feed) calls(b *testing.B, round, n, rate int, sent *sentTimes) {
 		}
 		f.send(s.msgs...)
 	}
+}
+
+// serveOnFeed runs the daemon against feed, pushing to urls, until the
+// benchmark ends; it returns the API's address once the model synced.
+func serveOnFeed(b *testing.B, feed *feed, urls ...string) string {
+	b.Helper()
+	cfg := config.Demo()
+	cfg.Storage.Dir = b.TempDir()
+	cfg.General.BindPort = 0
+	cfg.AMI.Host, cfg.AMI.Port = splitHostPort(feed.addr())
+	cfg.AMI.Username, cfg.AMI.Secret = "coocenter", "secret"
+	cfg.General.URLs = urls
+	logs := &logBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(logs, nil))) }()
+	b.Cleanup(func() { cancel(); <-done })
+	addrRe := regexp.MustCompile(`coocenter-api listening" addr=(\S+)`)
+	if !testkit.Poll(10*time.Second, func() bool {
+		return addrRe.MatchString(logs.String()) && strings.Contains(logs.String(), "model synced")
+	}) {
+		b.Fatalf("the daemon did not start and sync:\n%s", logs.String())
+	}
+	return addrRe.FindStringSubmatch(logs.String())[1]
 }

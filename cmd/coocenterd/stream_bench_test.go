@@ -1,18 +1,14 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/coocenter/coocenterd/internal/config"
 	"github.com/coocenter/coocenterd/internal/testkit"
 )
 
@@ -29,24 +25,7 @@ func BenchmarkEventToStream(b *testing.B) {
 		calls       = 100
 	)
 	feed := startFeed(b, live)
-	cfg := config.Demo()
-	cfg.Storage.Dir = b.TempDir()
-	cfg.General.BindPort = 0
-	cfg.General.URLs = nil
-	cfg.AMI.Host, cfg.AMI.Port = splitHostPort(feed.addr())
-	cfg.AMI.Username, cfg.AMI.Secret = "coocenter", "secret"
-	logs := &logBuffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(logs, nil))) }()
-	b.Cleanup(func() { cancel(); <-done })
-	addrRe := regexp.MustCompile(`coocenter-api listening" addr=(\S+)`)
-	if !testkit.Poll(10*time.Second, func() bool {
-		return addrRe.MatchString(logs.String()) && strings.Contains(logs.String(), "model synced")
-	}) {
-		b.Fatalf("the daemon did not start and sync:\n%s", logs.String())
-	}
-	req, _ := http.NewRequest(http.MethodGet, "http://"+addrRe.FindStringSubmatch(logs.String())[1]+"/coocenter-api/events?event=dialbegein,dialend,hangup", nil)
+	req, _ := http.NewRequest(http.MethodGet, "http://"+serveOnFeed(b, feed)+"/coocenter-api/events?event=dialbegein,dialend,hangup", nil)
 	s := testkit.OpenSSE(b, req)
 	if s.Resp.StatusCode != http.StatusOK {
 		b.Fatalf("GET events: %d", s.Resp.StatusCode)
