@@ -57,9 +57,10 @@ const (
 )
 
 // talkingLeg returns exten's channel that is up and bridged: the call the
-// agent's verbs act on.
+// agent's verbs act on. While Asterisk is away the model's calls are
+// stale: nothing to act on but ErrNotConnected.
 func (p *PBX) talkingLeg(exten string) (Channel, error) {
-	if err := p.checkExten(exten); err != nil {
+	if err := p.checkAgent(exten); err != nil {
 		return Channel{}, err
 	}
 	leg, ok := p.legOf(exten)
@@ -67,6 +68,17 @@ func (p *PBX) talkingLeg(exten string) (Channel, error) {
 		return Channel{}, fmt.Errorf("%w: %s", ErrNoActiveCall, exten)
 	}
 	return leg, nil
+}
+
+// checkAgent: exten can be acted on, with Asterisk there to do it.
+func (p *PBX) checkAgent(exten string) error {
+	if err := p.checkExten(exten); err != nil {
+		return err
+	}
+	if !p.ami.Connected() {
+		return fmt.Errorf("extension %s: %w", exten, ErrNotConnected)
+	}
+	return nil
 }
 
 // channelNow is the model's channel uniqueid as it stands, if it lives.
@@ -298,7 +310,7 @@ func (p *PBX) Consult(ctx context.Context, src, dst, userData string) (string, e
 
 // consultingLeg returns src's channel while it consults.
 func (p *PBX) consultingLeg(src string) (Channel, error) {
-	if err := p.checkExten(src); err != nil {
+	if err := p.checkAgent(src); err != nil {
 		return Channel{}, err
 	}
 	for _, c := range p.legsOf(src) {

@@ -257,6 +257,17 @@ func TestCommandsWhileDisconnected(t *testing.T) {
 			run  func() error
 		}{
 			{"click-to-call", func() error { _, err := b.Model.ClickToCall(ctx, "801", "802", ""); return err }},
+			{"hold", func() error { return b.Model.Hold(ctx, "801") }},
+			{"unhold", func() error { return b.Model.Unhold(ctx, "801") }},
+			{"mute", func() error { return b.Model.Mute(ctx, "801", true) }},
+			{"consult", func() error { _, err := b.Model.Consult(ctx, "801", "802", ""); return err }},
+			{"consult-transfer", func() error { return b.Model.ConsultTransfer(ctx, "801") }},
+			{"consult-cancel", func() error { return b.Model.ConsultCancel(ctx, "801") }},
+			{"three-way", func() error { return b.Model.ThreeWay(ctx, "801") }},
+			{"webcall", func() error {
+				_, err := b.Model.PlaceWebcall(ctx, pbx.Webcall{Customer: "0555", Dst: "801", CustomerTimeout: time.Second, DstTimeout: time.Second})
+				return err
+			}},
 			{"pause", func() error { return b.Model.PauseMember(ctx, "630", "801", true, "") }},
 			{"login", func() error { return b.Model.AddMember(ctx, "632", "801") }},
 			{"logout", func() error { return b.Model.RemoveMember(ctx, "630", "801") }},
