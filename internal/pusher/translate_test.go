@@ -302,7 +302,11 @@ func sameShape(t *testing.T, b *testbed.Bed, path string, got, want []push) {
 			if ext, ok := strings.CutPrefix(ch, "SIP/"); ok {
 				ch = b.Device(ext)
 			}
-			if ch != "" && !strings.HasPrefix(ch, "Local/80") { // fake-phone legs: the race
+			// Fake-phone legs are the race: they answer at once, and their
+			// dials' ends come or not as app_queue finds them already up
+			// (no DialEnd ANSWER then, seen on 22 both ways).
+			fake := strings.HasPrefix(ch, "Local/80") || strings.HasPrefix(str(m, "destchannel"), "Local/80")
+			if ch != "" && !fake {
 				order[ch] = append(order[ch], str(m, "event"))
 			}
 		}
