@@ -112,6 +112,7 @@ func (p *PBX) newChannel(m ami.Message, at time.Time) []Event {
 }
 
 func (p *PBX) hangup(m ami.Message, at time.Time) []Event {
+	p.unwait(m.Get("Uniqueid")) // a QueueCallerLeave comes first; in case it was lost
 	c, ok := p.st.channels[m.Get("Uniqueid")]
 	if !ok {
 		return nil

@@ -100,9 +100,15 @@ func (p *PBX) leftBridge(uniqueid string, at time.Time) {
 // queueTrack and may end in a domain event.
 
 func (p *PBX) queueCallerJoin(m ami.Message, at time.Time) []Event {
-	t := p.track(p.party(m, ""))
+	caller := p.party(m, "")
+	t := p.track(caller)
 	t.call.Queue, t.joined = m.Get("Queue"), at
 	t.nobody = !p.st.anyoneLoggedIn(t.call.Queue)
+	if caller.Uniqueid != "" {
+		p.wait(t.call.Queue, Waiting{Uniqueid: caller.Uniqueid, Linkedid: caller.Linkedid,
+			CallerIDNum: caller.CallerIDNum, CallerIDName: caller.CallerIDName,
+			Position: atoi(m.Get("Position")), Since: at})
+	}
 	return nil
 }
 
@@ -110,6 +116,7 @@ func (p *PBX) queueCallerLeave(m ami.Message, at time.Time) []Event {
 	if t, ok := p.st.queueCalls[m.Get("Uniqueid")]; ok {
 		t.left = at
 	}
+	p.unwait(m.Get("Uniqueid"))
 	return nil
 }
 

@@ -63,6 +63,7 @@ func (p *PBX) resync(parent context.Context) {
 		}
 		out = append(out, QueueCallEnded{At: now, Call: t.finish(now)})
 	}
+	next.keepSince(old)
 	for key, h := range next.hints {
 		if oh, ok := old.hints[key]; ok && oh.Status != h.Status {
 			out = append(out, HintChanged{At: now, Hint: *h, Reconstructed: true})
@@ -129,8 +130,11 @@ func (p *PBX) load(ctx context.Context) (*state, error) {
 				st.queues[mem.Queue] = q
 			}
 			q.setMember(mem)
+		case "QueueEntry":
+			st.loadWaiting(m, now)
 		}
 	}
+	st.sortWaiting()
 	return st, nil
 }
 

@@ -23,6 +23,7 @@ type state struct {
 	callData   map[string]string               // by Linkedid: the call's userData, while it has channels
 	queueCalls map[string]*queueTrack          // by the caller's Uniqueid
 	agentOf    map[string]string               // answering agent's channel → the caller's Uniqueid
+	waitingIn  map[string]string               // a waiting caller's Uniqueid → the queue it waits in (Queue.Waiting)
 	// completeDue: queue calls that ended before their AgentComplete, by
 	// queue and member interface (one per member: its latest call) → the
 	// caller's Uniqueid, for an AgentComplete without channel snapshots.
@@ -71,6 +72,7 @@ func newState() *state {
 		callData:   map[string]string{},
 		queueCalls: map[string]*queueTrack{},
 		agentOf:    map[string]string{},
+		waitingIn:  map[string]string{},
 
 		completeDue: map[memberKey]string{},
 	}

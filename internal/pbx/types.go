@@ -108,10 +108,31 @@ func (m Member) StandsFor(exten string) bool {
 	return InterfaceExten(m.Interface) == exten || InterfaceExten(m.StateInterface) == exten
 }
 
-// Queue is a queue and its members, in Asterisk's order.
+// Queue is a queue, its members in Asterisk's order and the callers
+// waiting in it.
 type Queue struct {
 	Name    string
 	Members []Member
+	// Waiting are the callers in the queue now, by Position: from
+	// QueueCallerJoin to QueueCallerLeave (or the caller's Hangup), and
+	// from QueueStatus's QueueEntry list at each resync.
+	Waiting []Waiting
+}
+
+// Waiting is a caller waiting in a queue.
+type Waiting struct {
+	Uniqueid     string // the caller's channel
+	Linkedid     string
+	CallerIDNum  string
+	CallerIDName string
+	// Position is its place in the queue, 1 for the next to be served;
+	// app_queue renumbers the callers behind one that joins ahead of them
+	// (a higher priority) or leaves.
+	Position int
+	// Since is when it joined the queue: its QueueCallerJoin's time or,
+	// loaded by a resync, the resync's time less QueueEntry's Wait (whole
+	// seconds).
+	Since time.Time
 }
 
 // SpyMode is how a supervisor joins a call (ChanSpy options).

@@ -170,7 +170,7 @@ func sortedPeers(peers map[string]*Peer) ([]Peer, map[string]int) {
 func sortedQueues(queues map[string]*Queue) []Queue {
 	out := make([]Queue, 0, len(queues))
 	for _, q := range queues {
-		out = append(out, Queue{Name: q.Name, Members: slices.Clone(q.Members)})
+		out = append(out, Queue{Name: q.Name, Members: slices.Clone(q.Members), Waiting: slices.Clone(q.Waiting)})
 	}
 	sort.Slice(out, func(i, j int) bool { return CompareNames(out[i].Name, out[j].Name) < 0 })
 	return out
