@@ -105,6 +105,10 @@ func (p *PBX) queueCallerJoin(m ami.Message, at time.Time) []Event {
 	t.call.Queue, t.joined = m.Get("Queue"), at
 	t.nobody = !p.st.anyoneLoggedIn(t.call.Queue)
 	if caller.Uniqueid != "" {
+		if c := p.st.channels[caller.Uniqueid]; c != nil && c.Queue != t.call.Queue {
+			c.Queue = t.call.Queue
+			p.pub.touch(c.Uniqueid)
+		}
 		p.wait(t.call.Queue, Waiting{Uniqueid: caller.Uniqueid, Linkedid: caller.Linkedid,
 			CallerIDNum: caller.CallerIDNum, CallerIDName: caller.CallerIDName,
 			Position: atoi(m.Get("Position")), Since: at})
@@ -128,10 +132,25 @@ func (p *PBX) queueCallerAbandon(m ami.Message, _ time.Time) []Event {
 }
 
 func (p *PBX) agentCalled(m ami.Message, _ time.Time) []Event {
+	called := ""
 	if t, ok := p.st.queueCalls[m.Get("Uniqueid")]; ok {
 		t.rang = true
+		called = t.call.Called
 	}
+	p.markQueue(m.Get("DestUniqueid"), m.Get("Queue"), called)
 	return nil
+}
+
+// markQueue notes on the channel uniqueid, if the model has it, the queue
+// its call came through and, for a member's leg, the call's Called
+// (Channel.Queue, Channel.Called).
+func (p *PBX) markQueue(uniqueid, queue, called string) {
+	c := p.st.channels[uniqueid]
+	if c == nil || (c.Queue == queue && c.Called == called) {
+		return
+	}
+	c.Queue, c.Called = queue, called
+	p.pub.touch(uniqueid)
 }
 
 func (p *PBX) agentRingNoAnswer(m ami.Message, _ time.Time) []Event {
@@ -147,8 +166,10 @@ func (p *PBX) agentConnect(m ami.Message, at time.Time) []Event {
 		t.call.QueueTime, t.call.RingTime = seconds(m.Get("HoldTime")), seconds(m.Get("RingTime"))
 		t.call.AgentInterface, t.call.AgentName = m.Get("Interface"), m.Get("MemberName")
 		t.call.Agent = InterfaceExten(t.call.AgentInterface)
+		t.call.Called = t.call.Agent // as finish reports it: known from here on
 		if t.agentChan = m.Get("DestUniqueid"); t.agentChan != "" {
 			p.st.agentOf[t.agentChan] = t.call.Uniqueid
+			p.markQueue(t.agentChan, m.Get("Queue"), t.call.Called)
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package pbx
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -40,6 +41,10 @@ func (p *PBX) resync(parent context.Context) {
 			if f, ok := old.recordings[id]; ok {
 				next.recordings[id] = f
 			}
+			// Asterisk has no Queue or Called of a channel to read back
+			// (but a waiting caller's QueueEntry, in load): ours stand.
+			nc.Queue = cmp.Or(nc.Queue, c.Queue)
+			nc.Called = cmp.Or(nc.Called, c.Called)
 			if c.Held && !nc.Held { // a phone's own hold leaves no variable to read back
 				nc.Held, nc.HeldSince = true, c.HeldSince
 			} else if nc.Held && !c.HeldSince.IsZero() {

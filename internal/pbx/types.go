@@ -63,6 +63,22 @@ type Channel struct {
 	// Consulting is the destination this channel consults (consult
 	// endpoint, COOCENTER_XFER_DST) while that consult lasts; "" if none.
 	Consulting string
+	// Queue is the queue this call came through: on the caller's channel
+	// from its QueueCallerJoin (the latest queue it joined), on a member's
+	// leg from the AgentCalled that rang it (its DestUniqueid: a Local
+	// member's ;1 half, a phone member's own channel); "" otherwise. It
+	// stays after the caller leaves the queue (answered or not). A resync
+	// keeps it on the channels the model already had and sets it on the
+	// callers still waiting (QueueEntry); Asterisk lists it for nothing
+	// else, so a member's leg rung while the model was away, or a call
+	// past its queue when the model starts, has none.
+	Queue string
+	// Called, on a queue member's leg, is its queue call's Called as the
+	// call's cc_cdr will report it (QueueCall.Called), when known: the
+	// answering member's extension, from that leg's AgentConnect. "" while
+	// it only rings, on a member that did not answer, and on every other
+	// channel. A resync keeps it as Queue.
+	Called string
 
 	// ownUserData: UserData is in the channel's own variable, not only
 	// its call's (a leg a bridge joined to the call has only the latter).

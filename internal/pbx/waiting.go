@@ -52,7 +52,8 @@ func renumber(ws []Waiting) {
 
 // loadWaiting reads a QueueEntry of QueueStatus (load) into s: the
 // caller's Since is now less its Wait. QueueEntry carries no Linkedid on
-// Asterisk 20: the caller's channel, loaded before, gives it.
+// Asterisk 20: the caller's channel, loaded before, gives it. The caller's
+// channel is marked with the queue.
 func (s *state) loadWaiting(m ami.Message, now time.Time) {
 	var c Channel
 	snapshotChannel(&c, m, "")
@@ -65,8 +66,11 @@ func (s *state) loadWaiting(m ami.Message, now time.Time) {
 		q = &Queue{Name: name}
 		s.queues[name] = q
 	}
-	if ch := s.channels[c.Uniqueid]; ch != nil && c.Linkedid == "" {
-		c.Linkedid = ch.Linkedid
+	if ch := s.channels[c.Uniqueid]; ch != nil {
+		ch.Queue = name
+		if c.Linkedid == "" {
+			c.Linkedid = ch.Linkedid
+		}
 	}
 	q.Waiting = append(q.Waiting, Waiting{Uniqueid: c.Uniqueid, Linkedid: c.Linkedid,
 		CallerIDNum: c.CallerIDNum, CallerIDName: c.CallerIDName,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -57,11 +58,21 @@ func waiting(m *pbx.PBX, queue string) []pbx.Waiting {
 	return nil
 }
 
+func channelNamed(m *pbx.PBX, name string) (pbx.Channel, bool) {
+	for _, c := range m.Channels() {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return pbx.Channel{}, false
+}
+
 // TestWaitingCallersResync: callers waiting in a queue (632, nobody logged
 // in) are in the model that saw them join, and in one that connects
 // afterwards, which reads them from QueueStatus's QueueEntry list: the
 // same callers in the same order, each joined its Wait before the load.
-// A model that resyncs keeps the join time it saw.
+// A model that resyncs keeps the join time it saw. The caller's channel
+// names its queue either way.
 func TestWaitingCallersResync(t *testing.T) {
 	sim, err := pbxsim.Start(pbxsim.Options{Timing: slowQueues()})
 	if err != nil {
@@ -80,7 +91,7 @@ func TestWaitingCallersResync(t *testing.T) {
 	}
 	waitUntil(t, "the first caller waiting", func() bool { return len(waiting(live, "632")) == 1 })
 	time.Sleep(1500 * time.Millisecond) // a Wait of 1 s, for QueueStatus
-	_, err = sim.InboundCall("0501000002", "632")
+	second, err := sim.InboundCall("0501000002", "632")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,6 +102,11 @@ func TestWaitingCallersResync(t *testing.T) {
 		if w.Position != i+1 || w.CallerIDNum != number || w.CallerIDName == "" || w.Uniqueid == "" || w.Linkedid == "" ||
 			time.Since(w.Since) > 3*time.Second {
 			t.Errorf("caller %d waits as %+v", i+1, w)
+		}
+	}
+	for _, ch := range []string{first, second} {
+		if c, ok := channelNamed(live, ch); !ok || c.Queue != "632" {
+			t.Errorf("caller %s: %+v, want Queue 632", ch, c)
 		}
 	}
 
@@ -110,6 +126,9 @@ func TestWaitingCallersResync(t *testing.T) {
 			t.Errorf("caller %d loaded as %+v, seen as %+v", i+1, w, s)
 		}
 	}
+	if c, ok := channelNamed(loaded, first); !ok || c.Queue != "632" {
+		t.Errorf("loaded caller %s: %+v, want Queue 632", first, c)
+	}
 
 	// The live model reconnects and resyncs: the join times stand.
 	synced := syncs.Load()
@@ -128,5 +147,63 @@ func TestWaitingCallersResync(t *testing.T) {
 			ws := waiting(m, "632")
 			return len(ws) == 1 && ws[0].Position == 1 && ws[0].CallerIDNum == "0501000002"
 		})
+	}
+}
+
+// TestQueueLegsNameTheirQueue: the caller's channel and the member's leg
+// that app_queue rings name the queue; the leg gets the call's Called
+// (the answering member's extension, as its cc_cdr says) when it
+// answers. A resync keeps both on the channels the model had.
+func TestQueueLegsNameTheirQueue(t *testing.T) {
+	sim, err := pbxsim.Start(pbxsim.Options{Registered: []string{"804"}, Timing: slowQueues()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	var syncs atomic.Int32
+	model, _ := modelOn(t, sim, func(e pbx.Event) {
+		if _, ok := e.(pbx.Synced); ok {
+			syncs.Add(1)
+		}
+	})
+	caller, err := sim.InboundCall("0501000003", "632")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var leg pbx.Channel
+	waitUntil(t, "804 rung", func() bool {
+		for _, c := range model.Channels() {
+			if strings.HasPrefix(c.Name, "SIP/804-") {
+				leg = c
+				return c.Queue != ""
+			}
+		}
+		return false
+	})
+	if leg.Queue != "632" || leg.Called != "" {
+		t.Errorf("804's leg while it rings: Queue %q Called %q, want 632 and none", leg.Queue, leg.Called)
+	}
+	if err := sim.Answer(leg.Name); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "804's leg answered", func() bool {
+		c, ok := channelNamed(model, leg.Name)
+		return ok && c.Called != ""
+	})
+	if c, _ := channelNamed(model, leg.Name); c.Queue != "632" || c.Called != "804" {
+		t.Errorf("804's leg talking: Queue %q Called %q, want 632 and 804", c.Queue, c.Called)
+	}
+	if c, ok := channelNamed(model, caller); !ok || c.Queue != "632" || c.Called != "" {
+		t.Errorf("the caller talking: %+v, want Queue 632 and no Called", c)
+	}
+
+	synced := syncs.Load()
+	sim.DropConnections()
+	waitUntil(t, "the model synced again", func() bool { return syncs.Load() > synced })
+	if c, ok := channelNamed(model, leg.Name); !ok || c.Queue != "632" || c.Called != "804" {
+		t.Errorf("804's leg after a resync: %+v", c)
+	}
+	if c, ok := channelNamed(model, caller); !ok || c.Queue != "632" {
+		t.Errorf("the caller after a resync: %+v", c)
 	}
 }
