@@ -48,6 +48,10 @@ type PBX struct {
 	pub       publisher
 	out       []Event // domain events of the batch, emitted once it is published
 
+	// changed is closed when publish swaps in the next Snapshot (Changed);
+	// nil while no reader asked.
+	changed atomic.Pointer[chan struct{}]
+
 	// unknown holds the actions this connection's Asterisk does not know
 	// (SIPpeers without chan_sip, Asterisk 21+): not sent again until a
 	// reconnect, as each costs a RequestBadFormat security event. Only

@@ -77,6 +77,12 @@ func (p *PBX) publish() {
 	next.Version++
 	pb.changed = 0
 	p.snap.Store(&next)
+	// After the Store: a reader woken by the close finds the new Snapshot.
+	if p.changed.Load() != nil { // someone waits: nothing to do otherwise
+		if ch := p.changed.Swap(nil); ch != nil {
+			close(*ch)
+		}
+	}
 }
 
 // channelsNow returns the channels to publish, and false when they are
@@ -211,6 +217,38 @@ func (s *Snapshot) peer(key string) (Peer, bool) {
 
 // Snapshot returns the model as it stands: it takes no lock.
 func (p *PBX) Snapshot() *Snapshot { return p.snap.Load() }
+
+// Changed returns a channel that is closed the next time the model
+// publishes a new Snapshot; every caller until then gets the same
+// channel, and the next change makes a fresh one. Take it before the
+// Snapshot, and no change goes unseen:
+//
+//	for {
+//		changed := p.Changed()
+//		snap := p.Snapshot()
+//		// ... use snap ...
+//		select {
+//		case <-changed:
+//		case <-ctx.Done():
+//			return
+//		}
+//	}
+//
+// It may close for a Snapshot the reader already took (one published
+// between Changed and Snapshot); Snapshot.Version tells. Nothing closes
+// it once the model stops, so a reader also waits for its own end. The
+// model never waits for readers, and makes no channel while none asks.
+func (p *PBX) Changed() <-chan struct{} {
+	for {
+		if ch := p.changed.Load(); ch != nil {
+			return *ch
+		}
+		ch := make(chan struct{})
+		if p.changed.CompareAndSwap(nil, &ch) {
+			return ch
+		}
+	}
+}
 
 // Connected reports whether Asterisk is connected and the model synced.
 func (p *PBX) Connected() bool { return p.snap.Load().Connected }
