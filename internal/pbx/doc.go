@@ -14,8 +14,9 @@
 // apply.go), on the model's goroutine, which alone holds the working
 // state. After each batch of the events waiting (up to 256) it publishes
 // an immutable Snapshot (view.go) that readers load without a lock, so
-// no number of readers slows the events down; an event the model does
-// not follow costs a map lookup. Domain events go out after the publish.
+// no number of readers slows the events down, and Changed tells them
+// when the next one is out; an event the model does not follow costs a
+// map lookup. Domain events go out after the publish.
 // A command returns once the model holds what Asterisk wrote before its
 // answer (ami.Result.Seq), and its own edits (a member it paused) run on
 // the model's goroutine too.
