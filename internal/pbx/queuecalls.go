@@ -132,24 +132,21 @@ func (p *PBX) queueCallerAbandon(m ami.Message, _ time.Time) []Event {
 }
 
 func (p *PBX) agentCalled(m ami.Message, _ time.Time) []Event {
-	called := ""
 	if t, ok := p.st.queueCalls[m.Get("Uniqueid")]; ok {
 		t.rang = true
-		called = t.call.Called
 	}
-	p.markQueue(m.Get("DestUniqueid"), m.Get("Queue"), called)
+	p.markQueue(m.Get("DestUniqueid"), m.Get("Queue"))
 	return nil
 }
 
 // markQueue notes on the channel uniqueid, if the model has it, the queue
-// its call came through and, for a member's leg, the call's Called
-// (Channel.Queue, Channel.Called).
-func (p *PBX) markQueue(uniqueid, queue, called string) {
+// its call came through (Channel.Queue).
+func (p *PBX) markQueue(uniqueid, queue string) {
 	c := p.st.channels[uniqueid]
-	if c == nil || (c.Queue == queue && c.Called == called) {
+	if c == nil || c.Queue == queue {
 		return
 	}
-	c.Queue, c.Called = queue, called
+	c.Queue = queue
 	p.pub.touch(uniqueid)
 }
 
@@ -166,10 +163,9 @@ func (p *PBX) agentConnect(m ami.Message, at time.Time) []Event {
 		t.call.QueueTime, t.call.RingTime = seconds(m.Get("HoldTime")), seconds(m.Get("RingTime"))
 		t.call.AgentInterface, t.call.AgentName = m.Get("Interface"), m.Get("MemberName")
 		t.call.Agent = InterfaceExten(t.call.AgentInterface)
-		t.call.Called = t.call.Agent // as finish reports it: known from here on
 		if t.agentChan = m.Get("DestUniqueid"); t.agentChan != "" {
 			p.st.agentOf[t.agentChan] = t.call.Uniqueid
-			p.markQueue(t.agentChan, m.Get("Queue"), t.call.Called)
+			p.markQueue(t.agentChan, m.Get("Queue"))
 		}
 	}
 	return nil

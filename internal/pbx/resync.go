@@ -41,10 +41,9 @@ func (p *PBX) resync(parent context.Context) {
 			if f, ok := old.recordings[id]; ok {
 				next.recordings[id] = f
 			}
-			// Asterisk has no Queue or Called of a channel to read back
-			// (but a waiting caller's QueueEntry, in load): ours stand.
+			// Asterisk has no Queue of a channel to read back (but a
+			// waiting caller's QueueEntry, in load): ours stands.
 			nc.Queue = cmp.Or(nc.Queue, c.Queue)
-			nc.Called = cmp.Or(nc.Called, c.Called)
 			if c.Held && !nc.Held { // a phone's own hold leaves no variable to read back
 				nc.Held, nc.HeldSince = true, c.HeldSince
 			} else if nc.Held && !c.HeldSince.IsZero() {

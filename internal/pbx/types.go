@@ -73,12 +73,6 @@ type Channel struct {
 	// else, so a member's leg rung while the model was away, or a call
 	// past its queue when the model starts, has none.
 	Queue string
-	// Called, on a queue member's leg, is its queue call's Called as the
-	// call's cc_cdr will report it (QueueCall.Called), when known: the
-	// answering member's extension, from that leg's AgentConnect. "" while
-	// it only rings, on a member that did not answer, and on every other
-	// channel. A resync keeps it as Queue.
-	Called string
 
 	// ownUserData: UserData is in the channel's own variable, not only
 	// its call's (a leg a bridge joined to the call has only the latter).

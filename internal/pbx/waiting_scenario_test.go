@@ -151,9 +151,8 @@ func TestWaitingCallersResync(t *testing.T) {
 }
 
 // TestQueueLegsNameTheirQueue: the caller's channel and the member's leg
-// that app_queue rings name the queue; the leg gets the call's Called
-// (the answering member's extension, as its cc_cdr says) when it
-// answers. A resync keeps both on the channels the model had.
+// that app_queue rings name the queue, ringing and answered. A resync
+// keeps it on the channels the model had.
 func TestQueueLegsNameTheirQueue(t *testing.T) {
 	sim, err := pbxsim.Start(pbxsim.Options{Registered: []string{"804"}, Timing: slowQueues()})
 	if err != nil {
@@ -180,27 +179,27 @@ func TestQueueLegsNameTheirQueue(t *testing.T) {
 		}
 		return false
 	})
-	if leg.Queue != "632" || leg.Called != "" {
-		t.Errorf("804's leg while it rings: Queue %q Called %q, want 632 and none", leg.Queue, leg.Called)
+	if leg.Queue != "632" {
+		t.Errorf("804's leg while it rings: Queue %q, want 632", leg.Queue)
 	}
 	if err := sim.Answer(leg.Name); err != nil {
 		t.Fatal(err)
 	}
 	waitUntil(t, "804's leg answered", func() bool {
 		c, ok := channelNamed(model, leg.Name)
-		return ok && c.Called != ""
+		return ok && c.State == 6
 	})
-	if c, _ := channelNamed(model, leg.Name); c.Queue != "632" || c.Called != "804" {
-		t.Errorf("804's leg talking: Queue %q Called %q, want 632 and 804", c.Queue, c.Called)
+	if c, _ := channelNamed(model, leg.Name); c.Queue != "632" {
+		t.Errorf("804's leg talking: Queue %q, want 632", c.Queue)
 	}
-	if c, ok := channelNamed(model, caller); !ok || c.Queue != "632" || c.Called != "" {
-		t.Errorf("the caller talking: %+v, want Queue 632 and no Called", c)
+	if c, ok := channelNamed(model, caller); !ok || c.Queue != "632" {
+		t.Errorf("the caller talking: %+v, want Queue 632", c)
 	}
 
 	synced := syncs.Load()
 	sim.DropConnections()
 	waitUntil(t, "the model synced again", func() bool { return syncs.Load() > synced })
-	if c, ok := channelNamed(model, leg.Name); !ok || c.Queue != "632" || c.Called != "804" {
+	if c, ok := channelNamed(model, leg.Name); !ok || c.Queue != "632" {
 		t.Errorf("804's leg after a resync: %+v", c)
 	}
 	if c, ok := channelNamed(model, caller); !ok || c.Queue != "632" {
