@@ -24,9 +24,14 @@ var (
 // Event is one push event as the stream carries it. Subscribers share
 // it: it is read-only.
 type Event struct {
-	ID   string // the push's id in the outbox (its webhook-id)
+	ID   string // the push's id in the outbox (its webhook-id), or the board's own
 	Name string // the push's event name
 	Body []byte // the push's JSON object
+	// Extensions and Queues, when either is set, are what the event
+	// names for the filters; else they are read from Body's keys (a
+	// push's parties).
+	Extensions []string
+	Queues     []string
 }
 
 // Options configure a Stream; zero values take the defaults.
@@ -127,7 +132,10 @@ func (s *Stream) run() {
 func (s *Stream) add(ev *Event) {
 	e := *ev
 	it := item{ev: &e, at: s.opts.Now()}
-	it.exts, it.queues = tags(e.Body)
+	it.exts, it.queues = e.Extensions, e.Queues
+	if it.exts == nil && it.queues == nil {
+		it.exts, it.queues = tags(e.Body)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
