@@ -34,6 +34,7 @@ type Config struct {
 	Push      Push
 	Metrics   Metrics
 	Stream    Stream
+	Bar       Bar
 }
 
 // General is the [general] section: the original box's keys and ours.
@@ -141,6 +142,12 @@ type Stream struct {
 	WindowEvents int           // how many events are kept at most; 10000
 }
 
+// Bar is the [bar] section: the agents' call bar and the supervisors' wall.
+type Bar struct {
+	PauseReasons []string      // the reasons the bar offers to pause with; rest, lunch, training, meeting
+	SLA          time.Duration // the service-level threshold the wall counts answers within; 20s
+}
+
 // Metrics is the [metrics] section: how a Prometheus server, which cannot
 // compute the daily WEBKEY token, may scrape /metrics.
 type Metrics struct {
@@ -187,6 +194,7 @@ func defaults() *Config {
 			LegacyDialBegin: true,
 		},
 		Stream: Stream{Window: time.Hour, WindowEvents: 10000},
+		Bar:    Bar{PauseReasons: []string{"rest", "lunch", "training", "meeting"}, SLA: 20 * time.Second},
 	}
 }
 

@@ -46,6 +46,7 @@ func TestDefaults(t *testing.T) {
 		// The original box names the event "dialbegein" and its clients match on it.
 		Push:   Push{InFlight: 4, Timeout: 15 * time.Second, MaxAge: 72 * time.Hour, MaxInterval: 2 * time.Hour, LegacyDialBegin: true},
 		Stream: Stream{Window: time.Hour, WindowEvents: 10000},
+		Bar:    Bar{PauseReasons: []string{"rest", "lunch", "training", "meeting"}, SLA: 20 * time.Second},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", got, want)

@@ -22,7 +22,7 @@ func canonicalSection(name string) string { return strings.ToLower(strings.TrimS
 func canonicalKey(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
 
 // sections lists the known sections in the order of api.conf.example.
-var sections = []string{"general", "enable", "ami", "pausetime", "storage", "monitor", "blacklist", "push", "metrics", "stream"}
+var sections = []string{"general", "enable", "ami", "pausetime", "storage", "monitor", "blacklist", "push", "metrics", "stream", "bar"}
 
 // fields is in the order checks run: the first bad key is the one reported.
 var fields = []field{
@@ -194,6 +194,16 @@ var fields = []field{
 	}},
 	{"stream", "window_events", func(c *Config, v string) (err error) {
 		c.Stream.WindowEvents, err = parseInt(v, 100, 1000000)
+		return err
+	}},
+
+	{"bar", "pause_reasons", func(c *Config, v string) (err error) {
+		c.Bar.PauseReasons, err = parseReasons(v)
+		return err
+	}},
+	{"bar", "sla", func(c *Config, v string) (err error) {
+		secs, err := parseInt(v, 1, 3600)
+		c.Bar.SLA = time.Duration(secs) * time.Second
 		return err
 	}},
 }

@@ -374,3 +374,25 @@ func parseSecrets(v string) ([]string, error) {
 	}
 	return secrets, nil
 }
+
+// parseReasons reads [bar] pause_reasons: pause reasons separated by
+// commas, each as parseReason wants it; "" offers none.
+func parseReasons(v string) ([]string, error) {
+	var out []string
+	for r := range strings.SplitSeq(v, ",") {
+		r = strings.TrimSpace(r)
+		if r == "" {
+			continue
+		}
+		if _, err := parseReason(r); err != nil {
+			return nil, err
+		}
+		if !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	if len(out) > 32 {
+		return nil, fmt.Errorf("%d pause reasons: at most 32", len(out))
+	}
+	return out, nil
+}

@@ -31,10 +31,10 @@ func TestWarnings(t *testing.T) {
 		{"unknown section, once, its keys ignored", "[genral]\nBINDPORT = 1\nBINDPORT = 2\n[ami]\nusername=u\nsecret=s\n[GENRAL]\nfoo = 1\n",
 			[]string{`test.conf: [genral]: unknown section (line 1), its keys are ignored; did you mean "general"?`}},
 		{"unknown section, nothing close", "[webhooks]\nurl = http://a\n" + minimal,
-			[]string{"test.conf: [webhooks]: unknown section (line 1), its keys are ignored; known sections: general, enable, ami, pausetime, storage, monitor, blacklist, push, metrics, stream"}},
+			[]string{"test.conf: [webhooks]: unknown section (line 1), its keys are ignored; known sections: general, enable, ami, pausetime, storage, monitor, blacklist, push, metrics, stream, bar"}},
 		{"several, in file order", "[general]\nBINDPORT = 9000\nlanguage = zh\n[record]\nformat = wav\n[push]\nretries = 3\n" + minimal, []string{
 			"test.conf: [general] language: unknown key (line 3), ignored; known keys in [general]: BINDPORT, URL, WEBKEY, mac, pop_url, BINDADDR, log_level, log_format",
-			"test.conf: [record]: unknown section (line 4), its keys are ignored; known sections: general, enable, ami, pausetime, storage, monitor, blacklist, push, metrics, stream",
+			"test.conf: [record]: unknown section (line 4), its keys are ignored; known sections: general, enable, ami, pausetime, storage, monitor, blacklist, push, metrics, stream, bar",
 			"test.conf: [push] retries: unknown key (line 7), ignored; known keys in [push]: in_flight, timeout, max_age, max_interval, secrets, legacy_dialbegin"}},
 	}
 	for _, tt := range tests {
@@ -56,7 +56,7 @@ func TestWarningFields(t *testing.T) {
 	c := mustParse(t, "[general]\nBINDPORT = 9000\nBINDPRT = 1\n[webhooks]\n"+minimal)
 	want := []Warning{
 		{File: "test.conf", Line: 3, Section: "general", Key: "BINDPRT", Suggestion: `did you mean "BINDPORT"?`},
-		{File: "test.conf", Line: 4, Section: "webhooks", Suggestion: "known sections: general, enable, ami, pausetime, storage, monitor, blacklist, push, metrics, stream"},
+		{File: "test.conf", Line: 4, Section: "webhooks", Suggestion: "known sections: general, enable, ami, pausetime, storage, monitor, blacklist, push, metrics, stream, bar"},
 	}
 	if !reflect.DeepEqual(c.Warnings, want) {
 		t.Fatalf("warnings:\n got %+v\nwant %+v", c.Warnings, want)
