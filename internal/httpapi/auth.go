@@ -19,7 +19,14 @@ const midnightSlack = 10 * time.Minute
 // authenticate checks api.md §2: header Authorization = hex md5(WEBKEY +
 // "YYYY-MM-DD"), the date in the box's time zone, hex in either case. With
 // no WEBKEY every request passes.
+//
+// A bar's or a wall's page sends instead its link's token as
+// "Authorization: Bearer <token>" (§8): authenticateLink.
 func (s *server) authenticate(c *gin.Context) {
+	if tok, ok := bearerToken(c.GetHeader("Authorization")); ok && s.bar != nil {
+		s.authenticateLink(c, tok)
+		return
+	}
 	if s.webKey == "" {
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coocenter/coocenterd/internal/board"
 	"github.com/coocenter/coocenterd/internal/pbx"
 )
 
@@ -125,15 +126,15 @@ func TestAgentStatus(t *testing.T) {
 		t.Fatalf("status %d: %s", w.Code, w.Body)
 	}
 	var got struct {
-		Message string     `json:"message"`
-		Data    []agentRow `json:"data"`
+		Message string        `json:"message"`
+		Data    []board.Agent `json:"data"`
 	}
 	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}
-	want := agentRow{Extension: "801", Name: "Agent 801", Device: "onhold", Status: "1",
-		Queues: []agentQueue{{Queue: "630", Paused: "1", Reason: "lunch", PausedSince: "2026-12-08 09:30:00"}},
-		Call: &agentCallRow{Uniqueid: "1.1", Linkedid: "1.0", Direction: "in", Peer: "0555123", Since: "2026-12-08 09:30:00",
+	want := board.Agent{Extension: "801", Name: "Agent 801", Device: "onhold", Status: "1",
+		Queues: []board.AgentQueue{{Queue: "630", Paused: "1", Reason: "lunch", PausedSince: "2026-12-08 09:30:00"}},
+		Call: &board.AgentCall{Uniqueid: "1.1", Linkedid: "1.0", Direction: "in", Peer: "0555123", Since: "2026-12-08 09:30:00",
 			Held: "1", Muted: "1", UserData: "ticket 7"}}
 	if got.Message != "Agent status will follow" || len(got.Data) != 1 || !reflect.DeepEqual(got.Data[0], want) {
 		t.Errorf("agent-status 801:\n got %s\nwant %+v %+v", w.Body, want, *want.Call)

@@ -15,7 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/coocenter/coocenterd/internal/pausetimer"
+	"github.com/coocenter/coocenterd/internal/board"
 	"github.com/coocenter/coocenterd/internal/pbx"
 	"github.com/coocenter/coocenterd/internal/stream"
 )
@@ -42,7 +42,16 @@ const (
 	snapshotAgents = "agent-status"  // §3.16
 	snapshotQueues = "queue-info"    // §3.4
 	snapshotCalls  = "current-calls" // §3.1
+	// With the bar (§8.1): the queues as the wall shows them.
+	snapshotRealtime = "realtime"
 )
+
+// realtime is the realtime snapshot: the queues, and the box's time the
+// rows' times are to be read against.
+type realtime struct {
+	Now    string        `json:"now"`
+	Queues []board.Queue `json:"queues"`
+}
 
 var (
 	extensionList = kind{valid: listOf(isNumber), must: "extensions separated by commas"}
@@ -80,8 +89,10 @@ func (s *server) authenticateStream(c *gin.Context) {
 		s.authenticate(c)
 		return
 	}
-	exten, err := s.tokens.verify(token)
+	kind, exten, err := s.tokens.verify(token)
 	switch {
+	case err == nil && kind == kindWall:
+		c.Set(keyStreamExten, "") // a wall sees the whole box; its extension is the supervisor's phone
 	case err == nil:
 		c.Set(keyStreamExten, exten)
 	case errors.Is(err, errTokenExpired):
@@ -103,7 +114,7 @@ func (s *server) handleEventToken() gin.HandlerFunc {
 		}
 		secs, _ := strconv.Atoi(ttl)
 		expires := s.now().Add(time.Duration(secs) * time.Second)
-		token := s.tokens.mint(exten, expires)
+		token := s.tokens.mint(kindStream, exten, expires)
 		succeed(c, "token will follow", gin.H{
 			"token":   token,
 			"expires": expires.Unix(),
@@ -230,11 +241,7 @@ func (s *server) pump(ctx context.Context, w *streamWriter, sub *stream.Subscrip
 func (s *server) appendSnapshots(b []byte, head string, f stream.Filter) []byte {
 	snap := s.pbx.Snapshot()
 	if f.MatchName(snapshotAgents) {
-		var wrapUps []pausetimer.WrapUp
-		if s.wrapUps != nil {
-			wrapUps = s.wrapUps.Active()
-		}
-		rows := slices.DeleteFunc(agentRows(snap, wrapUps, s.loc), func(r agentRow) bool { return !agentPasses(r, f) })
+		rows := slices.DeleteFunc(s.view.Agents(snap, s.wrapUpsNow()), func(r board.Agent) bool { return !agentPasses(r, f) })
 		b = appendSnapshot(b, head, snapshotAgents, rows)
 	}
 	if f.MatchName(snapshotQueues) {
@@ -242,6 +249,16 @@ func (s *server) appendSnapshots(b []byte, head string, f stream.Filter) []byte 
 			return len(f.Queues) > 0 && !slices.Contains(f.Queues, q.Name)
 		})
 		b = appendSnapshot(b, head, snapshotQueues, queueInfo(qs))
+	}
+	if s.bar != nil && f.MatchName(snapshotRealtime) {
+		var today map[string]board.Counts
+		if s.bar.Tally != nil {
+			today = s.bar.Tally.Today()
+		}
+		qs := slices.DeleteFunc(s.view.Queues(snap, today), func(q board.Queue) bool {
+			return len(f.Queues) > 0 && !slices.Contains(f.Queues, q.Queue)
+		})
+		b = appendSnapshot(b, head, snapshotRealtime, realtime{Now: s.view.Now(s.now()), Queues: qs})
 	}
 	if f.MatchName(snapshotCalls) {
 		only := *snap
@@ -262,11 +279,11 @@ func appendSnapshot(b []byte, head, name string, v any) []byte {
 }
 
 // agentPasses: an agent row is the filter's extension, in one of its queues.
-func agentPasses(r agentRow, f stream.Filter) bool {
+func agentPasses(r board.Agent, f stream.Filter) bool {
 	if len(f.Extensions) > 0 && !slices.Contains(f.Extensions, r.Extension) {
 		return false
 	}
-	return len(f.Queues) == 0 || slices.ContainsFunc(r.Queues, func(q agentQueue) bool { return slices.Contains(f.Queues, q.Queue) })
+	return len(f.Queues) == 0 || slices.ContainsFunc(r.Queues, func(q board.AgentQueue) bool { return slices.Contains(f.Queues, q.Queue) })
 }
 
 // channelPasses: a channel is the filter's extension's phone's, or its

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coocenter/coocenterd/internal/board"
 	"github.com/coocenter/coocenterd/internal/clock"
 	"github.com/coocenter/coocenterd/internal/stream"
 	"github.com/coocenter/coocenterd/internal/testkit"
@@ -269,7 +270,7 @@ func TestEventStreamTokens(t *testing.T) {
 			if tc.status != 200 {
 				return
 			}
-			var rows []agentRow
+			var rows []board.Agent
 			if err := json.Unmarshal([]byte(snapshots(t, s)[snapshotAgents].Data), &rows); err != nil {
 				t.Fatal(err)
 			}

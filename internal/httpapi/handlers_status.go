@@ -330,3 +330,10 @@ func handleQueueInfo(px PBX) gin.HandlerFunc {
 		return envelope{Status: "success", Message: "Queue status will follow", Data: queueInfo(snap.Queues)}
 	})
 }
+
+func flag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}

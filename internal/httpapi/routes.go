@@ -43,7 +43,7 @@ func (s *server) addRoutes(r *gin.Engine) {
 	api.Match(readMethods, "/blacklist/index", handleBlacklistIndex(s.log, s.blacklist))            // §3.13
 
 	// Commands: parameters parsed once, before the handler validates them.
-	cmd := api.Group("", s.parseParams)
+	cmd := api.Group("", s.parseParams, s.checkLink)
 	cmd.POST("/queues/agent-pause", handleAgentPause(s.log, s.pbx))                          // §3.5
 	cmd.POST("/queues/agent-login", handleAgentLogin(s.log, s.pbx))                          // §3.6
 	cmd.POST("/queues/agent-logout", handleAgentLogout(s.log, s.pbx))                        // §3.7
@@ -63,6 +63,10 @@ func (s *server) addRoutes(r *gin.Engine) {
 	}
 	if s.stream != nil { // §7, ours: tokens that open the stream in a browser
 		cmd.POST("/events/token", s.handleEventToken())
+	}
+	if s.bar != nil { // §8, ours: the call bar's and the wall's links
+		cmd.POST("/bar/link", s.handleBarLink())
+		cmd.Match(readMethods, "/bar/session", s.handleBarSession())
 	}
 	if s.folder != nil { // ours: find recordings, hand out links a browser can open
 		cmd.Match(readMethods, "/recordings/index", s.handleRecordingIndex())

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/coocenter/coocenterd/internal/board"
 	"github.com/coocenter/coocenterd/internal/clock"
 	"github.com/coocenter/coocenterd/internal/pbx"
 	"github.com/coocenter/coocenterd/internal/recordings"
@@ -99,6 +100,17 @@ type Options struct {
 	// (DefaultHeartbeat); Clock times it (default clock.Wall).
 	Heartbeat time.Duration
 	Clock     clock.Clock
+	// Bar, if non-nil, with Stream, serves the agents' call bar and the
+	// supervisors' wall (§8): the pages at /bar/, POST bar/link for the
+	// signed links that open them, and the realtime snapshot of the stream.
+	Bar *Bar
+}
+
+// Bar configures the call bar and the wall.
+type Bar struct {
+	View         board.View   // how rows are shown: pop_url, the SLA (its Location is Options.Location)
+	Tally        *board.Tally // today's counts of the queues; nil: none counted
+	PauseReasons []string     // the reasons the bar offers
 }
 
 // DefaultRequestTimeout is the request timeout when Options.RequestTimeout is 0.
@@ -129,6 +141,8 @@ type server struct {
 	tokens       streamTokens
 	heartbeat    time.Duration
 	clock        clock.Clock
+	view         board.View // agent-status's and the board's rows
+	bar          *Bar
 }
 
 // New returns the HTTP handler of the whole API: /coocenter-api/…, /healthz
@@ -180,6 +194,12 @@ func newServer(opts Options) *server {
 	}
 	if s.clock == nil {
 		s.clock = clock.Wall
+	}
+	s.view.Location = s.loc
+	if opts.Bar != nil && opts.Stream != nil {
+		s.bar = opts.Bar
+		s.view = opts.Bar.View
+		s.view.Location = s.loc
 	}
 	s.tokens = streamTokens{key: streamTokenKey(s.webKey), now: s.now}
 	s.idem = newIdempotencyStore(s.now)

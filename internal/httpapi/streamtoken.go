@@ -11,18 +11,21 @@ import (
 	"time"
 )
 
-// Stream tokens let a browser open the event stream (§7), whose
-// EventSource cannot send the Authorization header: a client with the
-// WEBKEY mints one (POST events/token) and hands it to the page, which
-// puts it in the query. A token is
+// Tokens open the box to a browser without the WEBKEY. A stream token
+// (POST events/token) opens the event stream, whose EventSource cannot
+// send the Authorization header; a bar or wall token (POST bar/link, §8)
+// opens a call bar or a wall: the stream, and the commands of one agent
+// (bar) or of a supervisor (wall). A stream token is
 //
 //	<expires>.<extension>.<sig>
 //
+// and a bar or wall token the same behind its kind, "bar." or "wall.":
 // expires in unix seconds, extension "" for the whole box (else the
-// stream is that extension's only), and sig the base64url (no padding)
-// HMAC-SHA256, under a key derived from the WEBKEY, of
-// "coocenter-stream\n" + extension + "\n" + expires. Neither field holds
-// a "." or a "\n", so no two tokens sign the same message.
+// stream is that extension's only; a wall's is the supervisor's phone),
+// and sig the base64url (no padding) HMAC-SHA256, under a key derived from
+// the WEBKEY, of "coocenter-<kind>\n" + extension + "\n" + expires. No
+// field holds a "." or a "\n", and each kind signs under its own domain,
+// so no two tokens sign the same message and no kind passes for another.
 type streamTokens struct {
 	key []byte
 	now func() time.Time
@@ -33,8 +36,14 @@ var (
 	errTokenExpired = errors.New("the stream token has expired")
 )
 
+// The kinds of token, and what each opens.
 const (
-	streamTokenDomain     = "coocenter-stream\n"
+	kindStream = "stream" // the event stream (§7.3)
+	kindBar    = "bar"    // one agent's call bar (§8)
+	kindWall   = "wall"   // the supervisors' wall (§8)
+)
+
+const (
 	defaultStreamTokenTTL = time.Hour
 	maxStreamTokenTTL     = 24 * time.Hour
 )
@@ -53,34 +62,43 @@ func streamTokenKey(webKey string) []byte {
 	return m.Sum(nil)
 }
 
-// mint returns a token for exten ("" for all) that expires at expires.
-func (t streamTokens) mint(exten string, expires time.Time) string {
+// mint returns a token of kind for exten ("" for all) that expires at expires.
+func (t streamTokens) mint(kind, exten string, expires time.Time) string {
 	exp := strconv.FormatInt(expires.Unix(), 10)
-	return exp + "." + exten + "." + t.sig(exten, exp)
+	tok := exp + "." + exten + "." + t.sig(kind, exten, exp)
+	if kind != kindStream {
+		tok = kind + "." + tok
+	}
+	return tok
 }
 
-func (t streamTokens) sig(exten, exp string) string {
+func (t streamTokens) sig(kind, exten, exp string) string {
 	m := hmac.New(sha256.New, t.key)
-	m.Write([]byte(streamTokenDomain + exten + "\n" + exp))
+	m.Write([]byte("coocenter-" + kind + "\n" + exten + "\n" + exp))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// verify returns the extension a token is for, or errTokenInvalid or
-// errTokenExpired. The signature is checked first, in constant time:
-// without the key, nothing is learnt, not even whether a time has passed.
-func (t streamTokens) verify(token string) (string, error) {
+// verify returns the kind of a token and the extension it is for, or
+// errTokenInvalid or errTokenExpired. The signature is checked first, in
+// constant time: without the key, nothing is learnt, not even whether a
+// time has passed.
+func (t streamTokens) verify(token string) (kind, exten string, err error) {
+	kind = kindStream
+	if k, rest, ok := strings.Cut(token, "."); ok && (k == kindBar || k == kindWall) {
+		kind, token = k, rest
+	}
 	exp, rest, ok1 := strings.Cut(token, ".")
 	exten, sig, ok2 := strings.Cut(rest, ".")
 	n, err := strconv.ParseInt(exp, 10, 64)
 	if !ok1 || !ok2 || err != nil || exp != strconv.FormatInt(n, 10) || len(sig) > 64 ||
 		exten != "" && !isNumber(exten) {
-		return "", errTokenInvalid // only the canonical form is ever signed
+		return "", "", errTokenInvalid // only the canonical form is ever signed
 	}
-	if !hmac.Equal([]byte(sig), []byte(t.sig(exten, exp))) {
-		return "", errTokenInvalid
+	if !hmac.Equal([]byte(sig), []byte(t.sig(kind, exten, exp))) {
+		return "", "", errTokenInvalid
 	}
 	if t.now().Unix() > n {
-		return "", errTokenExpired
+		return "", "", errTokenExpired
 	}
-	return exten, nil
+	return kind, exten, nil
 }
