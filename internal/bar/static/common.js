@@ -420,6 +420,7 @@ const CC = (() => {
   }
 
   function safeUrl(u) {
+    if (!u) return "";
     try {
       const url = new URL(u, location.href);
       return url.protocol === "http:" || url.protocol === "https:" ? url.href : "";
