@@ -50,8 +50,36 @@
       $("dial-number").focus();
       return;
     }
+    if (document.activeElement === $(b.id)) keepFocus(b.id);
     CC.act(b.id, t(b.label), b.path, p, render);
   }
+
+  // A button disabled while its request runs, or hidden when the state flips (Hold gives
+  // way to Unhold), drops the keyboard focus; it goes back to the button or its partner.
+  const PARTNER = { "btn-hold": "btn-unhold", "btn-unhold": "btn-hold", "btn-mute": "btn-unmute",
+    "btn-unmute": "btn-mute", "btn-unpause": "btn-pause", "btn-wrapup-end": "dial-number",
+    "btn-hangup": "dial-number", "btn-dial": "btn-hangup" };
+  let focusBack = null;
+
+  function keepFocus(id) {
+    focusBack = { ids: [id, PARTNER[id], "dial-number"].filter(Boolean), until: performance.now() + 5000 };
+  }
+
+  function restoreFocus() {
+    if (!focusBack || CC.busy.has(focusBack.ids[0])) return;
+    const active = document.activeElement;
+    const lost = !active || active === document.body;
+    if (performance.now() > focusBack.until || (!lost && !focusBack.ids.includes(active.id))) {
+      focusBack = null;
+      return;
+    }
+    if (!lost) return;
+    for (const id of focusBack.ids) {
+      const e = $(id);
+      if (e && !e.hidden && !e.disabled) { e.focus(); return; }
+    }
+  }
+
 
   function renderButtons(a, st) {
     const dead = document.body.classList.contains("fatal");
@@ -242,6 +270,7 @@
     renderMenu();
     maybePop(a);
     announceChange(a, st);
+    restoreFocus();
     const title = S.seen ? `${t("st_" + st)} · ${X}` : t("title_bar");
     if (document.title !== title) document.title = title;
   }

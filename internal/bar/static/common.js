@@ -298,14 +298,18 @@ const CC = (() => {
     if (!el) return;
     el.hidden = !key;
     el.textContent = key ? t(key) : "";
+    // While away the rows may be old: they are shown dimmed, not as the present.
+    document.body.classList.toggle("stale", !!key);
   }
 
   // busy holds the actions whose request is running: their buttons stay disabled until
   // the answer comes, so a second click cannot send the same thing twice.
   const busy = new Set();
 
+  // A button that held the focus loses it while disabled; it gets it back after the answer.
   async function act(key, label, path, params, rerender) {
     if (busy.has(key)) return null;
+    const focused = document.activeElement;
     busy.add(key);
     rerender();
     const r = await post(path, params);
@@ -314,6 +318,8 @@ const CC = (() => {
     else if (r.expired) fatal("expired");
     else say(`${label}: ${r.message}`, "error");
     rerender();
+    const lost = !document.activeElement || document.activeElement === document.body;
+    if (lost && focused && focused.isConnected && !focused.disabled && focused.offsetParent) focused.focus();
     return r;
   }
 
