@@ -31,6 +31,9 @@ func (s *server) addRoutes(r *gin.Engine) {
 		mon.HEAD("/*filePath", serve)
 	}
 
+	if s.bar != nil { // §8.6, ours: the call bar's and the wall's pages
+		s.addPages(r)
+	}
 	if s.stream != nil { // §7, ours: no request deadline, a stream lasts
 		r.GET(BasePath+"/events", s.authenticateStream, s.parseParams, s.handleEvents())
 	}
