@@ -22,7 +22,9 @@ import (
 
 	"github.com/coocenter/coocenterd/internal/ami"
 	"github.com/coocenter/coocenterd/internal/blacklist"
+	"github.com/coocenter/coocenterd/internal/board"
 	"github.com/coocenter/coocenterd/internal/callid"
+	"github.com/coocenter/coocenterd/internal/clock"
 	"github.com/coocenter/coocenterd/internal/config"
 	"github.com/coocenter/coocenterd/internal/httpapi"
 	"github.com/coocenter/coocenterd/internal/pausetimer"
@@ -51,7 +53,14 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 
 	links := recordingLinks(cfg, log)
 	pushOpts := pushOptions(cfg, log, links)
-	pushOpts.OnAppend = func(ev pusher.Event) { events.Publish(stream.Event{ID: ev.ID, Name: ev.Name, Body: ev.Body}) }
+	// The board sends the rows of agents and queues that change into the
+	// stream (§8.1); a push may be a change the model does not hold (the
+	// after-call pauses), so each one pokes it.
+	var brd *board.Publisher
+	pushOpts.OnAppend = func(ev pusher.Event) {
+		events.Publish(stream.Event{ID: ev.ID, Name: ev.Name, Body: ev.Body})
+		brd.Poke()
+	}
 	push, err := pusher.Open(db, pushOpts)
 	if err != nil {
 		return fmt.Errorf("open push outbox: %w", err)
@@ -93,8 +102,17 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	// then fail at once (redone after the next Open), and before the pusher.
 	defer timer.Close()
 	defer client.Close()
+	view := board.View{Location: time.Local, PopURL: cfg.General.PopURL, SLA: cfg.Bar.SLA}
+	tally, err := board.OpenTally(db, view, time.Now, log)
+	if err != nil {
+		client.Close()
+		timer.Close()
+		return err
+	}
+	brd = board.NewPublisher(view, board.Sources{Model: model, WrapUps: timer.Active, Tally: tally}, events, clock.Wall)
 	model.Subscribe(push.Handle)
 	model.Subscribe(timer.Handle)
+	model.Subscribe(tally.Handle)
 	model.Start(ctx)
 	defer model.Close()
 
@@ -111,6 +129,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	defer cancel()
 	wg.Go(func() { _ = bl.Run(ctx) }) // retries the AstDB mirror, lifts expired entries
 	wg.Go(func() { reconcileOnConnect(ctx, client, bl, log) })
+	wg.Go(func() { brd.Run(ctx) })
 
 	reg := newRegistry(client, push, timer)
 	handler := httpapi.New(httpapi.Options{
@@ -129,6 +148,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		Recordings:   recordings.NewFolder(cfg.Monitor.Dir),
 		Links:        links,
 		Stream:       events,
+		Bar:          &httpapi.Bar{View: view, Tally: tally, PauseReasons: cfg.Bar.PauseReasons},
 	})
 	return listenAndServe(ctx, cfg.HTTPAddr(), handler, log)
 }

@@ -168,7 +168,7 @@ func TestDaemonLogsWarnings(t *testing.T) {
 
 	want := []string{
 		`level=WARN msg="unknown key in the config file, ignored" file=` + path + ` line=9 section=enable key=callback suggestion="known keys in [enable]: pausetime"`,
-		`level=WARN msg="unknown section in the config file, ignored with its keys" file=` + path + ` line=10 section=record key="" suggestion="known sections: general, enable, ami, pausetime, storage, monitor, blacklist, push, metrics, stream"`,
+		`level=WARN msg="unknown section in the config file, ignored with its keys" file=` + path + ` line=10 section=record key="" suggestion="known sections: general, enable, ami, pausetime, storage, monitor, blacklist, push, metrics, stream, bar"`,
 		`level=WARN msg="unknown key in the config file, ignored" file=` + path + ` line=13 section=general key=popurl suggestion="did you mean \"pop_url\"?"`,
 	}
 	for _, w := range want {

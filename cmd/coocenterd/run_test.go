@@ -54,7 +54,7 @@ func TestCheckWarnings(t *testing.T) {
 	}
 	want := []string{
 		path + `: [general] BINDPROT: unknown key (line 3), ignored; did you mean "BINDPORT"?`,
-		path + ": [record]: unknown section (line 4), its keys are ignored; known sections: general, enable, ami, pausetime, storage, monitor, blacklist, push, metrics, stream",
+		path + ": [record]: unknown section (line 4), its keys are ignored; known sections: general, enable, ami, pausetime, storage, monitor, blacklist, push, metrics, stream, bar",
 		path + ": [enable] callback: unknown key (line 8), ignored; known keys in [enable]: pausetime",
 		path + ": AMI user coocenter from /etc/asterisk/manager.conf, at 127.0.0.1:5038",
 		path + ": ok",

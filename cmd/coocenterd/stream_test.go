@@ -74,28 +74,34 @@ func until(t *testing.T, s *testkit.SSE, name, text string) []testkit.SSEEvent {
 
 // TestDaemonStreamsEvents runs the whole daemon on the bed's PBX, with no
 // push URL: a stream client sees the snapshots, then a call's pushes as
-// they happen, each with its id; it leaves, a call happens, and back with
-// Last-Event-ID it gets every push it missed, in order, once.
+// they happen, each with its id, and the board's rows that change; it
+// leaves, a call happens, and back with Last-Event-ID it gets every event
+// it missed, in order, once.
 func TestDaemonStreamsEvents(t *testing.T) {
 	d := startDaemon(t, []string{"801", "802"}, func(cfg *config.Config) { cfg.General.URLs = nil })
 	s := d.openStream(t, "")
 	var names []string
-	for range 3 {
+	for range 4 {
 		names = append(names, s.NextEvent(t, 10*time.Second).Name)
 	}
-	if !slices.Equal(names, []string{"agent-status", "queue-info", "current-calls"}) {
+	if !slices.Equal(names, []string{"agent-status", "queue-info", "realtime", "current-calls"}) {
 		t.Fatalf("the stream opened with %v", names)
 	}
 	d.call(t)
 	first := until(t, s, "hangup", `"calleridnum":"802"`)
 	seen := map[string]bool{}
 	for _, ev := range first {
-		if !strings.HasPrefix(ev.ID, "msg_") || !strings.HasPrefix(ev.Data, `{"event":"`+ev.Name+`"`) {
+		switch {
+		case ev.Name == "agent" || ev.Name == "queue":
+			if !strings.HasPrefix(ev.ID, "brd_") || !strings.HasPrefix(ev.Data, `{"now":"`) {
+				t.Errorf("event %+v: want a board row with the board's id", ev)
+			}
+		case !strings.HasPrefix(ev.ID, "msg_") || !strings.HasPrefix(ev.Data, `{"event":"`+ev.Name+`"`):
 			t.Errorf("event %+v: want a push with its outbox id", ev)
 		}
 		seen[ev.Name] = true
 	}
-	for _, name := range []string{"dialbegein", "dialend", "extensionstatus", "hangup"} {
+	for _, name := range []string{"dialbegein", "dialend", "extensionstatus", "hangup", "agent"} {
 		if !seen[name] {
 			t.Errorf("no %s on the stream: %v", name, first)
 		}
@@ -109,13 +115,16 @@ func TestDaemonStreamsEvents(t *testing.T) {
 	missed := until(t, again, "hangup", `"calleridnum":"802"`)
 	ids := map[string]bool{}
 	for _, ev := range missed {
-		if ev.Name == "agent-status" || ev.Name == "reset" || ids[ev.ID] || ev.ID == last {
+		if ev.Name == "agent-status" || ev.Name == "realtime" || ev.Name == "reset" || ids[ev.ID] || ev.ID == last {
 			t.Fatalf("resumed stream: %+v among %v", ev, missed)
 		}
 		ids[ev.ID] = true
 	}
 	if !slices.ContainsFunc(missed, func(ev testkit.SSEEvent) bool { return ev.Name == "dialbegein" }) {
 		t.Errorf("the missed events lack the second call's start: %v", missed)
+	}
+	if !slices.ContainsFunc(missed, func(ev testkit.SSEEvent) bool { return ev.Name == "agent" && strings.Contains(ev.Data, `"device":"ringing"`) }) {
+		t.Errorf("the missed events lack an agent ringing: %v", missed)
 	}
 	d.Stop(t) // the open stream does not hold the shutdown up
 }
