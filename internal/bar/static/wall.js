@@ -52,8 +52,9 @@
     CC.setText(sec.querySelector(".qname"), q.queue);
     kpi(sec, "k-wait", t("waiting"), (q.waiting || []).length);
     kpi(sec, "k-long", t("longest"), CC.fmtDur(wait));
-    const pct = Number.isFinite(Number(today.slaPercent)) ? Math.round(today.slaPercent) : null;
-    kpi(sec, "k-sla", null, t("sla", { s: slaOf(q), p: pct === null ? "–" : pct }));
+    // slaPercent is null while nothing was offered today: no share to show.
+    const pct = today.slaPercent == null || !Number.isFinite(Number(today.slaPercent)) ? null : Math.round(today.slaPercent);
+    kpi(sec, "k-sla", null, pct === null ? t("sla_none", { s: slaOf(q) }) : t("sla", { s: slaOf(q), p: pct }));
     sec.querySelector(".slabar i").style.width = (pct || 0) + "%";
     kpi(sec, "k-ans", t("answered"), today.answered ?? 0);
     kpi(sec, "k-ab", t("abandoned"), today.abandoned ?? 0);
