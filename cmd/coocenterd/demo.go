@@ -50,6 +50,8 @@ func runDemo(ctx context.Context, log *slog.Logger, addr, pushTo string) error {
 	}
 	if pushTo != "" {
 		cfg.General.URLs = []string{pushTo}
+		// The receiver answers the screen pops too, as a CRM's page would.
+		cfg.General.PopURL = strings.TrimSuffix(pushTo, "/") + "/pop?caller={caller}&queue={queue}&uniqueid={uniqueid}&userData={userData}"
 		log.Info("demo mode: pushing events to "+pushTo+"; to see them, run in another terminal:",
 			"command", "go run ./cmd/coocenterd -receiver "+strings.TrimPrefix(strings.TrimSuffix(pushTo, "/"), "http://"))
 	}
@@ -62,6 +64,9 @@ func runDemo(ctx context.Context, log *slog.Logger, addr, pushTo string) error {
 	} {
 		log.Info("  " + line)
 	}
+	page := fmt.Sprintf("http://%s/bar", cfg.HTTPAddr())
+	log.Info("demo mode: the call bar of agent 804 (queue 632) and the supervisors' wall, in a browser:",
+		"bar", page+"/?extension=804", "wall", page+"/wall?extension=805")
 	go demoTraffic(ctx, sim, log)
 	return serve(ctx, cfg, log)
 }
