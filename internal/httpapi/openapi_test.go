@@ -75,6 +75,7 @@ func fullServer(t *testing.T) *testEnv {
 		st := stream.New(stream.Options{})
 		t.Cleanup(st.Close)
 		o.Stream = st
+		o.Bar = &Bar{PauseReasons: []string{"lunch"}}
 	})
 }
 
@@ -107,7 +108,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 	// would make the comparison above vacuous.
 	for _, r := range []string{"GET /metrics", "HEAD /coocenter-api/monitor/{filePath}", "POST /coocenter-api/push/replay",
 		"POST /coocenter-api/queues/wrapup-end", "GET /coocenter-api/recordings/link", "GET /coocenter-api/openapi.json",
-		"GET /coocenter-api/events"} {
+		"GET /coocenter-api/events", "POST /coocenter-api/bar/link", "GET /bar/wall"} {
 		if !served[r] {
 			t.Errorf("the server has no %s: it was not built with every part", r)
 		}
