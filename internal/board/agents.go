@@ -102,9 +102,12 @@ func (v View) Agents(snap *pbx.Snapshot, wrapUps []pausetimer.WrapUp) []Agent {
 			continue
 		}
 		r.Call = v.callOf(snap, exten, leg)
-		if leg.Held {
+		switch {
+		case leg.Held:
 			r.Device = "onhold"
-		} else if r.Device == "idle" || r.Device == "unavailable" && registered[exten] {
+		case leg.State == 5: // Ringing: its phone rings with the call, whatever the hint says (PJSIP's may say in use)
+			r.Device = "ringing"
+		case r.Device == "idle" || r.Device == "unavailable" && registered[exten]:
 			r.Device = "inuse"
 			if leg.State != 6 {
 				r.Device = "ringing"
@@ -154,10 +157,25 @@ func (v View) callOf(snap *pbx.Snapshot, exten string, leg pbx.Channel) *AgentCa
 	if !leg.Created.IsZero() {
 		r.Since = leg.Created.In(v.loc()).Format(time.DateTime)
 	}
-	if r.Direction == "in" && v.PopURL != "" {
+	if r.Direction == "in" && v.PopURL != "" && popReady(snap, leg, r) {
 		r.PopURL = Pop(v.PopURL, exten, r)
 	}
 	return r
+}
+
+// popReady: the call is known well enough for its screen pop, which is
+// opened once: the caller's number is known (Asterisk names it just after
+// the leg appears), and so is the queue of a call that came through one
+// (the caller's channel joined it before the agent was rung; the leg
+// learns it from AgentCalled, a moment later).
+func popReady(snap *pbx.Snapshot, leg pbx.Channel, r *AgentCall) bool {
+	if r.Peer == "" {
+		return false
+	}
+	if leg.Queue != "" || leg.Linkedid == "" {
+		return true
+	}
+	return !slices.ContainsFunc(snap.Channels, func(c *pbx.Channel) bool { return c.Linkedid == leg.Linkedid && c.Queue != "" })
 }
 
 // startedByPhone: the call linkedid was started by a phone's channel.
