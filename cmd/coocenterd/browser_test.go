@@ -84,8 +84,19 @@ func act(t *testing.T, ctx context.Context, what string, actions ...chromedp.Act
 	step, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	if err := chromedp.Do(step, actions...); err != nil {
-		t.Fatalf("%s: %v", what, err)
+		t.Fatalf("%s: %v\nthe page says: %s", what, err, pageText(ctx))
 	}
+}
+
+// pageText is what the page shows, for a failure's message.
+func pageText(ctx context.Context) string {
+	step, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(step, chromedp.Evaluate[string](`document.body.innerText.replace(/\s+/g, " ").slice(0, 600)`))
+	if err != nil {
+		return err.Error()
+	}
+	return s
 }
 
 // value runs one browser action that returns a value, bounded.
@@ -159,7 +170,8 @@ func stateIs(state string) chromedp.Action[chromedp.Void] {
 // TestBrowserCallBarAndWall: an agent's bar, opened by its signed link,
 // rings with a queue call and opens pop_url with the caller's number; its
 // Hold puts the call on hold and its Pause pauses the queue member in the
-// PBX; the wall shows the next caller waiting.
+// PBX; the wall shows the next caller waiting, and once both have hung
+// up, today's counts: one answered, one abandoned.
 func TestBrowserCallBarAndWall(t *testing.T) {
 	ctx := browser(t, 1280, 800)
 	dir := screenshotDir(t)
@@ -181,6 +193,16 @@ func TestBrowserCallBarAndWall(t *testing.T) {
 	})
 	defer d.Stop(t)
 	agent := d.Device("804") // SIP/804 on pbxsim and Asterisk 20, PJSIP/804 on 22
+	// A real Asterisk keeps a pause: the test leaves 804 as it found it, unpaused.
+	unpause := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := d.Model.PauseMember(ctx, "", "804", false, ""); err != nil {
+			t.Errorf("unpause 804: %v", err)
+		}
+	}
+	unpause()
+	defer unpause()
 
 	// The bar of 804, by its link.
 	act(t, ctx, "open the bar", chromedp.Navigate(d.link(t, "extension=804")), stateIs("idle"))
@@ -240,4 +262,10 @@ func TestBrowserCallBarAndWall(t *testing.T) {
 		_ = d.Stage().Hangup(ch, 16)
 	}
 	act(t, ctx, "the waiting caller leaves the wall", chromedp.WaitNotPresent(chromedp.CSS(`.waiting-caller[data-number="0509876543"]`)))
+	// Today's counts: the first caller was answered, the second gave up waiting.
+	act(t, ctx, "today's counts of 632", chromedp.Poll[chromedp.Void](
+		`document.querySelector('.queue[data-queue="632"] .k-ans .kv').textContent === "1" && `+
+			`document.querySelector('.queue[data-queue="632"] .k-ab .kv').textContent === "1"`,
+		chromedp.WithPollingMutation(), chromedp.WithPollingTimeout(14*time.Second)))
+	shoot(t, ctx, dir, "wall-after")
 }
