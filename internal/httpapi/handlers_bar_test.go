@@ -194,6 +194,11 @@ func TestLinkTokensRefused(t *testing.T) {
 	if calls := e.pbx.Calls(); len(calls) != 0 {
 		t.Errorf("refused tokens reached the PBX: %v", calls)
 	}
+	// The stream says the same of an expired link.
+	w := e.do(req{method: http.MethodGet, target: BasePath + "/events?token=" + url.QueryEscape(tok)})
+	if w.Code != 401 || messageOf(w.Body.String()) != "the link has expired: ask for a new one" {
+		t.Errorf("the stream, by an expired link: %d %s", w.Code, w.Body)
+	}
 	if strings.Contains(e.logs.String(), strings.Split(tok, ".")[3]) {
 		t.Error("a token's signature was logged")
 	}

@@ -95,6 +95,8 @@ func (s *server) authenticateStream(c *gin.Context) {
 		c.Set(keyStreamExten, "") // a wall sees the whole box; its extension is the supervisor's phone
 	case err == nil:
 		c.Set(keyStreamExten, exten)
+	case errors.Is(err, errTokenExpired) && kind != kindStream:
+		fail(c, http.StatusUnauthorized, "the link has expired: ask for a new one")
 	case errors.Is(err, errTokenExpired):
 		fail(c, http.StatusUnauthorized, "the stream token has expired: ask for a new one")
 	default:

@@ -79,7 +79,7 @@ func (t streamTokens) sig(kind, exten, exp string) string {
 }
 
 // verify returns the kind of a token and the extension it is for, or
-// errTokenInvalid or errTokenExpired. The signature is checked first, in
+// errTokenInvalid, or errTokenExpired with the kind. The signature is checked first, in
 // constant time: without the key, nothing is learnt, not even whether a
 // time has passed.
 func (t streamTokens) verify(token string) (kind, exten string, err error) {
@@ -98,7 +98,7 @@ func (t streamTokens) verify(token string) (kind, exten string, err error) {
 		return "", "", errTokenInvalid
 	}
 	if t.now().Unix() > n {
-		return "", "", errTokenExpired
+		return kind, "", errTokenExpired // signed: its kind is known, to say which link expired
 	}
 	return kind, exten, nil
 }
