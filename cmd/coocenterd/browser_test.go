@@ -171,7 +171,8 @@ func stateIs(state string) chromedp.Action[chromedp.Void] {
 // rings with a queue call and opens pop_url with the caller's number; its
 // Hold puts the call on hold and its Pause pauses the queue member in the
 // PBX; the wall shows the next caller waiting, and once both have hung
-// up, today's counts: one answered, one abandoned.
+// up, today's counts: one answered, one abandoned. Then the bar on a
+// phone-sized screen, in Chinese.
 func TestBrowserCallBarAndWall(t *testing.T) {
 	ctx := browser(t, 1280, 800)
 	dir := screenshotDir(t)
@@ -230,8 +231,10 @@ func TestBrowserCallBarAndWall(t *testing.T) {
 	d.answerRinging(t, "804")
 	act(t, ctx, "the bar talks", stateIs("talking"))
 
-	// Hold: the agent's leg is held in the PBX, and the bar says so.
-	act(t, ctx, "hold", chromedp.Click(chromedp.ID("btn-hold")), stateIs("held"), chromedp.WaitVisible(chromedp.CSS(`#btn-unhold`)))
+	// Hold, by keyboard (focus, Enter): the agent's leg is held in the PBX,
+	// and the bar says so.
+	act(t, ctx, "hold", chromedp.Focus(chromedp.ID("btn-hold")), chromedp.KeyEvent("\r"),
+		stateIs("held"), chromedp.WaitVisible(chromedp.CSS(`#btn-unhold`)))
 	testkit.Eventually(t, "804's call held in the PBX", 10*time.Second, func() bool {
 		legs := d.PhoneChannels("804")
 		return len(legs) == 1 && legs[0].Held
@@ -268,4 +271,11 @@ func TestBrowserCallBarAndWall(t *testing.T) {
 			`document.querySelector('.queue[data-queue="632"] .k-ab .kv').textContent === "1"`,
 		chromedp.WithPollingMutation(), chromedp.WithPollingTimeout(14*time.Second)))
 	shoot(t, ctx, dir, "wall-after")
+
+	// The bar on a phone, in Chinese: 804 is paused for lunch (午餐).
+	link := d.link(t, "extension=804") + "&lang=zh"
+	act(t, ctx, "the bar on a phone, in Chinese", chromedp.EmulateViewport(360, 740), chromedp.Navigate(link), stateIs("paused"),
+		chromedp.Poll[chromedp.Void](`document.documentElement.lang === "zh-CN" && document.querySelector("#state").innerText.includes("午餐")`,
+			chromedp.WithPollingTimeout(10*time.Second)))
+	shoot(t, ctx, dir, "bar-phone-zh")
 }
