@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // ErrStaticMember: the member comes from queues.conf and cannot be logged out.
@@ -69,11 +70,45 @@ func (p *PBX) device(exten string) (string, error) {
 func (p *PBX) legOf(exten string) (Channel, bool) { return p.snap.Load().LegOf(exten) }
 
 // LegOf returns the channel of an extension's phone that its call is on:
-// an answered, bridged one before a ringing one (ami-mapping §3.4).
+// an answered, bridged one before a ringing one (ami-mapping §3.4). A
+// published Snapshot finds every extension's leg in one pass over its
+// channels, the first time it is asked, so that a reader asking for each
+// agent does not scan the channels once per agent.
 func (s *Snapshot) LegOf(exten string) (Channel, bool) {
-	legs := s.legsOf(exten)
-	best, found, score := Channel{}, false, -1
-	for _, c := range legs {
+	if s.legs == nil { // a Snapshot made by hand
+		c, ok := bestLegs(s.Channels, exten)[exten]
+		return c, ok
+	}
+	c, ok := s.Legs()[exten]
+	return c, ok
+}
+
+// Legs returns the leg of every extension that has one, as LegOf picks
+// it. The map is shared: read it, never change it.
+func (s *Snapshot) Legs() map[string]Channel {
+	if s.legs == nil {
+		return bestLegs(s.Channels, "")
+	}
+	s.legs.once.Do(func() { s.legs.best = bestLegs(s.Channels, "") })
+	return s.legs.best
+}
+
+// legIndex is a Snapshot's leg of each extension, found once.
+type legIndex struct {
+	once sync.Once
+	best map[string]Channel
+}
+
+// bestLegs returns each extension's leg among channels (only exten's,
+// when it is not ""): the first of the highest score, answered counting
+// twice as much as bridged.
+func bestLegs(channels []*Channel, exten string) map[string]Channel {
+	best, score := map[string]Channel{}, map[string]int{}
+	for _, c := range channels {
+		_, name, ok := deviceOf(c.Name)
+		if !ok || exten != "" && name != exten {
+			continue
+		}
 		s := 0
 		if c.State == 6 {
 			s += 2
@@ -81,11 +116,11 @@ func (s *Snapshot) LegOf(exten string) (Channel, bool) {
 		if c.BridgeID != "" {
 			s++
 		}
-		if s > score {
-			best, found, score = c, true, s
+		if old, seen := score[name]; !seen || s > old {
+			best[name], score[name] = *c, s
 		}
 	}
-	return best, found
+	return best
 }
 
 // legsOf returns every channel of an extension's phone.

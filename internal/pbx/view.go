@@ -26,6 +26,7 @@ type Snapshot struct {
 
 	synced bool           // the model was loaded from Asterisk at least once
 	peerAt map[string]int // "TECH/name" → index in Peers
+	legs   *legIndex      // each extension's leg (LegOf), found when first asked
 }
 
 // Sections of the model a change touched, so that publish rebuilds only
@@ -60,6 +61,7 @@ func (p *PBX) publish() {
 	changed := pb.changed != 0
 	if chans, ok := pb.channelsNow(p.st, old.Channels); ok {
 		next.Channels, changed = chans, true
+		next.legs = &legIndex{}
 	}
 	if !changed {
 		return
