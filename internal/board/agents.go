@@ -96,8 +96,9 @@ func (v View) Agents(snap *pbx.Snapshot, wrapUps []pausetimer.WrapUp) []Agent {
 			r.WrapUp = &AgentWrapUp{Until: w.Until.In(loc).Format(time.DateTime)}
 		}
 	}
+	legs := snap.Legs()
 	for exten, r := range byExten {
-		leg, ok := snap.LegOf(exten)
+		leg, ok := legs[exten]
 		if !ok {
 			continue
 		}

@@ -65,7 +65,7 @@ func (v View) Now(at time.Time) string { return at.In(v.loc()).Format(time.DateT
 // Publisher sends into the stream an agent or queue event for each row
 // that changed since it last looked: after each change of the model, each
 // Poke (the after-call pauses, which the model does not hold), and at
-// midnight (today's counts start again). It compares rows as JSON, so an
+// midnight (today's counts start again); at most once every lookGap. It compares rows as JSON, so an
 // event means a change a page can see.
 type Publisher struct {
 	view   View
@@ -78,6 +78,9 @@ type Publisher struct {
 	seq    atomic.Uint64 // ids within the run
 	agents map[string][]byte
 	queues map[string][]byte
+	// lastLook is when the rows were last built (the wall clock: it
+	// spaces the looks, it tells no time).
+	lastLook time.Time
 }
 
 // NewPublisher returns a publisher of v's rows from src into s; Run runs it.
@@ -127,12 +130,38 @@ func (p *Publisher) Run(ctx context.Context) {
 		case <-midnight:
 		}
 		stop()
+		if !p.pause(ctx) {
+			return
+		}
 		p.look(true)
+	}
+}
+
+// lookGap is the least time between two looks: the changes of a busy
+// moment are sent together, and a site of 500 agents costs the board at
+// most a few percent of a core, for rows at most this late.
+const lookGap = 50 * time.Millisecond
+
+// pause waits until lookGap has passed since the last look; false when
+// ctx ended meanwhile.
+func (p *Publisher) pause(ctx context.Context) bool {
+	wait := lookGap - time.Since(p.lastLook)
+	if wait <= 0 {
+		return true
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 
 // look builds the rows and, when send, publishes those that changed.
 func (p *Publisher) look(send bool) {
+	p.lastLook = time.Now()
 	snap := p.src.Model.Snapshot()
 	now := p.view.Now(p.clock.Now())
 	seen := map[string]bool{}
