@@ -110,9 +110,11 @@ func (p *Publisher) Poke() {
 // Run publishes until ctx ends. The rows it starts from are those of the
 // model when it starts: pages read them from the stream's snapshots.
 func (p *Publisher) Run(ctx context.Context) {
+	// Changed is taken before the Snapshot that look reads: a change
+	// between the two wakes the next round rather than going unseen.
+	changed := p.src.Model.Changed()
 	p.look(false)
 	for {
-		changed := p.src.Model.Changed()
 		var midnight <-chan struct{}
 		stop := func() bool { return false }
 		if p.src.Tally != nil {
@@ -133,6 +135,7 @@ func (p *Publisher) Run(ctx context.Context) {
 		if !p.pause(ctx) {
 			return
 		}
+		changed = p.src.Model.Changed()
 		p.look(true)
 	}
 }
