@@ -131,7 +131,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	wg.Go(func() { reconcileOnConnect(ctx, client, bl, log) })
 	wg.Go(func() { brd.Run(ctx) })
 
-	reg := newRegistry(client, push, timer)
+	reg := newRegistry(append([]prometheus.Collector{client, push, timer}, streamMetrics(events)...)...)
 	handler := httpapi.New(httpapi.Options{
 		PBX:          model,
 		Blacklist:    bl,
@@ -206,6 +206,22 @@ func newRegistry(parts ...prometheus.Collector) *prometheus.Registry {
 	}, func() float64 { return 1 }))
 	reg.MustRegister(parts...)
 	return reg
+}
+
+// streamMetrics are the live stream's (api.md §6.3): its clients, those
+// dropped for not reading, and the window's events.
+func streamMetrics(s *stream.Stream) []prometheus.Collector {
+	return []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "coocenter_stream_clients",
+			Help: "Clients on the live event stream, the bars and walls among them."},
+			func() float64 { return float64(s.Subscribers()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "coocenter_stream_dropped_total",
+			Help: "Stream clients dropped because they did not keep up."},
+			func() float64 { return float64(s.Dropped()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "coocenter_stream_window_events",
+			Help: "Events the stream keeps for clients that reconnect."},
+			func() float64 { return float64(s.Len()) }),
+	}
 }
 
 // storageCheck is /readyz's: the push outbox writes, and a small write to

@@ -65,6 +65,8 @@ func TestDaemonMetricsAndReadiness(t *testing.T) {
 		`coocenter_push_oldest_age_seconds{receiver=`,
 		"coocenter_push_outbox_failing 0",
 		`coocenter_wrapups{state="running"} 0`,
+		"coocenter_stream_clients 0",
+		"coocenter_stream_dropped_total 0",
 		`coocenter_build_info{commit=`,
 		"go_goroutines ",
 		"process_resident_memory_bytes ",
