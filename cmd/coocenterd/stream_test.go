@@ -123,7 +123,9 @@ func TestDaemonStreamsEvents(t *testing.T) {
 	if !slices.ContainsFunc(missed, func(ev testkit.SSEEvent) bool { return ev.Name == "dialbegein" }) {
 		t.Errorf("the missed events lack the second call's start: %v", missed)
 	}
-	if !slices.ContainsFunc(missed, func(ev testkit.SSEEvent) bool { return ev.Name == "agent" && strings.Contains(ev.Data, `"device":"ringing"`) }) {
+	if !slices.ContainsFunc(missed, func(ev testkit.SSEEvent) bool {
+		return ev.Name == "agent" && strings.Contains(ev.Data, `"device":"ringing"`)
+	}) {
 		t.Errorf("the missed events lack an agent ringing: %v", missed)
 	}
 	d.Stop(t) // the open stream does not hold the shutdown up

@@ -80,4 +80,3 @@ func (s *server) mintForPage(c *gin.Context, kind string) bool {
 	c.Redirect(http.StatusFound, c.Request.URL.Path+"?"+q.Encode())
 	return true
 }
-
