@@ -87,8 +87,23 @@ func TestDaemonStreamsEvents(t *testing.T) {
 	if !slices.Equal(names, []string{"agent-status", "queue-info", "realtime", "current-calls"}) {
 		t.Fatalf("the stream opened with %v", names)
 	}
-	d.call(t)
-	first := until(t, s, "hangup", `"calleridnum":"802"`)
+	// 801 calls 802, which rings until the board has sent its row (the
+	// board looks at most every 50 ms: a ring shorter than that may never
+	// show), then answers; 801 hangs up.
+	caller, err := d.Stage().Dial("801", "802")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := until(t, s, "agent", `"extension":"802"`)
+	d.answerRinging(t, "802")
+	testkit.Eventually(t, "802 answered", 10*time.Second, func() bool {
+		legs := d.PhoneChannels("802")
+		return len(legs) == 1 && legs[0].State == 6
+	})
+	if err := d.Stage().Hangup(caller, 16); err != nil {
+		t.Fatal(err)
+	}
+	first = append(first, until(t, s, "hangup", `"calleridnum":"802"`)...)
 	seen := map[string]bool{}
 	for _, ev := range first {
 		switch {
@@ -122,11 +137,6 @@ func TestDaemonStreamsEvents(t *testing.T) {
 	}
 	if !slices.ContainsFunc(missed, func(ev testkit.SSEEvent) bool { return ev.Name == "dialbegein" }) {
 		t.Errorf("the missed events lack the second call's start: %v", missed)
-	}
-	if !slices.ContainsFunc(missed, func(ev testkit.SSEEvent) bool {
-		return ev.Name == "agent" && strings.Contains(ev.Data, `"device":"ringing"`)
-	}) {
-		t.Errorf("the missed events lack an agent ringing: %v", missed)
 	}
 	d.Stop(t) // the open stream does not hold the shutdown up
 }
