@@ -170,9 +170,10 @@ func stateIs(state string) chromedp.Action[chromedp.Void] {
 // TestBrowserCallBarAndWall: an agent's bar, opened by its signed link,
 // rings with a queue call and opens pop_url with the caller's number; its
 // Hold puts the call on hold and its Pause pauses the queue member in the
-// PBX; the wall shows the next caller waiting, and once both have hung
-// up, today's counts: one answered, one abandoned. Then the bar on a
-// phone-sized screen, in Chinese.
+// PBX; the wall shows the next caller waiting, listens to 804 from the
+// supervisor's phone and hangs 804's call up, and once the waiting caller
+// has hung up too, today's counts: one answered, one abandoned. Then the
+// bar on a phone-sized screen, in Chinese.
 func TestBrowserCallBarAndWall(t *testing.T) {
 	ctx := browser(t, 1280, 800)
 	dir := screenshotDir(t)
@@ -261,8 +262,18 @@ func TestBrowserCallBarAndWall(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`.agent[data-extension="804"][data-state="held"]`)))
 	shoot(t, ctx, dir, "wall")
 
+	// Listen from the wall: the supervisor's own phone, 805, rings with the
+	// spy call. Then the wall's Hang up ends 804's call.
+	act(t, ctx, "listen to 804", chromedp.Click(chromedp.CSS(`.agent[data-extension="804"] [data-action="listen"]`)))
+	testkit.Eventually(t, "805 rung to listen to 804", 10*time.Second, func() bool { return len(d.PhoneChannels("805")) > 0 })
+	for _, c := range d.PhoneChannels("805") {
+		_ = d.Stage().Hangup(c.Name, 16)
+	}
+	act(t, ctx, "hang up 804's call", chromedp.Click(chromedp.CSS(`.agent[data-extension="804"] [data-action="hangup"]`)))
+	testkit.Eventually(t, "804's call hung up from the wall", 10*time.Second, func() bool { return len(d.PhoneChannels("804")) == 0 })
+
 	for _, ch := range []string{waiting, caller} {
-		_ = d.Stage().Hangup(ch, 16)
+		_ = d.Stage().Hangup(ch, 16) // the caller's is gone already
 	}
 	act(t, ctx, "the waiting caller leaves the wall", chromedp.WaitNotPresent(chromedp.CSS(`.waiting-caller[data-number="0509876543"]`)))
 	// Today's counts: the first caller was answered, the second gave up waiting.
