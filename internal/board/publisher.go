@@ -45,19 +45,6 @@ func (s Sources) wrapUps() []pausetimer.WrapUp {
 	return s.WrapUps()
 }
 
-func (s Sources) today() map[string]Counts {
-	if s.Tally == nil {
-		return nil
-	}
-	return s.Tally.Today()
-}
-
-// AgentsNow is every agent's row as it stands.
-func (v View) AgentsNow(src Sources) []Agent { return v.Agents(src.Model.Snapshot(), src.wrapUps()) }
-
-// QueuesNow is every queue's row as it stands.
-func (v View) QueuesNow(src Sources) []Queue { return v.Queues(src.Model.Snapshot(), src.today()) }
-
 // Now is how the rows' times are written: the box's wall clock, the
 // format of their times, so a page can tell how long ago each was.
 func (v View) Now(at time.Time) string { return at.In(v.loc()).Format(time.DateTime) }
@@ -65,8 +52,8 @@ func (v View) Now(at time.Time) string { return at.In(v.loc()).Format(time.DateT
 // Publisher sends into the stream an agent or queue event for each row
 // that changed since it last looked: after each change of the model, each
 // Poke (the after-call pauses, which the model does not hold), and at
-// midnight (today's counts start again); at most once every lookGap. It compares rows as JSON, so an
-// event means a change a page can see.
+// midnight (today's counts start again); at most once every lookGap. It
+// compares rows as JSON, so an event means a change a page can see.
 type Publisher struct {
 	view   View
 	src    Sources
@@ -114,30 +101,34 @@ func (p *Publisher) Run(ctx context.Context) {
 	// between the two wakes the next round rather than going unseen.
 	changed := p.src.Model.Changed()
 	p.look(false)
+	midnight, stop := p.armMidnight()
+	defer func() { stop() }()
 	for {
-		var midnight <-chan struct{}
-		stop := func() bool { return false }
-		if p.src.Tally != nil {
-			ch := make(chan struct{})
-			now := p.clock.Now()
-			stop = p.clock.AfterFunc(p.src.Tally.nextMidnight(now).Sub(now)+time.Second, func() { close(ch) })
-			midnight = ch
-		}
 		select {
 		case <-ctx.Done():
-			stop()
 			return
 		case <-changed:
 		case <-p.poke:
 		case <-midnight:
+			midnight, stop = p.armMidnight()
 		}
-		stop()
 		if !p.pause(ctx) {
 			return
 		}
 		changed = p.src.Model.Changed()
 		p.look(true)
 	}
+}
+
+// armMidnight returns a channel closed a second after the next midnight,
+// when today's counts start again (never, without a Tally), and its stop.
+func (p *Publisher) armMidnight() (<-chan struct{}, func() bool) {
+	if p.src.Tally == nil {
+		return nil, func() bool { return false }
+	}
+	ch := make(chan struct{})
+	now := p.clock.Now()
+	return ch, p.clock.AfterFunc(p.src.Tally.nextMidnight(now).Sub(now)+time.Second, func() { close(ch) })
 }
 
 // lookGap is the least time between two looks: the changes of a busy
@@ -191,7 +182,7 @@ func (p *Publisher) look(send bool) {
 		}
 	}
 	clear(seen)
-	today := p.src.today()
+	today := p.src.Tally.Today()
 	for _, q := range snap.Queues {
 		seen[q.Name] = true
 		body := mustJSON(p.view.queueOf(q, today[q.Name]))

@@ -157,8 +157,12 @@ func (t *Tally) save(rec todayRecord) {
 	}
 }
 
-// Today returns each queue's counts of the day so far.
+// Today returns each queue's counts of the day so far; none from a nil
+// Tally (nothing counted).
 func (t *Tally) Today() map[string]Counts {
+	if t == nil {
+		return nil
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.roll()

@@ -253,11 +253,7 @@ func (s *server) appendSnapshots(b []byte, head string, f stream.Filter) []byte 
 		b = appendSnapshot(b, head, snapshotQueues, queueInfo(qs))
 	}
 	if s.bar != nil && f.MatchName(snapshotRealtime) {
-		var today map[string]board.Counts
-		if s.bar.Tally != nil {
-			today = s.bar.Tally.Today()
-		}
-		qs := slices.DeleteFunc(s.view.Queues(snap, today), func(q board.Queue) bool {
+		qs := slices.DeleteFunc(s.view.Queues(snap, s.bar.Tally.Today()), func(q board.Queue) bool {
 			return len(f.Queues) > 0 && !slices.Contains(f.Queues, q.Queue)
 		})
 		b = appendSnapshot(b, head, snapshotRealtime, realtime{Now: s.view.Now(s.now()), Queues: qs})
