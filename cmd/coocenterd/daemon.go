@@ -109,6 +109,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		timer.Close()
 		return err
 	}
+	defer tally.Close() // after the model's Close: it writes the last counts
 	brd = board.NewPublisher(view, board.Sources{Model: model, WrapUps: timer.Active, Tally: tally}, events, clock.Wall)
 	model.Subscribe(push.Handle)
 	model.Subscribe(timer.Handle)

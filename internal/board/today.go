@@ -44,6 +44,10 @@ func (c *Counts) count(call pbx.QueueCall, sla time.Duration) {
 // QueueCallEnded events, and keeps the counts in the daemon's bbolt file
 // so that a restart loses none of the day. A call counts on the day it
 // started (in the box's time zone); the counts start again at midnight.
+//
+// Handle runs on the model's goroutine, so it only counts: a goroutine
+// of the Tally's own writes the counts to disk (the latest, once, for any
+// number of calls counted meanwhile), and Close writes what is left.
 type Tally struct {
 	view View
 	now  func() time.Time
@@ -53,6 +57,11 @@ type Tally struct {
 	mu      sync.Mutex
 	day     string            // YYYY-MM-DD the counts are of
 	byQueue map[string]Counts // queue → counts
+	unsaved bool              // counted since the last write
+
+	dirty chan struct{} // something to write (1 slot)
+	stop  chan struct{} // closed by Close
+	done  chan struct{} // closed when the writer has written the last
 }
 
 // bucketToday holds one key, "today": {"day":…,"queues":{queue: Counts}}.
@@ -71,7 +80,8 @@ func OpenTally(db *bbolt.DB, view View, now func() time.Time, log *slog.Logger) 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	t := &Tally{view: view, now: now, db: db, log: log, byQueue: map[string]Counts{}}
+	t := &Tally{view: view, now: now, db: db, log: log, byQueue: map[string]Counts{},
+		dirty: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	t.day = t.dayOf(now())
 	if db == nil {
 		return t, nil
@@ -98,6 +108,7 @@ func OpenTally(db *bbolt.DB, view View, now func() time.Time, log *slog.Logger) 
 	if err != nil {
 		return nil, fmt.Errorf("open today's queue counts: %w", err)
 	}
+	go t.write()
 	return t, nil
 }
 
@@ -123,7 +134,47 @@ func (t *Tally) Handle(ev pbx.Event) {
 	c := t.byQueue[e.Call.Queue]
 	c.count(e.Call, t.view.Threshold())
 	t.byQueue[e.Call.Queue] = c
+	t.unsaved = true
+	t.mu.Unlock()
+	select {
+	case t.dirty <- struct{}{}:
+	default: // a write is due already: it takes this count too
+	}
+}
+
+// write keeps the counts on disk until Close, then writes the last.
+func (t *Tally) write() {
+	defer close(t.done)
+	for {
+		select {
+		case <-t.dirty:
+			t.saveNow()
+		case <-t.stop:
+			t.saveNow()
+			return
+		}
+	}
+}
+
+// Close writes the counts not yet written and stops the writer; call it
+// once the model emits no more.
+func (t *Tally) Close() {
+	if t.db == nil {
+		return
+	}
+	close(t.stop)
+	<-t.done
+}
+
+// saveNow writes the counts if any were counted since the last write.
+func (t *Tally) saveNow() {
+	t.mu.Lock()
+	if !t.unsaved {
+		t.mu.Unlock()
+		return
+	}
 	rec := todayRecord{Day: t.day, Queues: t.copyCounts()}
+	t.unsaved = false
 	t.mu.Unlock()
 	t.save(rec)
 }

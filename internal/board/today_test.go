@@ -1,6 +1,7 @@
 package board
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/coocenter/coocenterd/internal/pbx"
+	"github.com/coocenter/coocenterd/internal/testkit"
 )
 
 var shanghai = time.FixedZone("CST", 8*3600)
@@ -73,8 +75,15 @@ func TestTallyCountsTheDayAndKeepsIt(t *testing.T) {
 		"631": {Offered: 1, Abandoned: 1, SLAPercent: pct(0)},
 	}
 	check("counted", tally.Today(), want)
+	// The writer stores them without waiting for Close.
+	testkit.Eventually(t, "the counts on disk", 5*time.Second, func() bool {
+		var rec todayRecord
+		_ = db.View(func(tx *bbolt.Tx) error { return json.Unmarshal(tx.Bucket(bucketToday).Get([]byte("today")), &rec) })
+		return rec.Day == "2026-12-08" && rec.Queues["630"].Offered == 5 && rec.Queues["631"].Offered == 1
+	})
 
 	// A restart the same day finds the counts.
+	tally.Close() // as the daemon stops: the counts not yet written are
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -88,6 +97,7 @@ func TestTallyCountsTheDayAndKeepsIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer again.Close()
 	check("after a restart", again.Today(), want)
 
 	// Midnight in the box's time zone starts them again.
@@ -101,6 +111,7 @@ func TestTallyCountsTheDayAndKeepsIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer fresh.Close()
 	check("restart the next day", fresh.Today(), map[string]Counts{})
 }
 
