@@ -28,12 +28,6 @@ const (
 	defaultBarLinkTTL = 12 * time.Hour // a shift
 )
 
-// link is what a bar or wall token opens.
-type link struct {
-	kind  string // kindBar or kindWall
-	exten string // the agent's extension (bar); the supervisor's phone, or "" (wall)
-}
-
 // What a link's page may do: the route, and the parameter that names the
 // agent acted for; a bar may act for its own extension only, a wall for
 // any agent ("" below), except that it listens from its own phone.
@@ -82,7 +76,7 @@ func bearerToken(h string) (string, bool) {
 // token of its link, for the routes its page uses (checkLink then holds
 // the agent it names to the link's).
 func (s *server) authenticateLink(c *gin.Context, token string) {
-	kind, exten, err := s.tokens.verify(token)
+	tok, err := s.tokens.verify(token)
 	switch {
 	case errors.Is(err, errTokenExpired):
 		fail(c, http.StatusUnauthorized, "the link has expired: ask for a new one")
@@ -90,25 +84,27 @@ func (s *server) authenticateLink(c *gin.Context, token string) {
 	case err != nil:
 		s.refuse(c, slog.Bool("link_token", true))
 		return
-	case kind == kindStream:
+	case tok.kind == kindStream:
 		fail(c, http.StatusForbidden, "a stream token opens the event stream only")
 		return
 	}
 	route := strings.TrimPrefix(c.FullPath(), BasePath)
-	if _, ok := linkRoutes[kind][route]; !ok {
-		fail(c, http.StatusForbidden, fmt.Sprintf("a %s link cannot use %s", kind, strings.TrimPrefix(route, "/")))
+	if _, ok := linkRoutes[tok.kind][route]; !ok {
+		fail(c, http.StatusForbidden, fmt.Sprintf("a %s link cannot use %s", tok.kind, strings.TrimPrefix(route, "/")))
 		return
 	}
-	c.Set(keyLink, link{kind: kind, exten: exten})
+	c.Set(keyLink, tok)
 }
 
-// linkOf returns the link a request came with, if any.
-func linkOf(c *gin.Context) (link, bool) {
+// linkOf returns what the link a request came with says, if it came
+// with one: a bar's (its agent's extension) or a wall's (the supervisor's
+// phone, or "").
+func linkOf(c *gin.Context) (claims, bool) {
 	l, ok := c.Get(keyLink)
 	if !ok {
-		return link{}, false
+		return claims{}, false
 	}
-	return l.(link), true
+	return l.(claims), true
 }
 
 // checkLink holds the agent a link's request acts for to the link's own
@@ -191,14 +187,11 @@ func (s *server) handleBarSession() gin.HandlerFunc {
 			failWith(c, &apiError{http.StatusBadRequest, "bar/session answers a bar's or a wall's link: send its token as Authorization: Bearer <token>"})
 			return
 		}
-		tok, _ := bearerToken(c.GetHeader("Authorization"))
-		exp, _, _ := strings.Cut(strings.TrimPrefix(tok, l.kind+"."), ".")
-		expires, _ := strconv.ParseInt(exp, 10, 64)
 		reasons := s.bar.PauseReasons
 		if reasons == nil {
 			reasons = []string{}
 		}
-		succeed(c, "session will follow", barSession{Page: l.kind, Extension: l.exten, Expires: expires,
+		succeed(c, "session will follow", barSession{Page: l.kind, Extension: l.exten, Expires: l.expires,
 			PauseReasons: reasons, SLA: int(s.view.Threshold() / time.Second)})
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/coocenter/coocenterd/internal/board"
 	"github.com/coocenter/coocenterd/internal/stream"
 )
@@ -254,5 +256,41 @@ func TestBarStreamIsTheAgentsWallsTheBoxs(t *testing.T) {
 	}
 	if !slices.Contains(names, snapshotRealtime) {
 		t.Errorf("wall snapshots %v", names)
+	}
+}
+
+// TestLinkRoutesAreRoutes: every route a link may use is one the server
+// serves, under its own name: a route renamed in routes.go would
+// otherwise be refused to the pages without a word.
+func TestLinkRoutesAreRoutes(t *testing.T) {
+	served := map[string]bool{}
+	e := newStreamEnv(t, stream.Options{}, withBar, func(o *Options) { o.WrapUps = &fakeWrapUps{} })
+	for _, r := range e.h.(*gin.Engine).Routes() {
+		served[r.Path] = true
+	}
+	for kind, routes := range linkRoutes {
+		for route := range routes {
+			if !served[BasePath+route] {
+				t.Errorf("a %s link may use %s, which is not served", kind, route)
+			}
+		}
+	}
+}
+
+// TestBarLinkWhileAsteriskIsAway: the extension cannot be checked then,
+// so the link is given (api.md §8.4), and the page works once Asterisk
+// is back.
+func TestBarLinkWhileAsteriskIsAway(t *testing.T) {
+	e := newBarEnv(t)
+	e.pbx.mu.Lock()
+	e.pbx.connected = false
+	e.pbx.mu.Unlock()
+	tok := barLink(t, e, "extension=899")
+	if r := asLink(e, tok, http.MethodGet, "/bar/session", ""); r.code != http.StatusOK || !strings.Contains(r.body, `"extension":"899"`) {
+		t.Errorf("session of a link given while Asterisk was away: %d %s", r.code, r.body)
+	}
+	// A command meanwhile answers as the API does while Asterisk is away.
+	if r := asLink(e, tok, http.MethodPost, "/extensions/hold", "extension=899"); r.code != http.StatusServiceUnavailable {
+		t.Errorf("hold while Asterisk is away: %d %s", r.code, r.body)
 	}
 }

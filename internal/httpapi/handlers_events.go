@@ -89,13 +89,13 @@ func (s *server) authenticateStream(c *gin.Context) {
 		s.authenticate(c)
 		return
 	}
-	kind, exten, err := s.tokens.verify(token)
+	tok, err := s.tokens.verify(token)
 	switch {
-	case err == nil && kind == kindWall:
+	case err == nil && tok.kind == kindWall:
 		c.Set(keyStreamExten, "") // a wall sees the whole box; its extension is the supervisor's phone
 	case err == nil:
-		c.Set(keyStreamExten, exten)
-	case errors.Is(err, errTokenExpired) && kind != kindStream:
+		c.Set(keyStreamExten, tok.exten)
+	case errors.Is(err, errTokenExpired) && tok.kind != kindStream:
 		fail(c, http.StatusUnauthorized, "the link has expired: ask for a new one")
 	case errors.Is(err, errTokenExpired):
 		fail(c, http.StatusUnauthorized, "the stream token has expired: ask for a new one")

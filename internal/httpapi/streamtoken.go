@@ -78,12 +78,19 @@ func (t streamTokens) sig(kind, exten, exp string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// verify returns the kind of a token and the extension it is for, or
-// errTokenInvalid, or errTokenExpired with the kind. The signature is checked first, in
+// claims are what a valid token says.
+type claims struct {
+	kind    string // kindStream, kindBar or kindWall
+	exten   string // the extension it is for, "" for the whole box
+	expires int64  // unix seconds
+}
+
+// verify returns what a token says, or errTokenInvalid, or
+// errTokenExpired with the kind. The signature is checked first, in
 // constant time: without the key, nothing is learnt, not even whether a
 // time has passed.
-func (t streamTokens) verify(token string) (kind, exten string, err error) {
-	kind = kindStream
+func (t streamTokens) verify(token string) (claims, error) {
+	kind := kindStream
 	if k, rest, ok := strings.Cut(token, "."); ok && (k == kindBar || k == kindWall) {
 		kind, token = k, rest
 	}
@@ -92,13 +99,13 @@ func (t streamTokens) verify(token string) (kind, exten string, err error) {
 	n, err := strconv.ParseInt(exp, 10, 64)
 	if !ok1 || !ok2 || err != nil || exp != strconv.FormatInt(n, 10) || len(sig) > 64 ||
 		exten != "" && !isNumber(exten) {
-		return "", "", errTokenInvalid // only the canonical form is ever signed
+		return claims{}, errTokenInvalid // only the canonical form is ever signed
 	}
 	if !hmac.Equal([]byte(sig), []byte(t.sig(kind, exten, exp))) {
-		return "", "", errTokenInvalid
+		return claims{}, errTokenInvalid
 	}
 	if t.now().Unix() > n {
-		return kind, "", errTokenExpired // signed: its kind is known, to say which link expired
+		return claims{kind: kind}, errTokenExpired // signed: its kind is known, to say which link expired
 	}
-	return kind, exten, nil
+	return claims{kind: kind, exten: exten, expires: n}, nil
 }
