@@ -103,13 +103,7 @@ func benchEventToPush(b *testing.B, liveChannels int) {
 	elapsed := time.Since(began)
 	close(stop)
 	wg.Wait()
-	slices.Sort(latencies)
-	ms := func(q float64) float64 {
-		return float64(latencies[int(q*float64(len(latencies)-1))]) / float64(time.Millisecond)
-	}
-	b.ReportMetric(ms(0.5), "p50-ms")
-	b.ReportMetric(ms(0.99), "p99-ms")
-	b.ReportMetric(ms(1), "max-ms")
+	reportLatencies(b, latencies)
 	b.ReportMetric(float64(polls.Load())/elapsed.Seconds(), "polls/s")
 	if status, err := os.ReadFile("/proc/self/status"); err == nil {
 		if m := regexp.MustCompile(`VmHWM:\s+(\d+) kB`).FindSubmatch(status); m != nil {
@@ -348,4 +342,16 @@ func serveOnFeed(b *testing.B, feed *feed, urls ...string) string {
 		b.Fatalf("the daemon did not start and sync:\n%s", logs.String())
 	}
 	return addrRe.FindStringSubmatch(logs.String())[1]
+}
+
+// reportLatencies reports the median, the 99th percentile and the
+// longest of latencies, in milliseconds.
+func reportLatencies(b *testing.B, latencies []time.Duration) {
+	slices.Sort(latencies)
+	ms := func(q float64) float64 {
+		return float64(latencies[int(q*float64(len(latencies)-1))]) / float64(time.Millisecond)
+	}
+	b.ReportMetric(ms(0.5), "p50-ms")
+	b.ReportMetric(ms(0.99), "p99-ms")
+	b.ReportMetric(ms(1), "max-ms")
 }
