@@ -240,6 +240,10 @@ func TestBrowserCallBarAndWall(t *testing.T) {
 		legs := d.PhoneChannels("804")
 		return len(legs) == 1 && legs[0].Held
 	})
+	// A command the server refuses: the bar shows its sentence (409).
+	act(t, ctx, "complete a consult there is not", chromedp.Click(chromedp.ID("btn-consult-transfer")),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#message").textContent.includes("extension 804 is not consulting anyone")`,
+			chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
 
 	// Pause, with a reason from the menu: the member is paused in the PBX.
 	act(t, ctx, "pause for lunch", chromedp.Click(chromedp.ID("btn-pause")),
@@ -287,6 +291,6 @@ func TestBrowserCallBarAndWall(t *testing.T) {
 	link := d.link(t, "extension=804") + "&lang=zh"
 	act(t, ctx, "the bar on a phone, in Chinese", chromedp.EmulateViewport(360, 740), chromedp.Navigate(link), stateIs("paused"),
 		chromedp.Poll[chromedp.Void](`document.documentElement.lang === "zh-CN" && document.querySelector("#state").innerText.includes("午餐")`,
-			chromedp.WithPollingTimeout(10*time.Second)))
+			chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
 	shoot(t, ctx, dir, "bar-phone-zh")
 }
